@@ -1,0 +1,146 @@
+"""The searchable index: a manifest (the commit point), document records, the Chroma store and
+the BM25 keyword index, always describing the same set of chunks.
+
+Data dir layout::
+
+    manifest.json        active documents and the files they came from (written last, atomically)
+    docs/<uid>@<ver>.*   document records: sentences, chunk layout, tokens, sentence vectors
+    keyword.pkl          BM25 over the active chunks, stamped with the manifest generation
+    chroma/              embedded Chroma (absent with ASSISTANT_CHROMA_URL)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .docstore import ChunkRecord, DocRecord, atomic_write_json
+from .keyword import BM25Index
+from .store import ChromaStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Manifest:
+    generation: int = 0
+    docs: dict[str, dict[str, Any]] = field(default_factory=dict)  # uid -> {version, path}
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # path -> {hash, uids}
+
+    @classmethod
+    def load(cls, path: Path) -> "Manifest":
+        if not path.exists():
+            return cls()
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(data.get("generation", 0), data.get("docs", {}), data.get("files", {}))
+
+    def save(self, path: Path) -> None:
+        atomic_write_json(path, {"generation": self.generation, "docs": self.docs, "files": self.files})
+
+
+class PolicyIndex:
+    """Read side of the index; :mod:`assistant.ingest` is the write side.
+
+    Args:
+        data_dir: where the manifest, records and keyword index live.
+        store: the dense store (embedded or server Chroma).
+    """
+
+    def __init__(self, data_dir: Path, store: ChromaStore) -> None:
+        self.data_dir = Path(data_dir)
+        self.store = store
+        self.records: dict[str, DocRecord] = {}
+        self.chunks: dict[str, tuple[DocRecord, ChunkRecord]] = {}
+        self.keyword = BM25Index.build([], [])
+        self.manifest = Manifest()
+        self._loaded_generation = -1
+        self.superseded_by: dict[str, str] = {}
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.data_dir / "manifest.json"
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.data_dir / "docs"
+
+    @property
+    def keyword_path(self) -> Path:
+        return self.data_dir / "keyword.pkl"
+
+    def refresh(self) -> bool:
+        """Reload if another process (or an upload) committed a newer manifest. True if reloaded."""
+        manifest = Manifest.load(self.manifest_path)
+        if manifest.generation == self._loaded_generation:
+            return False
+        self._load(manifest)
+        return True
+
+    def _load(self, manifest: Manifest) -> None:
+        records: dict[str, DocRecord] = {}
+        for uid, entry in manifest.docs.items():
+            stem = f"{uid}@{entry['version']}"
+            old = self.records.get(uid)
+            records[uid] = old if old is not None and old.version == entry["version"] else DocRecord.load(self.docs_dir, stem)
+        self.records = records
+        self.chunks = {c.chunk_id: (rec, c) for rec in records.values() for c in rec.chunks}
+        self.keyword = self._load_keyword(manifest.generation)
+        self.manifest = manifest
+        self._loaded_generation = manifest.generation
+        self.superseded_by = derive_superseded(records.values())
+        logger.info("index loaded: %d documents, %d chunks (generation %d)", len(records), len(self.chunks), manifest.generation)
+
+    def _load_keyword(self, generation: int) -> BM25Index:
+        path = self.keyword_path
+        if path.exists():
+            try:
+                with path.open("rb") as fh:
+                    stamp = pickle.load(fh)  # noqa: S301 - our own file
+                if stamp.get("generation") == generation:
+                    return BM25Index(stamp["ids"], stamp["postings"], stamp["doc_len"])
+            except Exception:  # a torn or foreign file: rebuild from the records
+                logger.warning("keyword index unreadable; rebuilding from document records")
+        return self.build_keyword()
+
+    def build_keyword(self) -> BM25Index:
+        ids = list(self.chunks)
+        return BM25Index.build(ids, [self.chunks[c][1].tokens for c in ids])
+
+    def save_keyword(self, index: BM25Index, generation: int) -> None:
+        tmp = self.keyword_path.with_suffix(".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump({"generation": generation, "ids": index.ids, "postings": index.postings,
+                         "doc_len": index.doc_len}, fh, protocol=5)
+        tmp.replace(self.keyword_path)
+
+    def chunk_text(self, chunk_id: str) -> str:
+        rec, chunk = self.chunks[chunk_id]
+        return rec.chunk_text(chunk)
+
+    def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """Nearest chunks that belong to the committed manifest (stray vectors from an interrupted
+        ingest are ignored until the next ingest removes them)."""
+        hits = self.store.query(vector, k + 8)
+        return [(cid, s) for cid, s in hits if cid in self.chunks][:k]
+
+    def keyword_search(self, tokens: list[str], k: int, weights: dict[str, float] | None = None) -> list[tuple[str, float]]:
+        return self.keyword.search(tokens, k, weights)
+
+
+def derive_superseded(records) -> dict[str, str]:
+    """doc_id -> the id that replaces it, from either side: ``superseded_by`` on the old document
+    or ``supersedes`` on the new one (so an uploaded notice can retire an old rule)."""
+    out: dict[str, str] = {}
+    for rec in records:
+        if rec.meta.get("superseded_by"):
+            out[rec.doc_id] = rec.meta["superseded_by"]
+        extra = rec.meta.get("supersedes") or []
+        for old in [extra] if isinstance(extra, str) else extra:
+            out.setdefault(str(old), rec.doc_id)
+    return out

@@ -1,0 +1,118 @@
+"""Understanding a question before retrieval: cleaning, language, kind, parts and follow-ups."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import QuestionError
+from .glossary import Glossary
+from .text import CJK, LATIN_WORD, clean_text, detect_lang, to_simplified
+
+INJECTION = re.compile(
+    r"(ignore (all |any )?(the )?(previous|prior|above|earlier) (instructions|prompts?|rules)|disregard .{0,20}instructions|"
+    r"system prompt|you are now|act as|pretend to be|忽略(之前|以上|前面|上述)?的?(所有)?(指令|指示|说明|规则|提示)|"
+    r"无视(之前|以上|前面)?的?(指令|规则)|系统提示|你现在是|扮演)",
+    re.IGNORECASE,
+)
+OTHER_PLATFORMS = re.compile(r"(temu|shein|amazon|亚马逊|tiktok|抖音|拼多多|lazada|shopee|虾皮|ebay|wish|ozon|mercado)", re.I)
+ALIEXPRESS = re.compile(r"(aliexpress|速卖通|ae\b|菜鸟|cainiao)", re.I)
+FUTURE = re.compile(r"(明年|后年|将来|未来|下个月|下一年|next year|in the future|will .{0,40} (in|by) 20[3-9]\d|20(2[7-9]|[3-9]\d)年?)", re.I)
+
+KIND_PATTERNS: dict[str, re.Pattern[str]] = {
+    "comparison": re.compile(r"(区别|不同|差异|对比|比较|相比|异同|哪个好|\bvs\.?\b|versus|difference|differ|compare|comparison|contrast)", re.I),
+    "suitability": re.compile(r"(适合|应该选|该选|选哪|选择哪|用哪|哪种模式|哪个模式|推荐|建议.{0,6}(模式|选)|which (model|mode|option)|"
+                              r"should i (use|choose|pick|go)|suit|best for|recommend|right for)", re.I),
+    "temporal": re.compile(r"(什么时候|何时|哪天|哪一天|变化|变了|改了|调整|以前|之前|过去|历史|时间线|演变|从.{0,6}起|"
+                           r"since when|when did|when was|changed?|history|timeline|used to|before|previously|over time|evolv)", re.I),
+    "figure": re.compile(r"(多少|几天|几个|几小时|多久|多长|比例|占比|费率|佣金|手续费|费用|收费|金额|额度是|门槛|how much|how many|"
+                         r"how long|what percentage|percent|rate\b|fee|commission|cost|threshold|amount|size of)", re.I),
+    "definition": re.compile(r"(什么是|是什么|是指|指的是|含义|意思|定义|what is|what are|what does .* mean|meaning of|define|explain)", re.I),
+}
+FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|换成|还有|and|what about|how about|and for|and the|same for|what if)\b|(呢|呢？|呢\?)$", re.I)
+PART_SPLIT = re.compile(r"(?<=[？?])\s*|[；;]\s*|\n+|(另外|还有|以及|此外)[，,]?|\b(also|and also|additionally)\b[,]?", re.I)
+
+
+@dataclass
+class Question:
+    raw: str
+    text: str  # cleaned, simplified, injection lines removed, follow-up resolved
+    lang: str  # zh | en | other
+    kinds: set[str] = field(default_factory=set)
+    parts: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    other_platform: bool = False
+    future: bool = False
+
+
+def clean_question(raw: str, max_chars: int) -> tuple[str, list[str]]:
+    if raw is None or not str(raw).strip():
+        raise QuestionError("The question is empty. Please type a question about AliExpress seller policy. / 问题为空，请输入关于速卖通卖家政策的问题。")
+    notes: list[str] = []
+    text = clean_text(str(raw)).replace("\t", " ")
+    if len(text) > max_chars:
+        text = text[:max_chars]
+        notes.append(f"question truncated to {max_chars} characters")
+    kept = [ln for ln in text.splitlines() if not INJECTION.search(ln)]
+    if len(kept) < len(text.splitlines()) or INJECTION.search(text):
+        notes.append("ignored instructions embedded in the question")
+        text = "\n".join(kept)
+        text = INJECTION.split(text)[0] if INJECTION.search(text) else text
+    text = re.sub(r"[ \u3000]+", " ", text).strip()
+    if not CJK.search(text) and not LATIN_WORD.search(text):
+        raise QuestionError("I could not find a question in that message. Please ask in Chinese or English. / 没有识别到问题，请用中文或英文提问。")
+    return to_simplified(text), notes
+
+
+def classify(text: str) -> set[str]:
+    kinds = {k for k, p in KIND_PATTERNS.items() if p.search(text)}
+    if "comparison" in kinds and "suitability" in kinds:
+        kinds.discard("suitability") if not re.search(r"(适合|suit|which (model|mode))", text, re.I) else kinds.discard("comparison")
+    return kinds or {"fact"}
+
+
+def split_parts(text: str) -> list[str]:
+    """Split a multi-question message into parts that each carry a question of their own."""
+    pieces = [p.strip(" ，,。.") for p in PART_SPLIT.split(text) if p and p.strip(" ，,。.")]
+    pieces = [p for p in pieces if not re.fullmatch(r"(另外|还有|以及|此外|also|and also|additionally)", p, re.I)]
+    parts = [p for p in pieces if len(p) >= 4]
+    return parts if len(parts) > 1 else [text]
+
+
+def resolve_follow_up(text: str, history: list[dict[str, Any]], glossary: Glossary) -> str:
+    """'那半托管呢?' after '全托管谁定价?' becomes '半托管谁定价?'."""
+    previous = [h.get("content") or h.get("question") or "" for h in history if h.get("role", "user") == "user"]
+    previous = [p for p in previous if p and p.strip() != text.strip()]
+    if not previous:
+        return text
+    prev = to_simplified(previous[-1])
+    short = len(text) <= (16 if CJK.search(text) else 40)
+    if not (FOLLOW_UP.search(text.strip()) or short):
+        return text
+    new_terms = glossary.matches(text)
+    old_terms = glossary.matches(prev)
+    if new_terms and old_terms:
+        resolved = prev
+        for old in old_terms:
+            form = max((f for f in old.forms if f.lower() in prev.lower()), key=len, default="")
+            if form:
+                target = new_terms[0].zh if CJK.search(prev) else new_terms[0].en
+                resolved = re.sub(re.escape(form), target, resolved, count=1, flags=re.I)
+                break
+        return resolved
+    return f"{prev} {text}"
+
+
+def analyse(raw: str, history: list[dict[str, Any]], glossary: Glossary, max_chars: int,
+            lang: str | None = None) -> Question:
+    text, notes = clean_question(raw, max_chars)
+    detected = detect_lang(text)
+    if history:
+        text = resolve_follow_up(text, history, glossary)
+    q = Question(raw=raw, text=text, lang=lang or detected, notes=notes)
+    q.kinds = classify(text)
+    q.parts = split_parts(text)
+    q.other_platform = bool(OTHER_PLATFORMS.search(text))
+    q.future = bool(FUTURE.search(text))
+    return q

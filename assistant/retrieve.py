@@ -1,0 +1,134 @@
+"""Hybrid retrieval: dense (Chroma) + BM25 keyword, fused by reciprocal rank, with glossary
+expansion across languages, a preference for the question's language and for current rules."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from .glossary import Glossary
+from .index import PolicyIndex
+from .schema import Passage
+from .text import Tokenizer, detect_lang, to_simplified
+
+RRF_K = 60
+CANDIDATES = 30
+OTHER_LANG_FACTOR = 0.55  # the same document exists in the question's language
+SUPERSEDED_FACTOR = 0.75
+
+
+@dataclass
+class Retrieval:
+    passages: list[Passage]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    expansion: list[str] = field(default_factory=list)
+    query_vector: np.ndarray | None = None
+
+
+class HybridRetriever(BaseRetriever):
+    """A LangChain retriever over a :class:`PolicyIndex`.
+
+    Example:
+        >>> retriever.invoke("半托管谁定价?")  # doctest: +SKIP
+        [Document(page_content='速卖通半托管模式下，零售价由商家自己定。', metadata={...}), ...]
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: PolicyIndex
+    embedder: Embeddings
+    tokenizer: Tokenizer
+    glossary: Glossary
+    mode: str = "hybrid"
+    k: int = 8
+    use_glossary: bool = True
+
+    def search(self, query: str, k: int | None = None, lang: str | None = None, mode: str | None = None,
+               prefer_current: bool = True) -> Retrieval:
+        """Top-k passages for ``query``; ``None`` arguments fall back to the retriever's defaults."""
+        k = k or self.k
+        mode = mode or self.mode
+        if mode not in ("hybrid", "dense", "keyword"):
+            raise ValueError(f"unknown retrieval mode '{mode}' (use hybrid, dense or keyword)")
+        timings: dict[str, float] = {}
+        query = to_simplified(query)
+        lang = lang or detect_lang(query)
+        expansion = self.glossary.expand(query) if self.use_glossary else []
+        ranked: list[list[tuple[str, float]]] = []
+        qvec = None
+        dense_scores: dict[str, float] = {}
+        kw_scores: dict[str, float] = {}
+        if mode in ("hybrid", "dense"):
+            t = time.perf_counter()
+            qvec = np.asarray(self.embedder.embed_query(query), dtype=np.float32)
+            timings["embed"] = _ms(t)
+            t = time.perf_counter()
+            dense = self.index.dense_search(qvec, CANDIDATES)
+            timings["dense"] = _ms(t)
+            dense_scores = dict(dense)
+            ranked.append(dense)
+        if mode in ("hybrid", "keyword"):
+            t = time.perf_counter()
+            tokens = self.tokenizer.tokenize(query)
+            weights: dict[str, float] = {}
+            for extra in expansion:
+                for tok in self.tokenizer.tokenize(extra):
+                    if tok not in tokens:
+                        weights[tok] = 0.6
+                        tokens.append(tok)
+            kw = self.index.keyword_search(tokens, CANDIDATES, weights)
+            timings["keyword"] = _ms(t)
+            kw_scores = dict(kw)
+            ranked.append(kw)
+        t = time.perf_counter()
+        fused: dict[str, float] = {}
+        for hits in ranked:
+            for rank, (cid, _score) in enumerate(hits):
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        langs_of = self._doc_langs()
+        passages = []
+        for cid, score in fused.items():
+            rec, chunk = self.index.chunks[cid]
+            if rec.lang != lang and lang in langs_of.get(rec.doc_id, ()):
+                score *= OTHER_LANG_FACTOR
+            superseded = self.index.superseded_by.get(rec.doc_id, "")
+            if superseded and prefer_current:
+                score *= SUPERSEDED_FACTOR
+            passages.append(Passage(
+                chunk_id=cid, doc_uid=rec.uid, doc_id=rec.doc_id, lang=rec.lang, title=rec.meta["title"],
+                text=rec.chunk_text(chunk), score=score, dense_score=dense_scores.get(cid, 0.0),
+                keyword_score=kw_scores.get(cid, 0.0),
+                meta={**rec.meta, "superseded_by": superseded, "section": chunk.section},
+            ))
+        passages.sort(key=lambda p: -p.score)
+        timings["fuse"] = _ms(t)
+        return Retrieval(passages[:k], timings, expansion, qvec)
+
+    def _doc_langs(self) -> dict[str, set[str]]:
+        cache = getattr(self.index, "_doc_langs_cache", None)
+        if cache is None or cache[0] != self.index.manifest.generation:
+            langs: dict[str, set[str]] = {}
+            for rec in self.index.records.values():
+                langs.setdefault(rec.doc_id, set()).add(rec.lang)
+            cache = (self.index.manifest.generation, langs)
+            self.index._doc_langs_cache = cache  # type: ignore[attr-defined]
+        return cache[1]
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
+                                **kwargs: Any) -> list[LCDocument]:
+        result = self.search(query)
+        return [LCDocument(page_content=p.text, metadata={"chunk_id": p.chunk_id, "doc_id": p.doc_id, "lang": p.lang,
+                                                          "title": p.title, "score": p.score})
+                for p in result.passages]
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 3)

@@ -1,0 +1,84 @@
+"""The dense vector store: Chroma, embedded (PersistentClient) or a server (HttpClient)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from .embed import ChromaEmbeddingFunction
+from .errors import ConfigError
+
+logger = logging.getLogger(__name__)
+BATCH = 2000
+
+
+class ChromaStore:
+    """Chunk vectors in one Chroma collection; we always pass vectors, never Chroma's embedder."""
+
+    def __init__(self, collection: Any) -> None:
+        self._col = collection
+
+    @classmethod
+    def open(cls, name: str, path: Path | None = None, url: str | None = None,
+             embedding_function: ChromaEmbeddingFunction | None = None) -> "ChromaStore":
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if url:
+            parsed = urlparse(url if "://" in url else f"http://{url}")
+            if not parsed.hostname:
+                raise ConfigError(f"ASSISTANT_CHROMA_URL '{url}' is not a URL like http://127.0.0.1:8000")
+            try:
+                client = chromadb.HttpClient(host=parsed.hostname, port=parsed.port or 8000,
+                                             ssl=parsed.scheme == "https", settings=chroma_settings)
+                client.heartbeat()
+            except Exception as exc:
+                raise ConfigError(f"cannot reach the Chroma server at {url}: {exc}") from exc
+        else:
+            if path is None:
+                raise ConfigError("embedded Chroma needs a path")
+            path.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        collection = client.get_or_create_collection(
+            name, embedding_function=embedding_function, configuration={"hnsw": {"space": "cosine"}}
+        )
+        return cls(collection)
+
+    def count(self) -> int:
+        return self._col.count()
+
+    def add(self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str], metas: Sequence[dict[str, Any]]) -> None:
+        for i in range(0, len(ids), BATCH):
+            self._col.upsert(ids=list(ids[i : i + BATCH]), embeddings=vectors[i : i + BATCH].astype(np.float32),
+                             documents=list(texts[i : i + BATCH]), metadatas=list(metas[i : i + BATCH]))
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for i in range(0, len(ids), BATCH):
+            self._col.delete(ids=list(ids[i : i + BATCH]))
+
+    def all_ids(self) -> list[str]:
+        ids: list[str] = []
+        offset = 0
+        while True:
+            got = self._col.get(include=[], limit=5000, offset=offset)["ids"]
+            ids.extend(got)
+            if len(got) < 5000:
+                return ids
+            offset += len(got)
+
+    def get(self, ids: Sequence[str]) -> dict[str, Any]:
+        return self._col.get(ids=list(ids), include=["documents", "metadatas"])
+
+    def query(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) for the k nearest chunks."""
+        n = self.count()
+        if n == 0:
+            return []
+        res = self._col.query(query_embeddings=[vector.astype(np.float32)], n_results=min(k, n), include=["distances"])
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
