@@ -367,7 +367,7 @@ class ExtractiveComposer:
         for d, c in sorted(dated, key=lambda x: -x[1].score):
             if len(picked) >= 6:
                 break
-            if any(_redundant(c, o) for _, o in picked):
+            if any(_redundant(c, o) for _, o in picked) or sum(1 for pd, _ in picked if pd == d) >= 2:
                 continue
             picked.append((d, c))
         picked.sort(key=lambda x: x[0], reverse=True)
@@ -387,7 +387,7 @@ class ExtractiveComposer:
         models = self._models_in(q.text)
         if len(models) < 2:
             models = list(MODELS)
-        pool = [c for c in cands if c.lang == q.lang]
+        pool = [c for c in cands if c.lang == q.lang and c.meta.get("type") != "glossary"]
         header = [T["model"]] + [MODELS[m][0 if q.lang == "zh" else 1] for m in models]
         rows = []
         for aspect, (zh_kw, en_kw) in ASPECTS.items():
@@ -413,8 +413,16 @@ class ExtractiveComposer:
         return "\n".join(lines)
 
     def _suitability(self, q: Question, cands: list[Candidate], cites: Citations) -> str:
+        """Lead with a sentence that names a model and the kind of goods the seller described."""
         T = TEXT[q.lang]
-        chosen = self._select(q, cands, 3)
+        goods = [t for t in self.glossary.matches(q.text) if not any(t.zh == MODELS[m][0] for m in MODELS)]
+        goods_forms = [f.lower() for t in goods for f in t.forms]
+        def fits(c: Candidate) -> float:
+            low = c.text.lower()
+            named = any(f in low for m in MODELS.values() for f in m[2]) or "仓发" in low or "warehouse" in low
+            return c.score + (0.08 if named else 0.0) + (0.08 if any(f in low for f in goods_forms) else 0.0)
+        ranked = sorted((c for c in cands if c.lang == q.lang and c.meta.get("type") != "glossary"), key=fits, reverse=True)
+        chosen = self._select(q, ranked or cands, 3)
         lines = [T["recommend"] + self._point(chosen[0], cites, q)]
         reasons = chosen[1:]
         mandatory = next((c for c in cands if c.lang == q.lang and MANDATORY.search(c.text)), None)

@@ -123,8 +123,7 @@ def markdown_to_text(body: str) -> str:
         if re.match(r"^\|?\s*:?-{3,}", line):
             continue
         if line.startswith("|"):
-            cells = [_inline(c) for c in line.strip("|").split("|")]
-            lines.append("; ".join(c for c in cells if c))
+            # corpus rule: facts live in sentences; a table only repeats them in fragments
             continue
         line = re.sub(r"^([-*+]|\d+[.)])\s+", "", line)
         line = re.sub(r"^>\s?", "", line)
@@ -338,13 +337,11 @@ def load_glossary(path: Path) -> list[Document]:
 
 
 def glossary_sentence(term: dict[str, Any], lang: str) -> str:
+    """One quotable line per term: the term, its counterpart in the other language, its definition.
+    Synonyms stay out of the sentence (they reach retrieval through query expansion)."""
     if lang == "zh":
-        aliases = [term.get("en", ""), *(term.get("zh_synonyms") or []), *(term.get("abbreviations") or [])]
-        alias = "、".join(a for a in aliases if a)
-        return f"{term.get('zh', '')}（{alias}）：{str(term.get('definition_zh', '')).strip()}"
-    aliases = [*(term.get("en_synonyms") or []), *(term.get("abbreviations") or []), term.get("zh", "")]
-    alias = ", ".join(a for a in aliases if a)
-    return f"{term.get('en', '')} ({alias}): {str(term.get('definition_en', '')).strip()}"
+        return f"{term.get('zh', '')}（{term.get('en', '')}）：{str(term.get('definition_zh', '')).strip()}"
+    return f"{term.get('en', '')} ({term.get('zh', '')}): {str(term.get('definition_en', '')).strip()}"
 
 
 LOADERS: dict[str, Callable[[Path], list[Document]]] = {
