@@ -256,7 +256,7 @@ class ExtractiveComposer:
                 if rec.lang != q.lang:
                     score -= 0.2 if q.lang in langs.get(rec.doc_id, {q.lang}) or self._has_lang(rec.doc_id, q.lang) else 0.05
                 if p.meta.get("superseded_by") and "temporal" not in q.kinds:
-                    score -= 0.08
+                    score -= 0.15
                 if i == 0 and "definition" in q.kinds:
                     score += 0.04
                 if rec.meta.get("type") == "glossary" and "definition" not in q.kinds:
@@ -345,6 +345,8 @@ class ExtractiveComposer:
         conflict = [c for c in cands[:12] if CONFLICT.search(c.text) and c.lang == q.lang and c not in chosen]
         if conflict and "choice" in q.text.lower():
             chosen = chosen[: self.max_points - 1] + conflict[:1]
+        # the direct answer states the rule in force; superseded rules follow, labelled as such
+        chosen.sort(key=lambda c: bool(c.meta.get("superseded_by")))
         first, rest = chosen[0], chosen[1:]
         lines = [self._point(first, cites, q)]
         if rest:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -45,9 +46,12 @@ class ChromaStore:
                 raise ConfigError("embedded Chroma needs a path")
             path.mkdir(parents=True, exist_ok=True)
             client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-        collection = client.get_or_create_collection(
-            name, embedding_function=embedding_function, configuration={"hnsw": {"space": "cosine"}}
-        )
+        with warnings.catch_warnings():
+            # chromadb cannot rebuild our embedding function from its stored config; we always pass it
+            warnings.filterwarnings("ignore", message="Could not reconstruct embedding function")
+            collection = client.get_or_create_collection(
+                name, embedding_function=embedding_function, configuration={"hnsw": {"space": "cosine"}}
+            )
         return cls(collection)
 
     def count(self) -> int:

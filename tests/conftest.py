@@ -1,0 +1,67 @@
+"""Shared fixtures: an Assistant over the real corpus (ingested once per session) and helpers to
+build small corpora, start servers on 127.0.0.1 and find free ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory):
+    """The real corpus, indexed once with the default USE embedder."""
+    from assistant import Assistant, Settings
+
+    data = tmp_path_factory.mktemp("assistant-data")
+    a = Assistant(Settings(data_dir=data, corpus_dir=CORPUS, admin_token="test-token"))
+    report = a.ingest([CORPUS])
+    assert report.ok, report.errors
+    return a
+
+
+@pytest.fixture
+def make_assistant(tmp_path):
+    """A fresh Assistant over its own data dir (for ingest tests that change the index)."""
+    from assistant import Assistant, Settings
+
+    def build(**overrides):
+        overrides.setdefault("data_dir", tmp_path / "data")
+        overrides.setdefault("corpus_dir", CORPUS)
+        return Assistant(Settings(**overrides))
+
+    return build
+
+
+def write_doc(directory: Path, doc_id: str, lang: str, title: str, body: str, **meta) -> Path:
+    """A small front-matter Markdown document, as a knowledge manager would write it."""
+    lines = ["---", f"id: {doc_id}", f"lang: {lang}", f'title: "{title}"', f"type: {meta.pop('type', 'notice')}",
+             f"published: {meta.pop('published', '2026-11-01')}"]
+    for key, value in meta.items():
+        lines.append(f"{key}: {value}")
+    lines += ["sources:", "  - title: Test notice", "    publisher: Test", "    url: https://example.com/n",
+              "    date: 2026-11-01", "topics: [test]", "---", body, ""]
+    path = directory / f"{doc_id}.{lang}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

@@ -1,0 +1,149 @@
+"""Ingest is incremental, keeps going past bad files, and never leaves a half-written index."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import IndexBusyError
+from assistant.ingest import ingest_lock
+from conftest import ROOT, write_doc
+
+
+def _small_corpus(root: Path) -> Path:
+    write_doc(root, "rule-a", "zh", "规则A", "测试平台的规则A规定新品揽收时限为60小时。")
+    write_doc(root, "rule-a", "en", "Rule A", "Under rule A of the test platform, new items get 60 hours for pickup.")
+    write_doc(root, "rule-b", "en", "Rule B", "Rule B says returns are handled by the seller within 15 days.")
+    return root
+
+
+def _indexed_chunk_ids(assistant) -> set[str]:
+    return set(assistant.index.store.all_ids())
+
+
+def test_reingesting_unchanged_files_does_nothing(make_assistant, tmp_path):
+    corpus = _small_corpus(tmp_path / "c")
+    a = make_assistant(corpus_dir=corpus)
+    first = a.ingest([corpus])
+    assert sorted(first.added) == ["rule-a.en", "rule-a.zh", "rule-b.en"] and first.ok
+    ids = _indexed_chunk_ids(a)
+    second = a.ingest([corpus])
+    assert (second.added, second.updated, second.removed, second.unchanged) == ([], [], [], 3)
+    assert _indexed_chunk_ids(a) == ids
+
+
+def test_changed_document_replaces_its_chunks_and_deleted_one_disappears(make_assistant, tmp_path):
+    corpus = _small_corpus(tmp_path / "c")
+    a = make_assistant(corpus_dir=corpus)
+    a.ingest([corpus])
+    write_doc(corpus, "rule-b", "en", "Rule B", "Rule B now says returns are handled by the platform within 30 days.")
+    (corpus / "rule-a.zh.md").unlink()
+    report = a.ingest([corpus])
+    assert report.updated == ["rule-b.en"] and report.removed == ["rule-a.zh"]
+    ids = _indexed_chunk_ids(a)
+    assert not any(i.startswith("rule-a.zh") for i in ids)
+    answer = a.ask("Who handles returns under rule B?")
+    assert "30 days" in answer.answer and "15 days" not in answer.answer
+    assert set(ids) == set(a.index.keyword.ids), "Chroma and the keyword index must hold the same chunks"
+
+
+def test_bad_files_are_reported_and_the_rest_is_indexed(make_assistant, tmp_path):
+    corpus = _small_corpus(tmp_path / "c")
+    (corpus / "empty.md").write_text("", encoding="utf-8")
+    (corpus / "binary.txt").write_bytes(b"\x00\x01\x02\x03")
+    (corpus / "broken.md").write_text("---\nid: [oops\n---\ntext", encoding="utf-8")
+    a = make_assistant(corpus_dir=corpus)
+    report = a.ingest([corpus])
+    assert len(report.errors) == 3 and not report.ok
+    assert any("empty.md: file is empty" in e for e in report.errors)
+    assert any("broken.md" in e and "YAML" in e for e in report.errors)
+    assert sorted(report.added) == ["rule-a.en", "rule-a.zh", "rule-b.en"]
+
+
+def test_duplicate_id_in_two_files_is_an_error_for_the_second(make_assistant, tmp_path):
+    corpus = _small_corpus(tmp_path / "c")
+    dup = write_doc(tmp_path / "other", "rule-b", "en", "Rule B copy", "A different text that claims the same id.")
+    a = make_assistant(corpus_dir=corpus)
+    a.ingest([corpus])
+    report = a.ingest([dup])
+    assert report.errors and "already used by" in report.errors[0]
+
+
+def test_a_second_ingest_refuses_clearly_while_the_first_holds_the_lock(tmp_path):
+    with ingest_lock(tmp_path):
+        with pytest.raises(IndexBusyError, match="another ingest is running"):
+            with ingest_lock(tmp_path, wait_s=0.3):
+                pass
+
+
+def test_new_notice_supersedes_old_rule_and_is_answered_at_once(make_assistant, tmp_path):
+    corpus = _small_corpus(tmp_path / "c")
+    a = make_assistant(corpus_dir=corpus)
+    a.ingest([corpus])
+    new = write_doc(tmp_path / "up", "rule-a-2026", "en", "Rule A, 2026 update",
+                    "From 1 December 2026, rule A of the test platform gives new items 72 hours for pickup.",
+                    supersedes="[rule-a]", effective_from="2026-12-01")
+    a.ingest([new])
+    assert a.index.superseded_by["rule-a"] == "rule-a-2026"
+    answer = a.ask("How many hours do new items get for pickup under rule A?")
+    assert "72 hours" in answer.answer
+    assert answer.citations[0].doc_id == "rule-a-2026"
+
+
+KILLER = """
+import os, sys, time
+from pathlib import Path
+from assistant import Assistant, Settings
+from assistant import ingest as ing
+a = Assistant(Settings(data_dir=Path(sys.argv[1]), corpus_dir=Path(sys.argv[2])))
+stage = sys.argv[3]
+real = getattr(ing.Ingestor, "_commit")
+def slow_store_add(self, *args, **kw):
+    # pause inside the write path so the parent can SIGKILL us mid-ingest
+    orig_add(*args, **kw)
+    print("ADDED", flush=True); time.sleep(30)
+orig_add = a.index.store.add
+a.index.store.add = lambda *args, **kw: slow_store_add(None, *args, **kw)
+a.ingest([Path(sys.argv[2])])
+"""
+
+
+@pytest.mark.integration
+def test_sigkill_mid_ingest_leaves_previous_index_queryable_and_rerun_completes(make_assistant, tmp_path):
+    corpus = _small_corpus(tmp_path / "c")
+    data = tmp_path / "data"
+    a = make_assistant(corpus_dir=corpus, data_dir=data)
+    a.ingest([corpus])
+    before = a.ask("Who handles returns under rule B?").answer
+    assert "15 days" in before
+    del a
+    write_doc(corpus, "rule-b", "en", "Rule B", "Rule B now says returns are handled by the platform within 30 days.")
+    write_doc(corpus, "rule-c", "en", "Rule C", "Rule C sets the listing limit of the test platform at 500 items.")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", KILLER, str(data), str(corpus), "add"], stdout=subprocess.PIPE,
+                            env=env, text=True)
+    deadline = time.time() + 120
+    line = ""
+    while time.time() < deadline and "ADDED" not in line:
+        line = proc.stdout.readline()
+    assert "ADDED" in line, "the child never reached the vector write"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+
+    after = make_assistant(corpus_dir=corpus, data_dir=data)
+    manifest = json.loads((data / "manifest.json").read_text())
+    assert "rule-c.en" not in manifest["docs"], "the interrupted ingest must not be committed"
+    assert "15 days" in after.ask("Who handles returns under rule B?").answer
+    assert set(after.index.chunks) == set(after.index.keyword.ids)
+
+    report = after.ingest([corpus])
+    assert report.ok and "rule-c.en" in report.added and "rule-b.en" in report.updated
+    assert "30 days" in after.ask("Who handles returns under rule B?").answer
+    assert set(after.index.store.all_ids()) == set(after.index.keyword.ids) == set(after.index.chunks)
