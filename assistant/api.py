@@ -31,15 +31,15 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import AccessDenied, DocumentError, QuestionError
+from .reply import ReplyDraft
 from .schema import Answer, Citation
 
 if TYPE_CHECKING:
     from .engine import Assistant
-    from .reply import ReplyDraft
 
 MODEL_ID = "seller-policy-assistant"
 UPLOAD_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx")
-UNSAFE_NAME_CHARS = re.compile(r"[^\w.\-()\u4e00-\u9fff]+")
+UNSAFE_NAME_CHARS = re.compile(r"[^\w .\-()\u4e00-\u9fff]+")
 STREAM_TOKEN = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]|\s*[^\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+|\s+")
 
 
@@ -159,7 +159,7 @@ class PolicyService:
         with self._lock:
             return self.assistant.ask(question, history=history or [], lang=_lang(lang))
 
-    def reply(self, message: str, lang: str | None = None, tone: str = "friendly") -> "ReplyDraft":
+    def reply(self, message: str, lang: str | None = None, tone: str = "friendly") -> ReplyDraft:
         with self._lock:
             return self.assistant.reply(message, lang=_lang(lang), tone=tone)
 
@@ -247,10 +247,10 @@ def rest_router(service: PolicyService) -> APIRouter:
         """Answer one question with citations; ``refused`` is true when the knowledge base lacks it."""
         return service.ask(body.question, [t.model_dump() for t in body.history], body.lang)
 
-    @router.post("/api/reply", tags=["answers"])
-    def reply(body: ReplyRequest) -> dict[str, Any]:
+    @router.post("/api/reply", response_model=ReplyDraft, tags=["answers"])
+    def reply(body: ReplyRequest) -> ReplyDraft:
         """Draft a support reply in the seller's language, with an internal note for the agent."""
-        return service.reply(body.message, body.lang, body.tone).model_dump()
+        return service.reply(body.message, body.lang, body.tone)
 
     @router.get("/api/documents", response_model=list[DocumentInfo], tags=["documents"])
     def documents() -> list[DocumentInfo]:

@@ -24,7 +24,7 @@ NOT_PUBLIC = re.compile(r"(未公开|没有公开|未披露|没有披露|不公�
 CONFLICT = re.compile(r"(说法不一|说法不同|不同来源|另一来源|有来源称|存在分歧|相互矛盾|sources (differ|disagree)|conflict|other sources|"
                       r"another source|some sources)", re.I)
 MANDATORY = re.compile(r"(不强制|没有强制|并不强制|not mandatory|does not (force|require)|no obligation)", re.I)
-SENT_DATE = re.compile(r"(20\d\d)(?:[-/年.](\d{1,2}))?(?:[-/月.](\d{1,2}))?")
+SENT_DATE = re.compile(r"(20\d\d)(?:年?(?:[-/.]|年)(\d{1,2})月?)?(?:(?:[-/.]|月)?(\d{1,2})日?)?")
 EN_MONTHS = {m: i + 1 for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
                                               "september", "october", "november", "december"])}
 EN_DATE = re.compile(r"(?:(\d{1,2}) )?(January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -259,6 +259,8 @@ class ExtractiveComposer:
                     score -= 0.15
                 if i == 0 and "definition" in q.kinds:
                     score += 0.04
+                if "when" in q.kinds and sentence_date(text):
+                    score += 0.05
                 if rec.meta.get("type") == "glossary" and "definition" not in q.kinds:
                     score -= 0.05
                 cands.append(Candidate(text, rec.uid, rec.doc_id, rec.lang, i,
@@ -308,12 +310,19 @@ class ExtractiveComposer:
             return "refuse_future"
         if not cands or cands[0].score < self.min_score:
             return "refuse"
+        best = self._select(q, cands, 3)
+        if best and NOT_PUBLIC.search(best[0].text) and "definition" not in q.kinds:
+            return "refuse_public"
         if "figure" in q.kinds:
-            best = self._select(q, cands, 3)
             if any(NOT_PUBLIC.search(c.text) for c in best[:2]):
                 return "refuse_public"
             if not any(NUMBER.search(c.text) for c in best):
                 return "refuse"
+            years = set(re.findall(r"20\d\d", q.text))
+            if years and not any(y in c.text for c in best for y in years):
+                return "refuse"
+        if best and best[0].lex < 0.2 and best[0].sim < 0.45:
+            return "refuse"
         return ""
 
     def _refusal_body(self, q: Question, kind: str, cands: list[Candidate], cites: Citations) -> str:
@@ -363,6 +372,7 @@ class ExtractiveComposer:
             d = sentence_date(c.text) or (c.meta.get("effective_from") or "")
             if d and c.score >= top * 0.6:
                 dated.append((d, c))
+        labels = {id(c): date_label(c.text) or d for d, c in dated}
         if len(dated) < 2:
             return self._points(q, cands, cites)
         picked: list[tuple[str, Candidate]] = []
@@ -377,7 +387,7 @@ class ExtractiveComposer:
             else next((c for _, c in picked if not c.meta.get("superseded_by")), picked[0][1])
         lines = [self._point(head, cites, q), "", T["timeline"]]
         for d, c in picked:
-            lines.append(f"- {d}: {self._point(c, cites, q)}")
+            lines.append(f"- {labels[id(c)]}: {self._point(c, cites, q)}")
         return "\n".join(lines)
 
     def _models_in(self, text: str) -> list[str]:
@@ -459,6 +469,13 @@ def _cell(text: str) -> str:
     text = re.sub(r"^(Under|In|With) (the )?[A-Za-z\- ]{2,30}?( model| models)?, ", "", text)
     text = re.sub(r"^(速卖通)?(POP|半托管|全托管)(模式)?(下|中)[，,]", "", text)
     return text[:1].upper() + text[1:] if text[:1].isalpha() and text[:1].islower() else text
+
+
+def date_label(text: str) -> str:
+    """The date as the sentence writes it ("2024年9月9日", "14 January 2022"), so a timeline label
+    never states a figure the quote does not."""
+    m = EN_DATE.search(text) or SENT_DATE.search(text)
+    return m.group(0).strip(" ,") if m else ""
 
 
 def sentence_date(text: str) -> str:

@@ -127,7 +127,9 @@ def grade(item: dict[str, Any], answer, docs: DocTexts) -> Row:
     allowed = _numbers(quotes) | _numbers(item["question"]) | _numbers(" ".join(
         f"{c.published} {docs.assistant.index.records.get(f'{c.doc_id}.{c.lang}').meta.get('effective_from', '')}"
         for c in answer.citations if docs.assistant.index.records.get(f"{c.doc_id}.{c.lang}") is not None))
-    stated = _numbers(re.sub(r"\[\d+\]", "", body))
+    # part headers ("**2. question**") and list numbering are layout, not stated figures
+    prose_only = re.sub(r"(?m)^\*\*\d+\. .*\*\*$|^\d+\. ", "", body)
+    stated = _numbers(re.sub(r"\[\d+\]", "", prose_only))
     row.fabricated = sorted(stated - allowed)
     prose = re.sub(r"\[\d+\]|\|", " ", body)
     row.lang_ok = answer.lang == item["lang"] and detect_lang(prose) == item["lang"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from .errors import QuestionError
 from .glossary import Glossary
-from .text import CJK, LATIN_WORD, clean_text, detect_lang, to_simplified
+from .text import CJK, LATIN_WORD, clean_text, detect_lang, split_sentences, to_simplified
 
 INJECTION = re.compile(
     r"(ignore (all |any )?(the )?(previous|prior|above|earlier) (instructions|prompts?|rules)|disregard .{0,20}instructions|"
@@ -24,10 +24,13 @@ KIND_PATTERNS: dict[str, re.Pattern[str]] = {
     "comparison": re.compile(r"(区别|不同|差异|对比|比较|相比|异同|哪个好|\bvs\.?\b|versus|difference|differ|compare|comparison|contrast)", re.I),
     "suitability": re.compile(r"(适合|应该选|该选|选哪|选择哪|用哪|哪种模式|哪个模式|推荐|建议.{0,6}(模式|选)|which (model|mode|option)|"
                               r"should i (use|choose|pick|go)|suit|best for|recommend|right for)", re.I),
-    "temporal": re.compile(r"(什么时候|何时|哪天|哪一天|变化|变了|改了|调整|以前|之前|过去|历史|时间线|演变|从.{0,6}起|"
-                           r"since when|when did|when was|changed?|history|timeline|used to|before|previously|over time|evolv)", re.I),
-    "figure": re.compile(r"(多少|几天|几个|几小时|多久|多长|比例|占比|费率|佣金|手续费|费用|收费|金额|额度是|门槛|how much|how many|"
-                         r"how long|what percentage|percent|rate\b|fee|commission|cost|threshold|amount|size of)", re.I),
+    "temporal": re.compile(r"(变化|变了|改了|改成|调整|以前|之前|过去|历史|时间线|演变|从.{0,6}起|后来|"
+                           r"since when|changed?|history|timeline|used to|before|previously|over time|evolv|later)", re.I),
+    "when": re.compile(r"(什么时候|何时|哪天|哪一天|哪年|哪个月|\bwhen\b|what date|which date|which year)", re.I),
+    "figure": re.compile(r"(多少|几天|几个|几小时|几点|几层|几次|哪几天|多久|多长|多大|比例|占比|费率|佣金|手续费|费用|收费|金额|额度是|门槛|"
+                         r"名单|列出|完整|具体|地址|截单|条件|how much|how many|how long|how large|how big|how deep|what percentage|"
+                         r"percent|rate\b|fee|commission|cost|threshold|amount|size of|full list|exact|address|cut-off|"
+                         r"requirement|need to reach|gmv)", re.I),
     "definition": re.compile(r"(什么是|是什么|是指|指的是|含义|意思|定义|what is|what are|what does .* mean|meaning of|define|explain)", re.I),
 }
 FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|换成|还有|and|what about|how about|and for|and the|same for|what if)\b|(呢|呢？|呢\?)$", re.I)
@@ -54,11 +57,11 @@ def clean_question(raw: str, max_chars: int) -> tuple[str, list[str]]:
     if len(text) > max_chars:
         text = text[:max_chars]
         notes.append(f"question truncated to {max_chars} characters")
-    kept = [ln for ln in text.splitlines() if not INJECTION.search(ln)]
-    if len(kept) < len(text.splitlines()) or INJECTION.search(text):
+    if INJECTION.search(text):
+        # drop the sentences that carry instructions; keep the seller's actual question
+        kept = [s for s in split_sentences(text) if not INJECTION.search(s)]
         notes.append("ignored instructions embedded in the question")
-        text = "\n".join(kept)
-        text = INJECTION.split(text)[0] if INJECTION.search(text) else text
+        text = " ".join(kept)
     text = re.sub(r"[ \u3000]+", " ", text).strip()
     if not CJK.search(text) and not LATIN_WORD.search(text):
         raise QuestionError("I could not find a question in that message. Please ask in Chinese or English. / 没有识别到问题，请用中文或英文提问。")
@@ -72,11 +75,22 @@ def classify(text: str) -> set[str]:
     return kinds or {"fact"}
 
 
+QUESTION_CUE = re.compile(
+    r"([？?]|吗|呢|多少|什么|怎么|怎样|如何|是否|能否|能不能|可不可以|哪|谁|几|多久|区别|适合|"
+    r"\b(how|what|when|which|who|why|can|could|does|do|is|are|should|will)\b)", re.I)
+
+
 def split_parts(text: str) -> list[str]:
-    """Split a multi-question message into parts that each carry a question of their own."""
+    """Split a multi-question message into parts that each carry a question of their own; a
+    fragment without a question of its own ("请列出完整名单") stays with the part before it."""
     pieces = [p.strip(" ，,。.") for p in PART_SPLIT.split(text) if p and p.strip(" ，,。.")]
     pieces = [p for p in pieces if not re.fullmatch(r"(另外|还有|以及|此外|also|and also|additionally)", p, re.I)]
-    parts = [p for p in pieces if len(p) >= 4]
+    parts: list[str] = []
+    for p in pieces:
+        if parts and (len(p) < 4 or not QUESTION_CUE.search(p)):
+            parts[-1] = f"{parts[-1]} {p}"
+        elif len(p) >= 4 or not parts:
+            parts.append(p)
     return parts if len(parts) > 1 else [text]
 
 

@@ -10,16 +10,13 @@ from pydantic import BaseModel, Field
 
 from .compose import TEXT
 from .errors import QuestionError
-from .question import PART_SPLIT, clean_question
+from .question import PART_SPLIT, QUESTION_CUE, clean_question
 from .schema import Answer, Citation
 from .text import detect_lang
 
 if TYPE_CHECKING:
     from .engine import Assistant
 
-QUESTION_CUE = re.compile(
-    r"([？?]|吗|呢|多少|什么|怎么|怎样|如何|是否|能否|能不能|可不可以|哪|谁|几|多久|区别|适合|"
-    r"\b(how|what|when|which|who|why|can|could|does|do|is|are|should|will)\b)", re.I)
 GREETING = re.compile(r"^(你好|您好|hi|hello|hey|dear [^,，]*|谢谢|感谢|thanks|thank you|在吗|亲)[!！,，.。~～\s]*", re.I)
 CLOSING_ONLY = re.compile(r"^(谢谢|感谢|多谢|thanks|thank you|thx|辛苦了|盼复|looking forward.*)[!！.。~～\s]*$", re.I)
 

@@ -50,16 +50,18 @@ def cjk_ratio(text: str) -> float:
 
 
 def detect_lang(text: str, default: str = "en") -> str:
-    """Return 'zh', 'en' or 'other' (a language we do not answer in), by script and function words."""
+    """Return 'zh', 'en' or 'other' (a language we do not answer in), by script and function words.
+
+    Chinese terms inside an English sentence ("What does 半托管 mean?") keep it English: about
+    1.5 Han characters make one word, and the larger side wins.
+    """
     cjk = len(CJK.findall(text))
     words = [w.lower() for w in LATIN_WORD.findall(text)]
-    if cjk and (cjk >= 2 or not words) and cjk * 2 >= len(words):
-        return "zh"
-    if cjk and cjk >= len(words) // 4:
-        return "zh"
     other = len(OTHER_SCRIPT.findall(text))
-    if other > max(cjk, sum(len(w) for w in words)) / 2 and other >= 2:
+    if other >= 2 and other > cjk + sum(len(w) for w in words):
         return "other"
+    if cjk and cjk / 1.5 >= len(words):
+        return "zh"
     if not words:
         return "zh" if cjk else default
     english = sum(1 for w in words if w in EN_STOP)

@@ -129,8 +129,7 @@ def create_app(assistant: "Assistant") -> FastAPI:
     app.include_router(openai_router(service))
     blocks = build_ui(service)
     return gr.mount_gradio_app(app, blocks, path="/", footer_links=["api"], run_history=False, theme=theme(),
-                               css=CSS, max_file_size=int(assistant.settings.max_file_mb * 1e6),
-                               head='<meta name="viewport" content="width=device-width, initial-scale=1">')
+                               css=CSS, max_file_size=int(assistant.settings.max_file_mb * 1e6))
 
 
 def serve(settings: "Settings", host: str | None = None, port: int | None = None, ingest_first: bool = False) -> None:
