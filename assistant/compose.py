@@ -19,8 +19,12 @@ from .schema import Answer, Citation
 from .text import Tokenizer
 
 NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万]+(天|小时|个|%|成|倍|年|月|日)")
-NOT_PUBLIC = re.compile(r"(未公开|没有公开|未披露|没有披露|不公开|未说明|没有说明|未找到|查不到|not public|not been published|"
-                        r"not disclosed|undisclosed|not stated|does not (state|give|publish)|no (reliable |public )?(source|figure|table))", re.I)
+NOT_PUBLIC = re.compile(r"(未公开|没有公开|未披露|没有披露|不公开|未说明|没有说明|未找到|没有找到|查不到|没有收录|未收录|没有记载|"
+                        r"本知识库没有|知识库中没有|not public|not been published|not disclosed|undisclosed|not stated|"
+                        r"not in (our|the|this) (sources|knowledge base)|does not (state|give|publish|have)|"
+                        r"no (reliable |public )?(source|figure|table))", re.I)
+# Words every question and sentence here shares; overlap on them says nothing about relevance.
+DOMAIN_TOKENS = frozenset({"aliexpress", "速卖通", "seller", "商家", "卖家", "platform", "平台", "ae"})
 CONFLICT = re.compile(r"(说法不一|说法不同|不同来源|另一来源|有来源称|存在分歧|相互矛盾|sources (differ|disagree)|conflict|other sources|"
                       r"another source|some sources)", re.I)
 MANDATORY = re.compile(r"(不强制|没有强制|并不强制|not mandatory|does not (force|require)|no obligation)", re.I)
@@ -226,8 +230,8 @@ class ExtractiveComposer:
         qvec = result.query_vector
         if qvec is None:
             qvec = np.asarray(self.embedder.embed_query(q.text), dtype=np.float32)
-        q_tokens = self._tokens(q.text + " " + " ".join(result.expansion))
-        q_tokens_core = self._tokens(q.text)
+        q_tokens = self._tokens(q.text + " " + " ".join(result.expansion)) - DOMAIN_TOKENS
+        q_tokens_core = self._tokens(q.text) - DOMAIN_TOKENS
         langs: dict[str, set[str]] = {}
         for p in result.passages:
             langs.setdefault(p.doc_id, set()).add(p.lang)
@@ -311,17 +315,19 @@ class ExtractiveComposer:
         if not cands or cands[0].score < self.min_score:
             return "refuse"
         best = self._select(q, cands, 3)
-        if best and NOT_PUBLIC.search(best[0].text) and "definition" not in q.kinds:
+        stated = [c for c in best if c.meta.get("type") != "glossary"]
+        if "definition" not in q.kinds and len(stated) >= 2 and all(NOT_PUBLIC.search(c.text) for c in stated[:2]):
             return "refuse_public"
         if "figure" in q.kinds:
-            if any(NOT_PUBLIC.search(c.text) for c in best[:2]):
+            if stated and (NOT_PUBLIC.search(stated[0].text) or (
+                    len(stated) > 1 and NOT_PUBLIC.search(stated[1].text) and not has_figure(stated[0].text))):
                 return "refuse_public"
-            if not any(NUMBER.search(c.text) for c in best):
+            if not any(has_figure(c.text) for c in best):
                 return "refuse"
             years = set(re.findall(r"20\d\d", q.text))
             if years and not any(y in c.text for c in best for y in years):
                 return "refuse"
-        if best and best[0].lex < 0.2 and best[0].sim < 0.45:
+        if best and ((best[0].sim < 0.15 and best[0].lex < 0.3) or (best[0].lex < 0.1 and best[0].sim < 0.35)):
             return "refuse"
         return ""
 
@@ -330,7 +336,8 @@ class ExtractiveComposer:
         lines = [T[kind]]
         related = [c for c in self._select(q, cands, 2) if c.score >= self.min_score * 0.8] if kind != "refuse_platform" else []
         if kind == "refuse_public":
-            related = [c for c in cands if c.lang == q.lang and NOT_PUBLIC.search(c.text)][:1] + related[:1]
+            said = [c for c in cands if c.lang == q.lang and NOT_PUBLIC.search(c.text)][:1]
+            related = said + [c for c in related if c not in said][:1]
         if kind == "refuse_platform":
             related = [c for c in cands if c.lang == q.lang and c.doc_id == "other-platforms"][:1]
         if related:
@@ -471,11 +478,21 @@ def _cell(text: str) -> str:
     return text[:1].upper() + text[1:] if text[:1].isalpha() and text[:1].islower() else text
 
 
+def has_figure(text: str) -> bool:
+    """A number other than a date: a count, duration, share or amount."""
+    stripped = EN_DATE.sub(" ", text)
+    stripped = re.sub(r"20\d\d(年\d{1,2}月(\d{1,2}日)?|年|-\d{1,2}(-\d{1,2})?)?", " ", stripped)
+    stripped = re.sub(r"(January|February|March|April|May|June|July|August|September|October|November|December) \d{1,2}\b", " ", stripped)
+    return bool(NUMBER.search(stripped))
+
+
 def date_label(text: str) -> str:
     """The date as the sentence writes it ("2024年9月9日", "14 January 2022"), so a timeline label
     never states a figure the quote does not."""
+    if not sentence_date(text):
+        return ""
     m = EN_DATE.search(text) or SENT_DATE.search(text)
-    return m.group(0).strip(" ,") if m else ""
+    return m.group(0).strip(" ,-") if m else ""
 
 
 def sentence_date(text: str) -> str:
@@ -490,7 +507,9 @@ def sentence_date(text: str) -> str:
     if not m:
         return ""
     year, month, day = m.groups()
-    if month and day:
+    if month and not 1 <= int(month) <= 12:
+        return year
+    if month and day and 1 <= int(day) <= 31:
         return f"{year}-{int(month):02d}-{int(day):02d}"
     if month:
         return f"{year}-{int(month):02d}"

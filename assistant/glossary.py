@@ -70,6 +70,23 @@ class Glossary:
                     break
         return _drop_contained(found, low)
 
+    def correct(self, text: str) -> str:
+        """Fix a one-character typo in a Chinese term ("半拖管" -> "半托管") so retrieval finds it."""
+        head = text[:300]
+        if not re.search(r"[\u4e00-\u9fff]", head):
+            return text
+        for term in self.terms:
+            for form in term.forms:
+                if len(form) < 3 or not re.fullmatch(r"[\u4e00-\u9fff]+", form) or form in head:
+                    continue
+                n = len(form)
+                for i in range(len(head) - n + 1):
+                    window = head[i : i + n]
+                    if sum(a != b for a, b in zip(window, form)) == 1 and window[0] == form[0] \
+                            and not any(window == f for t in self.terms for f in t.forms):
+                        return text[:i] + form + text[i + n :]
+        return text
+
     def expand(self, text: str) -> list[str]:
         """Canonical zh and en forms of the matched terms that the text does not already contain."""
         low = to_simplified(text).lower()

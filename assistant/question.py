@@ -16,7 +16,7 @@ INJECTION = re.compile(
     r"无视(之前|以上|前面)?的?(指令|规则)|系统提示|你现在是|扮演)",
     re.IGNORECASE,
 )
-OTHER_PLATFORMS = re.compile(r"(temu|shein|amazon|亚马逊|tiktok|抖音|拼多多|lazada|shopee|虾皮|ebay|wish|ozon|mercado)", re.I)
+OTHER_PLATFORMS = re.compile(r"(temu|shein|amazon|亚马逊|tiktok|抖音|拼多多|淘宝|天猫|京东|1688|taobao|tmall|lazada|shopee|虾皮|ebay|wish|ozon|mercado)", re.I)
 ALIEXPRESS = re.compile(r"(aliexpress|速卖通|ae\b|菜鸟|cainiao)", re.I)
 FUTURE = re.compile(r"(明年|后年|将来|未来|下个月|下一年|next year|in the future|will .{0,40} (in|by) 20[3-9]\d|20(2[7-9]|[3-9]\d)年?)", re.I)
 
@@ -121,6 +121,10 @@ def resolve_follow_up(text: str, history: list[dict[str, Any]], glossary: Glossa
 def analyse(raw: str, history: list[dict[str, Any]], glossary: Glossary, max_chars: int,
             lang: str | None = None) -> Question:
     text, notes = clean_question(raw, max_chars)
+    corrected = glossary.correct(text)
+    if corrected != text:
+        notes.append(f"read as: {corrected[:80]}")
+        text = corrected
     detected = detect_lang(text)
     if history:
         text = resolve_follow_up(text, history, glossary)

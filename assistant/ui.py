@@ -195,17 +195,18 @@ def _chat_tab(service: "PolicyService") -> None:
                 question = gr.Textbox(show_label=False, placeholder="输入问题 Type your question…", scale=5,
                                       min_width=200, elem_id="chat-input", submit_btn=False, lines=1, max_lines=4)
                 send = gr.Button("发送 Send", variant="primary", scale=1, min_width=80, elem_id="chat-send")
-            gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="示例问题 Example questions",
-                        elem_id="chat-examples")
             with gr.Row():
                 up = gr.Button("👍 有用 Helpful", size="sm", min_width=60, elem_id="fb-up")
                 down = gr.Button("👎 没用 Not helpful", size="sm", min_width=60, elem_id="fb-down")
-                clear = gr.Button("清空 Clear", size="sm", min_width=60, elem_id="chat-clear")
-            comment = gr.Textbox(label="反馈备注（可选）Feedback comment (optional)", lines=1, elem_id="fb-comment")
+                clear = gr.Button("🧹 清空 Clear", size="sm", min_width=60, elem_id="chat-clear")
+            comment = gr.Textbox(show_label=False, container=False, lines=1, elem_id="fb-comment",
+                                 placeholder="反馈备注（可选）Feedback comment (optional), then 👍 / 👎")
             feedback_status = gr.Markdown(elem_id="fb-status")
         with gr.Column(scale=2, min_width=280):
             gr.Markdown("### 来源 Sources")
             sources = gr.HTML(sources_html(None), elem_id="sources")
+    gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="示例问题 Example questions",
+                elem_id="chat-examples")
 
     def chat(message: str, history: list[dict[str, Any]], lang_choice: str) -> Iterator[tuple[Any, ...]]:
         """Answer, then stream the text into the last bubble so long answers start appearing at once."""
