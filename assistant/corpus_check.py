@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from .errors import DocumentError
-from .load import read_text, split_front_matter
+from .load import parse_yaml, read_text, split_front_matter
 
 TYPES = {"article", "faq", "notice", "glossary"}
 LANGS = ("zh", "en")
@@ -100,7 +100,7 @@ def check_document(path: Path, root: Path) -> tuple[dict[str, Any] | None, list[
 def check_glossary(path: Path, ids: set[str]) -> list[str]:
     rel = f"{path.parent.name}/{path.name}"
     try:
-        data = yaml.safe_load(read_text(path))
+        data = parse_yaml(read_text(path))
     except (yaml.YAMLError, DocumentError) as exc:
         return [f"{rel}: yaml: not valid YAML ({exc})"]
     if not isinstance(data, dict):

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
+from .load import parse_yaml
 from .text import to_simplified
 
 
@@ -36,7 +36,7 @@ class Glossary:
     def from_file(cls, path: Path) -> "Glossary":
         if not path.exists():
             return cls()
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = parse_yaml(path.read_text(encoding="utf-8")) or {}
         terms = []
         for raw in data.get("terms") or []:
             if not isinstance(raw, dict):

@@ -41,6 +41,21 @@ HTML_NOISE = re.compile(
     r"sidebar|comment\w*|related|recommend\w*|popup|modal|qrcode|qr|subscribe|newsletter|cookie\w*)($|[\s_-])",
     re.IGNORECASE,
 )
+class _TextDatesLoader(yaml.SafeLoader):
+    """YAML without implicit timestamps: dates stay strings, so a bad date is reported by field
+    instead of crashing the parser."""
+
+
+_TextDatesLoader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def parse_yaml(text: str):
+    return yaml.load(text, Loader=_TextDatesLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 DATE_IN_TEXT = re.compile(r"(20\d\d)[-/.年](\d{1,2})[-/.月](\d{1,2})")
 
 
@@ -97,7 +112,7 @@ def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
     if not match:
         raise DocumentError(str(path), "front matter starts with '---' but has no closing '---' line")
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
+        meta = parse_yaml(match.group(1)) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
@@ -319,7 +334,7 @@ def _check_zip(path: Path) -> None:
 def load_glossary(path: Path) -> list[Document]:
     """The glossary YAML becomes one document per language, one sentence per term."""
     try:
-        data = yaml.safe_load(read_text(path))
+        data = parse_yaml(read_text(path))
     except yaml.YAMLError as exc:
         raise DocumentError(str(path), f"not valid YAML: {exc}") from exc
     if not isinstance(data, dict) or data.get("type") != "glossary" or not isinstance(data.get("terms"), list):
