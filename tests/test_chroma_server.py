@@ -1,0 +1,62 @@
+"""The same code against a real Chroma server on 127.0.0.1 retrieves what embedded mode does."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import CORPUS, free_port
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    exe = Path(sys.executable).parent / "chroma"
+    if not exe.exists():
+        exe = shutil.which("chroma")
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    proc = subprocess.Popen([str(exe), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("chroma server did not start")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.mark.integration
+def test_server_mode_retrieves_the_same_documents_as_embedded(chroma_server, tmp_path, assistant):
+    from assistant import Assistant, Settings
+
+    server = Assistant(Settings(data_dir=tmp_path / "replica", corpus_dir=CORPUS, chroma_url=chroma_server))
+    report = server.ingest([CORPUS])
+    assert report.ok and report.chunks_written == server.index.store.count()
+    for q in ("半托管谁定价？", "What does JIT mean?", "96小时上网规则从哪天开始？", "Choice share of orders"):
+        a = [p.chunk_id for p in assistant.retriever.search(q, k=5).passages]
+        b = [p.chunk_id for p in server.retriever.search(q, k=5).passages]
+        assert a == b, q
+    assert server.ask("什么是JIT？").citations
+
+
+def test_unreachable_server_is_a_clear_config_error(tmp_path):
+    from assistant import Assistant, Settings
+    from assistant.errors import ConfigError
+
+    a = Assistant(Settings(data_dir=tmp_path, chroma_url=f"http://127.0.0.1:{free_port()}"))
+    with pytest.raises(ConfigError, match="cannot reach the Chroma server"):
+        _ = a.index
