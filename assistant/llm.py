@@ -40,7 +40,7 @@ written as [1] (or [1][2] for several). Cite only numbers that appear in the evi
 does not state.
 4. If the evidence does not answer the question, say plainly that you don't know, cite nothing \
 and stop.
-5. If an evidence sentence is marked (superseded), say that rule has been replaced; do not present \
+5. If an evidence sentence is marked superseded, say that rule has been replaced; do not present \
 it as the current rule.
 6. Write in {language}. Be short: at most five sentences or a short list, plain Markdown, no \
 headings and no list of sources (one is added for you).
@@ -132,7 +132,8 @@ class LLMComposer:
 
         The streamed text is a preview: the returned Answer is the one to keep, and it may differ
         (invalid markers removed, the sources block added) or be the extractive fallback when
-        the full text fails the checks. Callers should replace what they showed with it.
+        the full text fails the checks. Callers should replace what they showed with it. An
+        exception from ``on_delta`` (say, a client gone away) also ends in the fallback.
         """
         start = time.perf_counter()
         if not answer.citations:
@@ -160,7 +161,7 @@ class LLMComposer:
         text, used = check_output(raw, answer)
         ms = round((time.perf_counter() - start) * 1000, 3)
         marker = "\n\n**" + TEXT[answer.lang]["sources"] + "**"
-        _, found, sources = answer.answer.partition(marker)
+        _, found, sources = answer.answer.rpartition(marker)
         block = found + keep_sources(sources, used) if found else ""
         logger.info("LLM answer in %.0f ms citing %s", ms, sorted(used))
         return answer.model_copy(deep=True, update={
