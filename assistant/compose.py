@@ -147,7 +147,7 @@ class ExtractiveComposer:
     """
 
     min_score = 0.34
-    min_support_ratio = 0.78
+    min_support_ratio = 0.72
     max_points = 4
 
     def __init__(self, index: PolicyIndex, embedder, tokenizer: Tokenizer, glossary: Glossary) -> None:
@@ -206,8 +206,10 @@ class ExtractiveComposer:
             body = self._refusal_body(q, refusal, cands, cites)
             timings["compose"] = round(timings.get("compose", 0.0) + (time.perf_counter() - t2) * 1000, 3)
             return body, True, 0.05
-        if "comparison" in q.kinds and len(self._models_in(q.text)) != 1:
+        if "comparison" in q.kinds and self._model_table_wanted(q):
             body = self._comparison(q, cands, cites)
+        elif "comparison" in q.kinds:
+            body = self._contrast(q, cands, cites)
         elif temporal:
             body = self._timeline(q, cands, cites)
         elif "suitability" in q.kinds:
@@ -237,6 +239,7 @@ class ExtractiveComposer:
             langs.setdefault(p.doc_id, set()).add(p.lang)
         seen: set[tuple[str, int]] = set()
         cands: list[Candidate] = []
+        must_q = bool(re.search(r"(必须|强制|一定要|非要|have to|must|mandatory|required|obliged|forced)", q.text, re.I))
         n = max(1, len(result.passages))
         top_score = result.passages[0].score if result.passages else 1.0
         for rank, p in enumerate(result.passages):
@@ -265,6 +268,8 @@ class ExtractiveComposer:
                     score += 0.04
                 if "when" in q.kinds and sentence_date(text):
                     score += 0.05
+                if must_q and MANDATORY.search(text):
+                    score += 0.1
                 if rec.meta.get("type") == "glossary" and "definition" not in q.kinds:
                     score -= 0.05
                 cands.append(Candidate(text, rec.uid, rec.doc_id, rec.lang, i,
@@ -397,6 +402,31 @@ class ExtractiveComposer:
             lines.append(f"- {labels[id(c)]}: {self._point(c, cites, q)}")
         return "\n".join(lines)
 
+    def _model_table_wanted(self, q: Question) -> bool:
+        """The who-prices / who-ships table answers POP vs semi- vs fully-managed; comparisons of
+        anything else (JIT vs warehouse, AliExpress vs Temu) are answered point by point."""
+        if q.other_platform:
+            return False
+        models = self._models_in(q.text)
+        if len(models) >= 2:
+            return True
+        others = [t for t in self.glossary.matches(q.text) if t.zh not in ("POP", "半托管", "全托管", "速卖通")]
+        return not models and not others and bool(re.search(r"(模式|model|三种|three)", q.text, re.I))
+
+    def _contrast(self, q: Question, cands: list[Candidate], cites: Citations) -> str:
+        """Best sentences overall, plus the best one naming each side of the comparison."""
+        chosen = self._select(q, cands, 3)
+        pool = [c for c in cands if c.lang == q.lang]
+        for term in self.glossary.matches(q.text):
+            forms = [f.lower() for f in term.forms]
+            if any(any(f in c.text.lower() for f in forms) for c in chosen):
+                continue
+            best = next((c for c in pool if any(f in c.text.lower() for f in forms) and c not in chosen), None)
+            if best is not None:
+                chosen.append(best)
+        first, rest = chosen[0], chosen[1:]
+        return "\n".join([self._point(first, cites, q), "", *(f"- {self._point(c, cites, q)}" for c in rest)])
+
     def _models_in(self, text: str) -> list[str]:
         low = text.lower()
         return [m for m, (_, _, forms) in MODELS.items() if any(f in low for f in forms)]
@@ -438,9 +468,12 @@ class ExtractiveComposer:
         goods_forms = [f.lower() for t in goods for f in t.forms]
         def fits(c: Candidate) -> float:
             low = c.text.lower()
-            named = any(f in low for m in MODELS.values() for f in m[2]) or "仓发" in low or "warehouse" in low
-            return c.score + (0.08 if named else 0.0) + (0.08 if any(f in low for f in goods_forms) else 0.0)
+            named = any(f in low for m in MODELS.values() for f in m[2]) or any(
+                w in low for w in ("仓发", "jit", "warehouse"))
+            return c.score + (0.12 if named else -0.1) + (0.08 if any(f in low for f in goods_forms) else 0.0)
         ranked = sorted((c for c in cands if c.lang == q.lang and c.meta.get("type") != "glossary"), key=fits, reverse=True)
+        for c in ranked:
+            c.score = fits(c)
         chosen = self._select(q, ranked or cands, 3)
         lines = [T["recommend"] + self._point(chosen[0], cites, q)]
         reasons = chosen[1:]
