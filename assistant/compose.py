@@ -13,7 +13,7 @@ import numpy as np
 
 from .glossary import Glossary
 from .index import PolicyIndex
-from .question import ALIEXPRESS, Question, analyse
+from .question import ALIEXPRESS, Question, analyse, figure_unit
 from .retrieve import HybridRetriever
 from .schema import Answer, Citation
 from .text import Tokenizer
@@ -324,14 +324,16 @@ class ExtractiveComposer:
         if "definition" not in q.kinds and len(stated) >= 2 and all(NOT_PUBLIC.search(c.text) for c in stated[:2]):
             return "refuse_public"
         if "figure" in q.kinds:
-            if stated and (NOT_PUBLIC.search(stated[0].text) or (
-                    len(stated) > 1 and NOT_PUBLIC.search(stated[1].text) and not has_figure(stated[0].text))):
-                return "refuse_public"
-            if not any(has_figure(c.text) for c in best):
-                return "refuse"
+            wide = [c for c in self._select(q, cands, 6) if c.meta.get("type") != "glossary"] or best
+            unit = figure_unit(q.text)
+            giving = [c for c in wide[:5] if has_figure(c.text) and not NOT_PUBLIC.search(c.text)
+                      and (unit is None or unit.search(c.text))]
             years = set(re.findall(r"20\d\d", q.text))
-            if years and not any(y in c.text for c in best for y in years):
-                return "refuse"
+            if years:
+                giving = [c for c in giving if any(y in c.text for y in years)]
+            if not giving:
+                said = any(NOT_PUBLIC.search(c.text) for c in wide[:3])
+                return "refuse_public" if said else "refuse"
         if best and ((best[0].sim < 0.15 and best[0].lex < 0.3) or (best[0].lex < 0.1 and best[0].sim < 0.35)):
             return "refuse"
         return ""

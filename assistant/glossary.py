@@ -83,9 +83,13 @@ class Glossary:
                 for i in range(len(head) - n + 1):
                     window = head[i : i + n]
                     if sum(a != b for a, b in zip(window, form)) == 1 and window[0] == form[0] \
-                            and not any(window == f for t in self.terms for f in t.forms):
+                            and not self._holds_term(window):
                         return text[:i] + form + text[i + n :]
         return text
+
+    def _holds_term(self, window: str) -> bool:
+        """'仓发比' already contains the real term '仓发': not a typo of '仓发品'."""
+        return any(len(f) >= 2 and f in window for t in self.terms for f in t.forms)
 
     def expand(self, text: str) -> list[str]:
         """Canonical zh and en forms of the matched terms that the text does not already contain."""

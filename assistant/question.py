@@ -27,12 +27,34 @@ KIND_PATTERNS: dict[str, re.Pattern[str]] = {
     "temporal": re.compile(r"(变化|变了|改了|改成|调整|以前|之前|过去|历史|时间线|演变|从.{0,6}起|后来|"
                            r"since when|changed?|history|timeline|used to|before|previously|over time|evolv|later)", re.I),
     "when": re.compile(r"(什么时候|何时|哪天|哪一天|哪年|哪个月|\bwhen\b|what date|which date|which year)", re.I),
-    "figure": re.compile(r"(多少|几天|几个|几小时|几点|几层|几次|哪几天|多久|多长|多大|比例|占比|费率|佣金|手续费|费用|收费|金额|额度是|门槛|"
-                         r"名单|列出|完整|具体|地址|截单|条件|how much|how many|how long|how large|how big|how deep|what percentage|"
+    "figure": re.compile(r"(多少|几天|几小时|几点|几层|几次|哪几天|多久|多长|多大|多高|比例|占比|费率|佣金|手续费|费用|收费|金额|额度是|门槛|"
+                         r"名单|列出|完整|地址|截单|条件|how much|how many|how long|how large|how big|how deep|what percentage|"
                          r"percent|rate\b|fee|commission|cost|threshold|amount|size of|full list|exact|address|cut-off|"
                          r"requirement|need to reach|gmv)", re.I),
     "definition": re.compile(r"(什么是|是什么|是指|指的是|含义|意思|定义|what is|what are|what does .* mean|meaning of|define|explain)", re.I),
 }
+# What kind of figure a question asks for, and how a sentence that gives one looks.
+FIGURE_UNITS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (re.compile(r"(多少(个)?(国家|市场)|几个(国家|市场)|how many (countries|markets))", re.I),
+     re.compile(r"\d+\s*个?(国家|市场)|\d+ (countries|markets)|(six|six new) markets|六个", re.I)),
+    (re.compile(r"(多少小时|几小时|how many hours)", re.I), re.compile(r"\d+\s*(小时|h\b|hours?)", re.I)),
+    (re.compile(r"(多少天|几天|多少个?工作日|how many days)", re.I),
+     re.compile(r"\d+\s*(天|个?工作日|个?自然日|days?|business days|calendar days|working days)", re.I)),
+    (re.compile(r"(占比|比例|share|percentage|percent)", re.I), re.compile(r"\d+\s*(%|％)|一半|half|过半", re.I)),
+    (re.compile(r"(多少次|几次|how many times)", re.I), re.compile(r"\d+\s*(次|times)", re.I)),
+    (re.compile(r"(佣金|费率|费用|收费|手续费|多少钱|金额|门槛|补贴|commission|fee|cost|how much|threshold|subsid)", re.I),
+     re.compile(r"\d+(\.\d+)?\s*(%|％|元|万元|美元|欧元|亿元|bn)|(US\$|\$|€|RMB|¥)\s*\d", re.I)),
+]
+
+
+def figure_unit(text: str) -> re.Pattern[str] | None:
+    """The pattern a sentence must match to answer this figure question, if the kind is clear."""
+    for asked, answered in FIGURE_UNITS:
+        if asked.search(text):
+            return answered
+    return None
+
+
 FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|换成|还有|and|what about|how about|and for|and the|same for|what if)\b|(呢|呢？|呢\?)$", re.I)
 PART_SPLIT = re.compile(r"(?<=[？?])\s*|[；;]\s*|\n+|(另外|还有|以及|此外)[，,]?|\b(also|and also|additionally)\b[,]?", re.I)
 

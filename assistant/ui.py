@@ -80,10 +80,12 @@ def chat_body(answer: "Answer") -> str:
     return f"**⚠️ {REFUSED_BADGE}**\n\n{body}" if answer.refused else body
 
 
-def sources_html(answer: "Answer | None") -> str:
-    """The Sources panel: [n], title, publisher, date, link and the quoted sentence, all escaped."""
+def sources_html(answer: "Answer | None", turn: int = 0) -> str:
+    """The Sources panel: [n], title, publisher, date, link and the quoted sentence, all escaped.
+    ``data-turn`` counts the answers so far, which tells a watcher that this answer is complete."""
     if answer is None:
-        return '<p class="muted">提问后，这里会列出答案引用的来源。<br>Sources for each answer appear here.</p>'
+        body = '<p class="muted">提问后，这里会列出答案引用的来源。<br>Sources for each answer appear here.</p>'
+        return f'<div class="sources" data-turn="{turn}">{body}</div>'
     parts: list[str] = []
     if answer.refused:
         parts.append(f'<p><span class="badge badge-refused" id="refused-badge">{html.escape(REFUSED_BADGE)}</span></p>')
@@ -103,7 +105,7 @@ def sources_html(answer: "Answer | None") -> str:
         )
     if items:
         parts.append(f'<ol class="sources-list">{"".join(items)}</ol>')
-    return "".join(parts)
+    return f'<div class="sources" data-turn="{turn}">{"".join(parts)}</div>'
 
 
 def plain_history(history: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -111,22 +113,36 @@ def plain_history(history: list[dict[str, Any]]) -> list[dict[str, str]]:
     return [{"role": str(m.get("role", "user")), "content": message_text(m.get("content"))} for m in history or []]
 
 
-def document_rows(docs: list["DocumentInfo"]) -> list[list[str]]:
-    return [[d.doc_id, d.lang, d.type, d.title, d.published, d.effective_from,
+def _turns(history: list[dict[str, Any]]) -> int:
+    return sum(1 for m in history if m.get("role") == "assistant")
+
+
+def document_rows(docs: list["DocumentInfo"], query: str = "") -> list[list[str]]:
+    """Table rows, notices first (newest rule on top), filtered by a case-insensitive substring."""
+    order = {"notice": 0, "article": 1, "faq": 2, "glossary": 3}
+    docs = sorted(docs, key=lambda d: d.doc_id)
+    docs = sorted(docs, key=lambda d: d.effective_from, reverse=True)
+    docs = sorted(docs, key=lambda d: order.get(d.type, 4))
+    rows = [[d.doc_id, d.lang, d.type, d.title, d.published, d.effective_from,
              f"已被取代 superseded → {d.superseded_by}" if d.superseded_by else "现行 current"] for d in docs]
+    needle = (query or "").strip().lower()
+    return [r for r in rows if needle in " ".join(r).lower()] if needle else rows
 
 
 def timeline_html(docs: list["DocumentInfo"]) -> str:
-    """Rules that carry an effective date, newest first, one entry per document id (both languages)."""
-    dated: dict[str, list[DocumentInfo]] = {}
+    """Dated rules newest first, one entry per document id (both languages); notices without an
+    effective date follow, so a superseded rule never drops out of sight."""
+    rules: dict[str, list[DocumentInfo]] = {}
     for d in docs:
-        if d.effective_from:
-            dated.setdefault(d.doc_id, []).append(d)
-    if not dated:
+        if d.effective_from or d.type == "notice" or d.superseded_by:
+            rules.setdefault(d.doc_id, []).append(d)
+    if not rules:
         return '<p class="muted">没有带生效日期的文档 / No documents with an effective date.</p>'
-    entries = sorted(dated.values(), key=lambda group: (group[0].effective_from, group[0].doc_id), reverse=True)
+    dated = sorted((g for g in rules.values() if g[0].effective_from),
+                   key=lambda g: (g[0].effective_from, g[0].doc_id), reverse=True)
+    undated = sorted((g for g in rules.values() if not g[0].effective_from), key=lambda g: g[0].doc_id)
     items = []
-    for group in entries:
+    for group in dated + undated:
         first = group[0]
         titles = "".join(f"<div>{html.escape(d.title)} <span class='muted'>({html.escape(d.lang)})</span></div>"
                          for d in sorted(group, key=lambda d: d.lang, reverse=True))
@@ -134,9 +150,11 @@ def timeline_html(docs: list["DocumentInfo"]) -> str:
             badge = f'<span class="badge badge-superseded">已被取代 superseded by {html.escape(first.superseded_by)}</span>'
         else:
             badge = '<span class="badge badge-current">现行 current</span>'
+        date = html.escape(first.effective_from) or "生效日期未注明 no effective date"
         css = "superseded" if first.superseded_by else "current"
-        items.append(f'<li class="{css}" data-doc-id="{html.escape(first.doc_id, quote=True)}">'
-                     f'<span class="date">{html.escape(first.effective_from)}</span>{badge}{titles}'
+        items.append(f'<li class="{css}" data-doc-id="{html.escape(first.doc_id, quote=True)}"'
+                     f' data-effective="{html.escape(first.effective_from, quote=True)}">'
+                     f'<span class="date">{date}</span>{badge}{titles}'
                      f'<div class="muted">{html.escape(first.doc_id)}</div></li>')
     return f'<ol class="timeline">{"".join(items)}</ol>'
 
@@ -192,7 +210,7 @@ def _chat_tab(service: "PolicyService") -> None:
             chatbot = gr.Chatbot(label="对话 Chat", elem_id="chatbot", height=460, feedback_options=None,
                                  buttons=["copy"], placeholder="请用中文或英文提问 · Ask in Chinese or English")
             with gr.Row():
-                question = gr.Textbox(show_label=False, placeholder="输入问题 Type your question…", scale=5,
+                question = gr.Textbox(show_label=False, placeholder="输入问题 Ask…", scale=5,
                                       min_width=200, elem_id="chat-input", submit_btn=False, lines=1, max_lines=4)
                 send = gr.Button("发送 Send", variant="primary", scale=1, min_width=80, elem_id="chat-send")
             with gr.Row():
@@ -200,7 +218,7 @@ def _chat_tab(service: "PolicyService") -> None:
                 down = gr.Button("👎 没用 Not helpful", size="sm", min_width=60, elem_id="fb-down")
                 clear = gr.Button("🧹 清空 Clear", size="sm", min_width=60, elem_id="chat-clear")
             comment = gr.Textbox(show_label=False, container=False, lines=1, elem_id="fb-comment",
-                                 placeholder="反馈备注（可选）Feedback comment (optional), then 👍 / 👎")
+                                 placeholder="反馈备注（可选）Comment (optional)")
             feedback_status = gr.Markdown(elem_id="fb-status")
         with gr.Column(scale=2, min_width=280):
             gr.Markdown("### 来源 Sources")
@@ -216,7 +234,7 @@ def _chat_tab(service: "PolicyService") -> None:
         except AssistantError as exc:
             history += [{"role": "user", "content": escape_md(message or "")},
                         {"role": "assistant", "content": f"⚠️ {escape_md(str(exc))}"}]
-            yield history, sources_html(None), None, ""
+            yield history, sources_html(None, _turns(history)), None, ""
             return
         body = chat_body(answer)
         record = {"question": message, "answer": answer.answer, "lang": answer.lang, "refused": answer.refused}
@@ -227,7 +245,7 @@ def _chat_tab(service: "PolicyService") -> None:
             history[-1] = {"role": "assistant", "content": shown}
             yield history, gr.skip(), gr.skip(), ""
             time.sleep(STREAM_DELAY_S)
-        yield history, sources_html(answer), record, ""
+        yield history, sources_html(answer, _turns(history)), record, ""
 
     gr.on([question.submit, send.click], chat, inputs=[question, chatbot, lang],
           outputs=[chatbot, sources, last, question], api_name="chat")
@@ -260,7 +278,9 @@ def _reply_tab(service: "PolicyService") -> None:
                         label="语气 Tone", elem_id="reply-tone")
     draft = gr.Button("生成回复 Draft reply", variant="primary", elem_id="reply-draft")
     output = gr.Textbox(label="回复草稿（可编辑后复制）Reply draft (edit, then copy)", lines=12, buttons=["copy"],
-                        elem_id="reply-output")
+                        interactive=True, elem_id="reply-output")
+    with gr.Accordion("预览 Preview", open=False):
+        preview = gr.Markdown(elem_id="reply-preview")
     note = gr.Markdown(elem_id="reply-note")
 
     def make_draft(text: str, lang_choice: str, tone_choice: str) -> tuple[str, str]:
@@ -271,10 +291,13 @@ def _reply_tab(service: "PolicyService") -> None:
         return result.reply, escape_md(result.internal_note)
 
     draft.click(make_draft, [message, lang, tone], [output, note], api_name="reply")
+    output.change(escape_md, output, preview, api_visibility="private")  # the preview follows edits
 
 
 def _knowledge_tab(service: "PolicyService") -> tuple[gr.Dataframe, gr.HTML]:
     gr.Markdown("### 文档 Documents")
+    query = gr.Textbox(show_label=False, container=False, elem_id="kb-filter",
+                       placeholder="筛选 Filter by id, title, type, language…")
     table = gr.Dataframe(headers=["doc_id", "语言 lang", "类型 type", "标题 title", "发布 published",
                                   "生效 effective", "状态 status"],
                          interactive=False, wrap=True, max_height=420, elem_id="kb-table")
@@ -290,22 +313,26 @@ def _knowledge_tab(service: "PolicyService") -> tuple[gr.Dataframe, gr.HTML]:
     gr.Markdown("### 政策时间线 Policy timeline")
     timeline = gr.HTML(elem_id="kb-timeline")
 
-    def refresh_all() -> tuple[list[list[str]], str]:
+    def refresh_all(text: str) -> tuple[list[list[str]], str]:
         docs = service.documents()
-        return document_rows(docs), timeline_html(docs)
+        return document_rows(docs, text), timeline_html(docs)
 
-    def do_upload(path: str | None, admin_token: str) -> tuple[Any, Any, Any]:
+    def filter_rows(text: str) -> list[list[str]]:
+        return document_rows(service.documents(), text)
+
+    def do_upload(path: str | None, admin_token: str, text: str) -> tuple[Any, Any, Any]:
         if not path:
             return "请先选择文件。Choose a file first.", gr.skip(), gr.skip()
         try:
             result = service.upload(Path(path).name, Path(path).read_bytes(), admin_token)
         except AssistantError as exc:
             return f"⛔ {escape_md(str(exc))}", gr.skip(), gr.skip()
-        rows, tl = refresh_all()
+        rows, tl = refresh_all(text)
         return f"✅ {escape_md(result.filename)}: {escape_md(result.summary)}", rows, tl
 
-    refresh.click(refresh_all, outputs=[table, timeline], api_visibility="private")
-    upload.click(do_upload, [upload_file, token], [status, table, timeline], api_visibility="private")
+    query.change(filter_rows, query, table, api_visibility="private")
+    refresh.click(refresh_all, query, [table, timeline], api_visibility="private")
+    upload.click(do_upload, [upload_file, token, query], [status, table, timeline], api_visibility="private")
     return table, timeline
 
 
