@@ -291,8 +291,11 @@ class ExtractiveComposer:
         return cached
 
     def _select(self, q: Question, cands: list[Candidate], limit: int | None = None) -> list[Candidate]:
-        """Best sentences in the question's language, without near-duplicates."""
-        limit = limit or self.max_points
+        """Best sentences in the question's language, without near-duplicates; list questions
+        ("what perks ...", "有哪些") take more of them."""
+        listing = "list" in q.kinds
+        limit = limit or (self.max_points + 2 if listing else self.max_points)
+        ratio = self.min_support_ratio - (0.12 if listing else 0.0)
         pool = [c for c in cands if c.lang == q.lang] or cands
         if not pool:
             return []
@@ -301,7 +304,7 @@ class ExtractiveComposer:
         for c in pool:
             if len(chosen) >= limit:
                 break
-            if chosen and c.score < top * self.min_support_ratio:
+            if chosen and c.score < top * ratio:
                 break
             if any(_redundant(c, o) for o in chosen):
                 continue

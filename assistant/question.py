@@ -31,6 +31,8 @@ KIND_PATTERNS: dict[str, re.Pattern[str]] = {
                          r"名单|列出|完整|地址|截单|条件|how much|how many|how long|how large|how big|how deep|what percentage|"
                          r"percent|rate\b|fee|commission|cost|threshold|amount|size of|full list|exact|address|cut-off|"
                          r"requirement|need to reach|gmv)", re.I),
+    "list": re.compile(r"(哪些|有哪几|包括什么|包含什么|什么好处|什么权益|what (support|perks|benefits|are the)|which .{0,30}(are|include)|"
+                       r"\blist\b|perks|benefits)", re.I),
     "definition": re.compile(r"(什么是|是什么|是指|指的是|含义|意思|定义|what is|what are|what does .* mean|meaning of|define|explain)", re.I),
 }
 # What kind of figure a question asks for, and how a sentence that gives one looks.
@@ -85,6 +87,8 @@ def clean_question(raw: str, max_chars: int) -> tuple[str, list[str]]:
         notes.append("ignored instructions embedded in the question")
         text = " ".join(kept)
     text = re.sub(r"[ \u3000]+", " ", text).strip()
+    # "96h" / "72H" as sellers write it; the corpus spells hours out
+    text = re.sub(r"(\d+)\s*[hH]\b", lambda m: f"{m.group(1)}小时" if CJK.search(text) else f"{m.group(1)} hours", text)
     if not CJK.search(text) and not LATIN_WORD.search(text):
         raise QuestionError("I could not find a question in that message. Please ask in Chinese or English. / 没有识别到问题，请用中文或英文提问。")
     return to_simplified(text), notes
@@ -116,28 +120,38 @@ def split_parts(text: str) -> list[str]:
     return parts if len(parts) > 1 else [text]
 
 
+PREDICATE = re.compile(r"(多少|什么|怎么|如何|哪|谁|几|多久|是否|吗|区别|适合|能不能|可以|\b(how|what|when|which|who|why|"
+                       r"is|are|does|do|did|can|should|was|were)\b)", re.I)
+
+
 def resolve_follow_up(text: str, history: list[dict[str, Any]], glossary: Glossary) -> str:
-    """'那半托管呢?' after '全托管谁定价?' becomes '半托管谁定价?'."""
+    """Make a follow-up self-contained from the previous user turn.
+
+    '那半托管呢?' after '全托管谁定价?' -> '半托管谁定价?' (a new subject, no predicate: swap it in);
+    'When was it launched?' after 'What is Choice?' -> 'Choice When was it launched?' (a predicate,
+    no subject: carry the subject over); a question with both is left alone.
+    """
     previous = [h.get("content") or h.get("question") or "" for h in history if h.get("role", "user") == "user"]
     previous = [p for p in previous if p and p.strip() != text.strip()]
     if not previous:
         return text
     prev = to_simplified(previous[-1])
-    short = len(text) <= (16 if CJK.search(text) else 40)
-    if not (FOLLOW_UP.search(text.strip()) or short):
-        return text
     new_terms = glossary.matches(text)
     old_terms = glossary.matches(prev)
+    has_pred = bool(PREDICATE.search(re.sub(r"(呢|吗)[？?]?$", "", text.strip())))
+    if new_terms and has_pred:
+        return text
     if new_terms and old_terms:
         resolved = prev
         for old in old_terms:
             form = max((f for f in old.forms if f.lower() in prev.lower()), key=len, default="")
             if form:
                 target = new_terms[0].zh if CJK.search(prev) else new_terms[0].en
-                resolved = re.sub(re.escape(form), target, resolved, count=1, flags=re.I)
-                break
-        return resolved
-    return f"{prev} {text}"
+                return re.sub(re.escape(form), target, resolved, count=1, flags=re.I)
+    if new_terms:
+        return f"{prev} {text}"
+    subject = " ".join((t.zh if CJK.search(text) else t.en) for t in old_terms) if old_terms else prev
+    return f"{subject} {text}"
 
 
 def analyse(raw: str, history: list[dict[str, Any]], glossary: Glossary, max_chars: int,
