@@ -65,3 +65,42 @@ def write_doc(directory: Path, doc_id: str, lang: str, title: str, body: str, **
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def web_assistant(tmp_path_factory):
+    """The real corpus in its own data dir for the web tests, which upload notices and write
+    feedback; kept apart from ``assistant`` so those changes never reach other tests."""
+    from assistant import Assistant, Settings
+
+    data = tmp_path_factory.mktemp("web-data")
+    a = Assistant(Settings(data_dir=data, corpus_dir=CORPUS, admin_token="test-token"))
+    report = a.ingest([CORPUS])
+    assert report.ok, report.errors
+    return a
+
+
+@pytest.fixture(scope="session")
+def live_server(web_assistant):
+    """``create_app(web_assistant)`` served by uvicorn on 127.0.0.1 in a background thread;
+    yields the base URL (no trailing slash)."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from assistant.web import create_app
+
+    port = free_port()
+    config = uvicorn.Config(create_app(web_assistant), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test web server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

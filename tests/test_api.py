@@ -1,0 +1,366 @@
+"""The HTTP surface as clients see it: REST answers with verifiable citations, admin-only uploads
+that are answered from at once, one error shape, the OpenAI-compatible endpoint through the
+official client, and the Gradio chat endpoint through gradio_client."""
+
+from __future__ import annotations
+
+import json
+import re
+import httpx
+import pytest
+
+from assistant.api import safe_upload_name, stream_pieces
+from assistant.errors import DocumentError
+
+pytestmark = pytest.mark.integration
+
+TOKEN = {"Authorization": "Bearer test-token"}
+
+QUOKKA_NOTICE = """---
+id: notice-2026-12-quokka-lamp
+lang: en
+title: "Notice: Quokka Lamp listings need a 37-hour dispatch (from 1 December 2026)"
+type: notice
+published: 2026-11-20
+effective_from: 2026-12-01
+sources:
+  - title: Quokka Lamp dispatch notice
+    publisher: Test
+    url: https://example.com/quokka
+    date: 2026-11-20
+topics: [shipping]
+---
+# Quokka Lamp dispatch rule
+
+From 1 December 2026, AliExpress sellers of Quokka Lamp listings must dispatch every order within 37 hours.
+
+The 37-hour Quokka Lamp dispatch rule applies to POP sellers only.
+"""
+
+WOMBAT_SCRIPT_NOTICE = """---
+id: notice-2026-12-wombat-mug
+lang: en
+title: "Wombat Mug <script>alert('title')</script> notice"
+type: notice
+published: 2026-11-21
+sources:
+  - title: Wombat Mug notice
+    publisher: Test
+    url: javascript:alert(1)
+    date: 2026-11-21
+topics: [messages]
+---
+From 1 December 2026, Wombat Mug sellers must answer buyer messages within 9 hours <script>alert('quote')</script>.
+"""
+
+
+@pytest.fixture(scope="module")
+def client(live_server):
+    with httpx.Client(base_url=live_server, timeout=60) as c:
+        yield c
+
+
+def upload(client: httpx.Client, name: str, text: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    return client.post("/api/documents", files={"file": (name, text.encode("utf-8"), "text/markdown")},
+                       headers=headers or {})
+
+
+def assert_error(response: httpx.Response, status: int, kind: str) -> str:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert body["error"]["type"] == kind, body
+    assert body["error"]["message"], body
+    return body["error"]["message"]
+
+
+def assert_cited(answer: dict) -> None:
+    """Every citation's quote is in the answer text and its [n] marker is used."""
+    assert answer["citations"], answer
+    for c in answer["citations"]:
+        assert c["quote"] in answer["answer"], c
+        assert f"[{c['n']}]" in answer["answer"], c
+
+
+def test_ask_in_chinese_answers_in_chinese_with_the_96_hour_window(client):
+    r = client.post("/api/ask", json={"question": "2024年9月9日起，新品的上网时效是多少小时？"})
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert answer["lang"] == "zh"
+    assert not answer["refused"]
+    assert "96" in answer["answer"]
+    assert re.search(r"[\u4e00-\u9fff]", answer["answer"])
+    assert_cited(answer)
+
+
+def test_ask_in_english_answers_in_english_with_the_96_hour_window(client):
+    r = client.post("/api/ask", json={"question": "What is the first-scan window for new items since 9 September 2024?"})
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert answer["lang"] == "en"
+    assert "96" in answer["answer"]
+    assert_cited(answer)
+    assert set(answer["timings_ms"]) >= {"total"}
+
+
+def test_ask_follows_up_on_history(client):
+    history = [{"role": "user", "content": "什么是半托管？"}, {"role": "assistant", "content": "半托管是……"}]
+    r = client.post("/api/ask", json={"question": "谁来定价？", "history": history})
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert answer["lang"] == "zh"
+    assert "商家" in answer["answer"], answer["answer"]
+    assert_cited(answer)
+
+
+def test_ask_outside_the_knowledge_base_is_refused(client):
+    answer = client.post("/api/ask", json={"question": "What is the capital of France?"}).json()
+    assert answer["refused"] is True
+    assert answer["citations"] == []
+
+
+def test_lang_parameter_overrides_the_question_language(client):
+    answer = client.post("/api/ask", json={"question": "什么是半托管？", "lang": "en"}).json()
+    assert answer["lang"] == "en"
+
+
+def test_empty_question_gets_the_error_shape_and_400(client):
+    message = assert_error(client.post("/api/ask", json={"question": "   "}), 400, "QuestionError")
+    assert "empty" in message
+
+
+def test_malformed_request_gets_the_error_shape_and_422(client):
+    message = assert_error(client.post("/api/ask", json={"history": []}), 422, "ValidationError")
+    assert "question" in message
+
+
+def test_healthz_counts_documents(client):
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok"
+    assert body["documents"] >= 100
+
+
+def test_documents_list_dates_and_superseded_rules(client):
+    docs = client.get("/api/documents").json()
+    by_key = {(d["doc_id"], d["lang"]): d for d in docs}
+    old = by_key[("notice-72h-first-scan-new-items", "en")]
+    assert old["superseded_by"] == "notice-2024-09-96h-first-scan"
+    assert old["type"] == "notice"
+    new = by_key[("notice-2024-09-96h-first-scan", "zh")]
+    assert new["effective_from"] == "2024-09-09"
+    assert new["superseded_by"] == ""
+    assert set(new) == {"doc_id", "lang", "title", "type", "published", "effective_from", "superseded_by", "path"}
+
+
+def test_upload_without_a_token_is_refused(client):
+    message = assert_error(upload(client, "quokka-lamp.en.md", QUOKKA_NOTICE), 403, "AccessDenied")
+    assert "token" in message
+
+
+def test_upload_with_a_wrong_token_is_refused(client):
+    r = upload(client, "quokka-lamp.en.md", QUOKKA_NOTICE, {"Authorization": "Bearer test-tokeN"})
+    assert_error(r, 403, "AccessDenied")
+
+
+def test_uploaded_notice_is_answered_from_at_once(client, web_assistant):
+    r = upload(client, "quokka-lamp.en.md", QUOKKA_NOTICE, TOKEN)
+    assert r.status_code == 200, r.text
+    assert r.json()["added"] == ["notice-2026-12-quokka-lamp.en"]
+    assert "1 added" in r.json()["summary"]
+    assert (web_assistant.settings.data_dir / "uploads" / "quokka-lamp.en.md").exists()
+    answer = client.post("/api/ask", json={"question": "How many hours do sellers of Quokka Lamp listings have to "
+                                                       "dispatch an order?"}).json()
+    assert "37 hours" in answer["answer"]
+    assert "notice-2026-12-quokka-lamp" in {c["doc_id"] for c in answer["citations"]}
+    assert_cited(answer)
+    listed = {d["doc_id"] for d in client.get("/api/documents").json()}
+    assert "notice-2026-12-quokka-lamp" in listed
+
+
+@pytest.mark.parametrize("name", ["../../evil.md", "..\\evil.md", "sub/evil.md", ".hidden.md", "evil.md/.."])
+def test_path_traversal_file_names_are_refused(client, web_assistant, name):
+    message = assert_error(upload(client, name, QUOKKA_NOTICE, TOKEN), 400, "DocumentError")
+    assert "file name" in message
+    assert not (web_assistant.settings.data_dir.parent / "evil.md").exists()
+
+
+def test_unsupported_file_types_are_refused(client):
+    message = assert_error(upload(client, "notice.exe", "MZ", TOKEN), 400, "DocumentError")
+    assert "unsupported" in message
+
+
+def test_a_file_that_fails_to_index_is_not_kept(client, web_assistant):
+    bad = "---\nid: [unclosed\n---\nText.\n"
+    message = assert_error(upload(client, "broken-notice.md", bad, TOKEN), 400, "DocumentError")
+    assert "YAML" in message
+    assert not (web_assistant.settings.data_dir / "uploads" / "broken-notice.md").exists()
+
+
+def test_reply_draft_in_the_sellers_language(client):
+    r = client.post("/api/reply", json={"message": "你好，请问半托管是谁来定价？谢谢", "tone": "formal"})
+    assert r.status_code == 200, r.text
+    draft = r.json()
+    assert draft["lang"] == "zh"
+    assert "[1]" in draft["reply"]
+    assert draft["internal_note"]
+    assert draft["answers"] and draft["answers"][0]["citations"]
+    en = client.post("/api/reply", json={"message": "Hi, who sets the retail price under semi-managed?"}).json()
+    assert en["lang"] == "en"
+    assert "[1]" in en["reply"]
+
+
+def test_reply_to_an_empty_message_is_a_400(client):
+    assert_error(client.post("/api/reply", json={"message": ""}), 400, "QuestionError")
+
+
+def test_openapi_spec_has_the_request_models(client):
+    spec = client.get("/openapi.json").json()
+    assert {"/api/ask", "/api/reply", "/api/documents", "/healthz", "/v1/chat/completions"} <= set(spec["paths"])
+    schemas = spec["components"]["schemas"]
+    assert {"AskRequest", "ReplyRequest", "Answer", "ChatCompletionRequest"} <= set(schemas)
+    assert "question" in schemas["AskRequest"]["required"]
+
+
+def test_models_lists_one_model(client):
+    body = client.get("/v1/models").json()
+    assert [m["id"] for m in body["data"]] == ["seller-policy-assistant"]
+
+
+def test_openai_client_gets_a_cited_answer(live_server):
+    from openai import OpenAI
+
+    oa = OpenAI(base_url=f"{live_server}/v1", api_key="x")
+    completion = oa.chat.completions.create(
+        model="seller-policy-assistant",
+        messages=[{"role": "system", "content": "You are helpful."},
+                  {"role": "user", "content": "What is the first-scan window for new items since 9 September 2024?"}])
+    content = completion.choices[0].message.content
+    assert "[1]" in content and "96" in content
+    assert "**Sources**" in content
+    extra = completion.model_extra or {}
+    assert extra["refused"] is False
+    assert extra["citations"] and all(c["quote"] in content for c in extra["citations"])
+
+
+def test_openai_client_streams_the_same_answer(live_server):
+    from openai import OpenAI
+
+    oa = OpenAI(base_url=f"{live_server}/v1", api_key="x")
+    stream = oa.chat.completions.create(model="seller-policy-assistant", stream=True,
+                                        messages=[{"role": "user", "content": "什么是半托管？"}])
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks)
+    assert len(chunks) > 5
+    assert "[1]" in text and "半托管" in text
+    assert chunks[-1].choices[0].finish_reason == "stop"
+    assert all(c.choices[0].finish_reason is None for c in chunks[:-1])
+    citations = (chunks[-1].model_extra or {})["citations"]
+    assert citations and all(c["quote"] in text for c in citations)
+
+
+def test_streaming_ends_with_done(client):
+    r = client.post("/v1/chat/completions", json={"stream": True, "messages": [{"role": "user", "content": "What is POP?"}]})
+    assert r.headers["content-type"].startswith("text/event-stream")
+    events = [line[6:] for line in r.text.splitlines() if line.startswith("data: ")]
+    assert events[-1] == "[DONE]"
+    assert json.loads(events[-2])["choices"][0]["finish_reason"] == "stop"
+
+
+def test_chat_completions_without_a_user_message_is_a_400(client):
+    r = client.post("/v1/chat/completions", json={"messages": [{"role": "system", "content": "hi"}]})
+    assert_error(r, 400, "QuestionError")
+
+
+def test_gradio_client_can_call_the_chat_endpoint(live_server):
+    from gradio_client import Client
+
+    gc = Client(live_server + "/", verbose=False)
+    history, sources, cleared = gc.predict("什么是半托管？", [], "auto", api_name="/chat")
+    assert cleared == ""
+    reply = history[-1]
+    assert reply["role"] == "assistant"
+    text = json.dumps(reply["content"], ensure_ascii=False)
+    assert "[1]" in text and "半托管" in text
+    assert 'id="source-1"' in sources
+
+
+def test_gradio_chat_escapes_document_html(client, live_server):
+    """A notice carrying <script> is shown as text in the Sources panel and the chat bubble."""
+    from gradio_client import Client
+
+    assert upload(client, "wombat-mug.en.md", WOMBAT_SCRIPT_NOTICE, TOKEN).status_code == 200
+    gc = Client(live_server + "/", verbose=False)
+    history, sources, _ = gc.predict("How fast must Wombat Mug sellers answer buyer messages?", [], "en",
+                                     api_name="/chat")
+    assert "&lt;script&gt;alert(&#x27;quote&#x27;)&lt;/script&gt;" in sources
+    assert "&lt;script&gt;alert(&#x27;title&#x27;)" in sources
+    assert "<script" not in sources
+    assert 'href="javascript' not in sources
+    bubble = json.dumps(history[-1]["content"])
+    assert "<script" not in bubble and "&lt;script>" in bubble
+
+
+def test_oversized_bodies_get_413(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from assistant import Assistant, Settings
+    from assistant.web import create_app
+
+    app = create_app(Assistant(Settings(data_dir=tmp_path, max_request_kb=1, admin_token="t")))
+    with TestClient(app) as tc:
+        r = tc.post("/api/ask", json={"question": "x" * 5000})
+        message = assert_error(r, 413, "RequestTooLarge")
+        assert "1 KB" in message
+
+
+def test_uploads_are_disabled_without_an_admin_token(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from assistant import Assistant, Settings
+    from assistant.web import create_app
+
+    app = create_app(Assistant(Settings(data_dir=tmp_path, admin_token=None)))
+    with TestClient(app) as tc:
+        r = tc.post("/api/documents", files={"file": ("n.md", b"text")}, headers={"Authorization": "Bearer "})
+        assert "disabled" in assert_error(r, 403, "AccessDenied")
+
+
+@pytest.mark.parametrize("name", ["notice.zh.md", "公告-2026.txt", "report (1).pdf", "N.DOCX"])
+def test_plain_file_names_are_kept(name):
+    assert safe_upload_name(name) == name
+
+
+def test_odd_characters_in_file_names_are_replaced():
+    assert safe_upload_name("my notice;rm -rf $HOME.md") == "my notice_rm -rf _HOME.md"
+
+
+@pytest.mark.parametrize("name", ["", "a.md\x00.txt", "../a.md", "a.sh"])
+def test_unsafe_file_names_raise(name):
+    with pytest.raises(DocumentError):
+        safe_upload_name(name)
+
+
+@pytest.mark.parametrize("text", ["半托管是速卖通面向POP商家的服务。 [1]\n\n- second line", "Hello  world,\tmore text  ", ""])
+def test_stream_pieces_join_back_to_the_text(text):
+    pieces = list(stream_pieces(text, size=3))
+    assert "".join(pieces) == text
+    assert all(pieces)
+
+
+
+def test_unexpected_errors_are_a_500_without_details(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from assistant import Assistant, Settings
+    from assistant.web import create_app
+
+    class BrokenAssistant(Assistant):
+        def ask(self, *args, **kwargs):
+            raise RuntimeError("secret detail from /srv/internal/path")
+
+    app = create_app(BrokenAssistant(Settings(data_dir=tmp_path)))
+    with TestClient(app, raise_server_exceptions=False) as tc:
+        r = tc.post("/api/ask", json={"question": "什么是半托管？"})
+    message = assert_error(r, 500, "InternalError")
+    assert "secret" not in r.text and "Traceback" not in r.text
+    assert "server log" in message

@@ -1,0 +1,218 @@
+"""The web UI in headless chromium, at desktop and phone width: cited answers with a Sources
+panel, refusals, feedback, multi-turn chat, reply drafts, admin-only uploads and the timeline."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.integration,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium "
+                       "(apt-get install -y chromium chromium-driver)"),
+]
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 30_000
+
+PLATYPUS_NOTICE = """---
+id: notice-2026-12-platypus-kettle
+lang: en
+title: "Notice: Platypus Kettle returns window of 11 days (from 1 December 2026)"
+type: notice
+published: 2026-11-22
+effective_from: 2026-12-01
+sources:
+  - title: Platypus Kettle notice
+    publisher: Test
+    url: https://example.com/platypus
+    date: 2026-11-22
+topics: [returns]
+---
+From 1 December 2026, buyers of Platypus Kettle listings on AliExpress may return them within 11 days.
+"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One chromium for the module; ``expect`` waits use the same 30 s budget as the page."""
+    from playwright.sync_api import sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM),
+                              args=["--headless", "--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(live_server + "/")
+    page.wait_for_selector("#chat-input textarea")
+    yield page
+    context.close()
+
+
+def ask(page, question: str) -> str:
+    """Type a question, send it, and wait for the answer to finish streaming: the Sources panel is
+    rewritten, with the new answer count in ``data-turn``, by the last update only. Returns the
+    text of the last answer bubble."""
+    turn = page.locator('#chatbot [data-testid="bot"]').count() + 1
+    page.fill("#chat-input textarea", question)
+    page.click("#chat-send")
+    page.wait_for_selector(f'#sources .sources[data-turn="{turn}"]')
+    return page.locator('#chatbot [data-testid="bot"]').last.inner_text()
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=re.compile(name)).click()
+
+
+def test_chinese_question_shows_a_cited_answer_and_sources(page, tmp_path):
+    answer = ask(page, "2024年9月9日起，新品的上网时效是多少小时？")
+    assert "96" in answer and "[1]" in answer
+    sources = page.locator("#sources")
+    assert "[1]" in sources.inner_text()
+    quote = page.locator("#source-1 blockquote").inner_text()
+    assert quote and quote in answer
+    page.screenshot(path=str(tmp_path / "chat-zh-desktop.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(tmp_path / "chat-zh-phone.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
+    assert page.locator("#source-1").is_visible()
+
+
+def test_english_question_and_opening_a_source(page, tmp_path):
+    answer = ask(page, "What is the first-scan window for new items since 9 September 2024?")
+    assert "96" in answer and "[1]" in answer
+    source = page.locator("#source-1")
+    quote = source.locator("blockquote")
+    assert quote.is_visible()
+    source.locator("summary").click()
+    assert not quote.is_visible()
+    source.locator("summary").click()
+    assert quote.is_visible() and quote.inner_text() in answer
+    assert source.locator("a").get_attribute("href").startswith("http")
+    page.screenshot(path=str(tmp_path / "chat-en.png"), full_page=True)
+
+
+def test_question_outside_the_knowledge_base_shows_the_badge(page):
+    answer = ask(page, "What is the capital of France?")
+    assert "Not in the knowledge base" in answer
+    assert page.locator("#refused-badge").is_visible()
+    assert page.locator("#refused-badge").inner_text() == "不在知识库中 / Not in the knowledge base"
+
+
+def test_follow_up_question_uses_the_chat_history(page):
+    ask(page, "什么是半托管？")
+    follow_up = ask(page, "谁来定价？")
+    assert "商家" in follow_up and "[1]" in follow_up
+    assert page.locator('#chatbot [data-testid="bot"]').count() == 2
+
+
+def test_thumbs_down_appends_a_feedback_line(page, web_assistant):
+    path = web_assistant.settings.data_dir / "feedback.jsonl"
+    before = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    ask(page, "JIT和仓发有什么不同？")
+    page.fill("#fb-comment textarea", "太长了")
+    page.click("#fb-down")
+    expect(page.locator("#fb-status")).to_contain_text("Thanks")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(before) + 1
+    entry = json.loads(lines[-1])
+    assert entry["rating"] == "down" and entry["comment"] == "太长了"
+    assert entry["question"] == "JIT和仓发有什么不同？" and entry["lang"] == "zh" and entry["refused"] is False
+    assert "[1]" in entry["answer"] and entry["ts"]
+    assert page.locator("#fb-comment textarea").input_value() == ""
+
+
+def test_example_question_fills_the_input(page):
+    page.locator("#chat-examples").get_by_text("半托管和全托管有什么区别？").click()
+    expect(page.locator("#chat-input textarea")).to_have_value("半托管和全托管有什么区别？")
+
+
+def test_reply_draft_for_a_sellers_message(page, tmp_path):
+    open_tab(page, "Reply draft")
+    page.fill("#reply-message textarea", "你好，请问半托管模式下是谁来定价？谢谢")
+    page.locator("#reply-tone").get_by_text("正式 Formal").click()
+    page.click("#reply-draft")
+    expect(page.locator("#reply-output textarea")).not_to_have_value("")
+    draft = page.locator("#reply-output textarea").input_value()
+    assert draft.startswith("尊敬的卖家") and "[1]" in draft
+    assert "内部备注" in page.locator("#reply-note").inner_text()
+    assert page.locator("#reply-output button[aria-label='Copy']").count() == 1
+    page.get_by_text("预览 Preview").click()
+    expect(page.locator("#reply-preview")).to_contain_text("尊敬的卖家")
+    assert "**" not in page.locator("#reply-preview").inner_text()
+    page.screenshot(path=str(tmp_path / "reply.png"), full_page=True)
+
+
+def test_upload_is_refused_without_the_token_and_accepted_with_it(page, tmp_path):
+    notice = tmp_path / "platypus-kettle.en.md"
+    notice.write_text(PLATYPUS_NOTICE, encoding="utf-8")
+    open_tab(page, "Knowledge base")
+    page.locator("#kb-file input[type=file]").set_input_files(str(notice))
+    page.wait_for_timeout(500)
+    page.click("#kb-upload")
+    expect(page.locator("#kb-status")).to_contain_text("token")
+    assert "⛔" in page.locator("#kb-status").inner_text()
+    page.fill("#kb-filter textarea", "platypus")
+    expect(page.locator("#kb-table")).not_to_contain_text("notice-2024")
+    assert "notice-2026-12-platypus-kettle" not in page.locator("#kb-table").inner_text()
+    page.fill("#kb-token input", "test-token")
+    page.click("#kb-upload")
+    expect(page.locator("#kb-status")).to_contain_text("✅")
+    assert "1 added" in page.locator("#kb-status").inner_text()
+    assert "notice-2026-12-platypus-kettle" in page.locator("#kb-timeline").inner_text()
+    expect(page.locator("#kb-table")).to_contain_text("notice-2026-12-platypus-kettle")
+    page.screenshot(path=str(tmp_path / "kb.png"), full_page=True)
+    open_tab(page, "Chat")
+    answer = ask(page, "How many days do buyers have to return Platypus Kettle listings?")
+    assert "11 days" in answer and "Platypus Kettle" in page.locator("#sources").inner_text()
+
+
+def test_timeline_lists_rules_newest_first_and_marks_superseded_ones(page):
+    open_tab(page, "Knowledge base")
+    page.wait_for_selector("#kb-timeline li")
+    effective = page.locator("#kb-timeline li").evaluate_all("items => items.map(i => i.dataset.effective)")
+    dated = [d for d in effective if d]
+    assert dated == sorted(dated, reverse=True) and "2024-09-09" in dated
+    assert all(not d for d in effective[len(dated):]), "undated rules come after the dated ones"
+    for old_id, new_id in [("notice-72h-first-scan-new-items", "notice-2024-09-96h-first-scan"),
+                           ("notice-5day-delivery-business-days", "notice-2025-09-5day-calendar-days")]:
+        old = page.locator(f'#kb-timeline li[data-doc-id="{old_id}"]')
+        assert "superseded" in (old.get_attribute("class") or "")
+        assert new_id in old.inner_text()
+    current = page.locator('#kb-timeline li[data-doc-id="notice-2024-09-96h-first-scan"]')
+    assert "现行 current" in current.inner_text()
+    page.fill("#kb-filter textarea", "first-scan")
+    expect(page.locator("#kb-table")).not_to_contain_text("choice-order-share")
+    table = page.locator("#kb-table").inner_text()
+    assert "notice-2024-09-96h-first-scan" in table and "已被取代 superseded → notice-2024-09-96h-first-scan" in table
+
+
+def test_evaluation_tab_shows_the_latest_summary(browser, live_server, web_assistant):
+    latest = web_assistant.settings.data_dir / "reports" / "latest"
+    latest.mkdir(parents=True, exist_ok=True)
+    (latest / "summary.md").write_text("# Eval summary\n\nKey-fact accuracy: 93.1%\n", encoding="utf-8")
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(live_server + "/")
+    open_tab(page, "Evaluation")
+    expect(page.locator("#eval-summary")).to_contain_text("Key-fact accuracy: 93.1%", timeout=TIMEOUT_MS)
+    assert page.locator("#eval-run").is_visible()
+    context.close()
