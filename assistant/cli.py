@@ -75,6 +75,7 @@ def _print_answer(answer, as_json: bool) -> None:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     assistant = _assistant(args)
+    assistant.preload()
     if args.jsonl:
         failures = 0
         for lineno, line in enumerate(sys.stdin, 1):
