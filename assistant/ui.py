@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from .api import message_text, stream_pieces
+from .api import UPLOAD_SUFFIXES, message_text, stream_pieces
 from .errors import AssistantError
 
 if TYPE_CHECKING:
@@ -304,8 +304,8 @@ def _knowledge_tab(service: "PolicyService") -> tuple[gr.Dataframe, gr.HTML]:
     refresh = gr.Button("刷新 Refresh", size="sm", elem_id="kb-refresh")
     gr.Markdown("### 上传新公告 Upload a notice\n.md / .txt / .html / .pdf / .docx — 需要管理员令牌 admin token required")
     with gr.Row():
-        upload_file = gr.File(label="文件 File", file_types=[".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx"],
-                              type="filepath", elem_id="kb-file", min_width=240)
+        upload_file = gr.File(label="文件 File", file_types=list(UPLOAD_SUFFIXES), type="filepath", elem_id="kb-file",
+                              min_width=240)
         with gr.Column(min_width=240):
             token = gr.Textbox(label="管理员令牌 Admin token", type="password", elem_id="kb-token")
             upload = gr.Button("上传并索引 Upload & index", variant="primary", elem_id="kb-upload")
