@@ -26,7 +26,7 @@ run: index
 
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ]; then \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk) \
 	  || echo "warning: could not install Debian chromium; browser tests will be skipped"; \
 	fi
 

@@ -27,6 +27,8 @@ NOT_PUBLIC = re.compile(r"(未公开|没有公开|未披露|没有披露|不公�
 DOMAIN_TOKENS = frozenset({"aliexpress", "速卖通", "seller", "商家", "卖家", "platform", "平台", "ae"})
 CONFLICT = re.compile(r"(说法不一|说法不同|不同来源|另一来源|有来源称|存在分歧|相互矛盾|sources (differ|disagree)|conflict|other sources|"
                       r"another source|some sources)", re.I)
+NOW = re.compile(r"(起|以后|之后|现在|目前|如今|\bnow\b|currently|\bsince\b|today)", re.I)
+PAST = re.compile(r"(之前|以前|原来|原先|此前|\bbefore\b|\buntil\b|previously|used to|\bwas\b)", re.I)
 MANDATORY = re.compile(r"(不强制|没有强制|并不强制|not mandatory|does not (force|require)|no obligation)", re.I)
 SENT_DATE = re.compile(r"(20\d\d)(?:年?(?:[-/.]|年)(\d{1,2})月?)?(?:(?:[-/.]|月)?(\d{1,2})日?)?")
 EN_MONTHS = {m: i + 1 for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
@@ -240,6 +242,11 @@ class ExtractiveComposer:
         seen: set[tuple[str, int]] = set()
         cands: list[Candidate] = []
         must_q = bool(re.search(r"(必须|强制|一定要|非要|have to|must|mandatory|required|obliged|forced)", q.text, re.I))
+        now_q = "temporal" not in q.kinds and bool(NOW.search(q.text))
+        # Latin names inside a Chinese question ("Quokka Lamp 商品…") point at the document that names them
+        known = {f.lower() for t in self.glossary.terms for f in t.forms}
+        names = [w.lower() for w in re.findall(r"\b[A-Z][a-z0-9]{2,}\b", q.text)
+                 if q.lang == "zh" and w.lower() not in known and w.lower() not in ("aliexpress",)]
         n = max(1, len(result.passages))
         top_score = result.passages[0].score if result.passages else 1.0
         for rank, p in enumerate(result.passages):
@@ -259,7 +266,11 @@ class ExtractiveComposer:
                 toks = self._tokens(text)
                 lex = len(q_tokens & toks) / max(1, len(q_tokens)) if q_tokens else 0.0
                 core = len(q_tokens_core & toks) / max(1, len(q_tokens_core)) if q_tokens_core else 0.0
-                score = 0.5 * sim + 0.25 * lex + 0.15 * core + 0.12 * passage_weight - 0.01 * (rank / n)
+                if names and any(n in text.lower() for n in names):
+                    score_names = 0.1 * sum(n in text.lower() for n in names) / len(names)
+                else:
+                    score_names = 0.0
+                score = 0.5 * sim + 0.25 * lex + 0.15 * core + 0.12 * passage_weight - 0.01 * (rank / n) + score_names
                 if rec.lang != q.lang:
                     score -= 0.2 if q.lang in langs.get(rec.doc_id, {q.lang}) or self._has_lang(rec.doc_id, q.lang) else 0.05
                 if p.meta.get("superseded_by") and "temporal" not in q.kinds:
@@ -270,6 +281,8 @@ class ExtractiveComposer:
                     score += 0.05
                 if must_q and MANDATORY.search(text):
                     score += 0.1
+                if now_q and PAST.search(text):
+                    score -= 0.06
                 if rec.meta.get("type") == "glossary" and "definition" not in q.kinds:
                     score -= 0.05
                 cands.append(Candidate(text, rec.uid, rec.doc_id, rec.lang, i,
@@ -296,7 +309,9 @@ class ExtractiveComposer:
         listing = "list" in q.kinds
         limit = limit or (self.max_points + 2 if listing else self.max_points)
         ratio = self.min_support_ratio - (0.12 if listing else 0.0)
-        pool = [c for c in cands if c.lang == q.lang] or cands
+        # the question's language, plus documents that exist only in the other language (an
+        # English-only notice must still answer a Chinese question)
+        pool = [c for c in cands if c.lang == q.lang or not self._has_lang(c.doc_id, q.lang)] or cands
         if not pool:
             return []
         top = pool[0].score

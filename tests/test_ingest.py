@@ -147,3 +147,16 @@ def test_sigkill_mid_ingest_leaves_previous_index_queryable_and_rerun_completes(
     assert report.ok and "rule-c.en" in report.added and "rule-b.en" in report.updated
     assert "30 days" in after.ask("Who handles returns under rule B?").answer
     assert set(after.index.store.all_ids()) == set(after.index.keyword.ids) == set(after.index.chunks)
+
+
+def test_chinese_question_is_answered_from_an_english_only_notice(make_assistant, tmp_path):
+    corpus = _small_corpus(tmp_path / "c")
+    a = make_assistant(corpus_dir=corpus)
+    a.ingest([corpus])
+    notice = write_doc(tmp_path / "up", "quokka-lamp", "en", "Quokka Lamp handling time",
+                       "From 1 December 2026, Quokka Lamp products must be handed to the carrier within 48 hours.")
+    a.ingest([notice])
+    answer = a.ask("Quokka Lamp 商品的发货时限是多少小时？")
+    assert answer.lang == "zh" and not answer.refused
+    assert answer.citations[0].doc_id == "quokka-lamp"
+    assert "48 hours" in answer.answer and "引自英文资料" in answer.answer
