@@ -79,15 +79,21 @@ def synthetic_docs(assistant, n_chunks: int, seed: int = 7):
     pools = {"zh": [], "en": []}
     for rec in assistant.index.records.values():
         pools.setdefault(rec.lang, []).extend(rec.sentences)
+    from .chunk import chunk_document
+
     docs = []
-    per_doc = 6
-    for i in range(max(1, n_chunks // per_doc)):
+    total = 0
+    i = 0
+    while total < n_chunks:
         lang = "zh" if i % 2 else "en"
-        sents = [rng.choice(pools[lang]) for _ in range(per_doc * 3)]
+        sents = [rng.choice(pools[lang]) for _ in range(18)]
         sep = "" if lang == "zh" else " "
         text = "\n".join(sep.join(sents[j:j + 3]) for j in range(0, len(sents), 3))
-        docs.append(Document(doc_id=f"syn-{i}", lang=lang, title=f"synthetic {i}", text=text, path=f"synthetic/{i}",
-                             type="notice", published="2026-01-01"))
+        doc = Document(doc_id=f"syn-{i}", lang=lang, title=f"synthetic {i}", text=text, path=f"synthetic/{i}",
+                       type="notice", published="2026-01-01")
+        docs.append(doc)
+        total += len(chunk_document(doc))
+        i += 1
     return docs
 
 

@@ -11,9 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from .embed import encode
 from .glossary import Glossary
 from .index import PolicyIndex
-from .question import ALIEXPRESS, Question, analyse, figure_unit
+from .question import ALIEXPRESS, INJECTION, Question, analyse, figure_unit
 from .retrieve import HybridRetriever
 from .schema import Answer, Citation
 from .text import Tokenizer
@@ -251,6 +252,9 @@ class ExtractiveComposer:
         top_score = result.passages[0].score if result.passages else 1.0
         for rank, p in enumerate(result.passages):
             rec, chunk = self.index.chunks[p.chunk_id]
+            if rec.vectors is None:
+                # a replica rebuilt from the shared store has no sentence vectors yet: embed once
+                rec.vectors = encode(self.embedder, rec.sentences).astype(np.float16)
             rng = range(len(rec.sentences)) if (whole_docs and rank < 6) else range(chunk.start, chunk.end)
             passage_weight = p.score / top_score if top_score else 0.0
             for i in rng:
@@ -259,7 +263,9 @@ class ExtractiveComposer:
                     continue
                 seen.add(key)
                 text = rec.sentences[i]
-                if len(text) < 6:
+                if len(text) < 6 or INJECTION.search(text):
+                    # an instruction planted in a document is not a fact: never quote it, never
+                    # hand it to the LLM as evidence
                     continue
                 vec = rec.vectors[i].astype(np.float32) if rec.vectors is not None else None
                 sim = float(vec @ qvec) if vec is not None else 0.0

@@ -58,6 +58,8 @@ class Assistant:
         store = ChromaStore.open(s.collection, path=None if s.chroma_url else s.chroma_path, url=s.chroma_url,
                                  embedding_function=ChromaEmbeddingFunction(self.embedder))
         index = PolicyIndex(s.data_dir, store)
+        index.tokenize = self.tokenizer.tokenize
+        index.sync_interval_s = s.sync_interval_s
         index.refresh()
         return index
 

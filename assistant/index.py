@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import pickle
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,10 @@ class PolicyIndex:
         self.manifest = Manifest()
         self._loaded_generation = -1
         self.superseded_by: dict[str, str] = {}
+        # replicas sharing a Chroma server: how to tokenise when rebuilding, how often to look
+        self.tokenize: Callable[[str], list[str]] | None = None
+        self.sync_interval_s = 2.0
+        self._next_remote_check = 0.0
 
     @property
     def manifest_path(self) -> Path:
@@ -75,7 +81,17 @@ class PolicyIndex:
         return self.data_dir / "keyword.pkl"
 
     def refresh(self) -> bool:
-        """Reload if another process (or an upload) committed a newer manifest. True if reloaded."""
+        """Reload if another process (or an upload) committed a newer manifest. True if reloaded.
+
+        With a shared Chroma server, a newer generation in the store (another replica ingested)
+        first rebuilds this replica's local records from the store."""
+        if self.store.remote and self.tokenize is not None and time.monotonic() >= self._next_remote_check:
+            self._next_remote_check = time.monotonic() + self.sync_interval_s
+            local = Manifest.load(self.manifest_path).generation
+            if self.store.generation() != local:
+                from .sync import sync_from_store
+
+                sync_from_store(self, self.tokenize)
         manifest = Manifest.load(self.manifest_path)
         if manifest.generation == self._loaded_generation:
             return False

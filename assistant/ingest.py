@@ -10,6 +10,7 @@ next run. One ingest at a time: a second one waits for the lock or fails with In
 from __future__ import annotations
 
 import fcntl
+import json
 import hashlib
 import logging
 import time
@@ -93,6 +94,22 @@ def ingest_lock(data_dir: Path, wait_s: float = 0.0) -> Iterator[None]:
 
 def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def append_chunk(sentences: list[str], records: list[ChunkRecord], chunk_id: str, chunk_sentences: list[str],
+                 section: str, tokens: list[str]) -> None:
+    """Add a chunk to a document record; overlapping chunks share sentences, so each sentence is
+    stored once and chunks point at ranges."""
+    overlap = 0
+    if records and chunk_sentences and sentences:
+        prev = records[-1]
+        for k in range(min(len(chunk_sentences), prev.end - prev.start), 0, -1):
+            if sentences[prev.end - k : prev.end] == chunk_sentences[:k]:
+                overlap = k
+                break
+    start = len(sentences) - overlap
+    sentences.extend(chunk_sentences[overlap:])
+    records.append(ChunkRecord(chunk_id, start, start + len(chunk_sentences), section, tokens))
 
 
 class Ingestor:
@@ -215,18 +232,8 @@ class Ingestor:
         sentences: list[str] = []
         chunk_records = []
         for ch in chunks:
-            # overlapping chunks share sentences: store each sentence once, chunks point at ranges
-            overlap = 0
-            if chunk_records and ch.sentences and sentences:
-                prev = chunk_records[-1]
-                for k in range(min(len(ch.sentences), prev.end - prev.start), 0, -1):
-                    if sentences[prev.end - k : prev.end] == ch.sentences[:k]:
-                        overlap = k
-                        break
-            start = len(sentences) - overlap
-            sentences.extend(ch.sentences[overlap:])
             tokens = self.tokenizer.tokenize(doc.title + " " + ch.section + " " + ch.text)
-            chunk_records.append(ChunkRecord(ch.chunk_id, start, start + len(ch.sentences), ch.section, tokens))
+            append_chunk(sentences, chunk_records, ch.chunk_id, ch.sentences, ch.section, tokens)
         return DocRecord(doc.uid, version, doc_meta(doc), sentences, chunk_records)
 
     def _embed(self, records: list[DocRecord]) -> tuple[list[str], np.ndarray, list[str], list[dict]]:
@@ -236,7 +243,14 @@ class Ingestor:
         for rec in records:
             texts.append(rec.meta["title"])
             texts.extend(rec.sentences)
-        vectors = encode(self.embedder, texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        # identical sentences (boilerplate, repeated clauses) are embedded once
+        unique = list(dict.fromkeys(texts))
+        if unique:
+            unique_vecs = encode(self.embedder, unique)
+            row_of = {t: i for i, t in enumerate(unique)}
+            vectors = unique_vecs[[row_of[t] for t in texts]]
+        else:
+            vectors = np.zeros((0, 1), dtype=np.float32)
         ids, chunk_vecs, docs, metas = [], [], [], []
         row = 0
         for rec in records:
@@ -249,8 +263,14 @@ class Ingestor:
                 chunk_vecs.append(v / (np.linalg.norm(v) or 1.0))
                 ids.append(ch.chunk_id)
                 docs.append(rec.chunk_text(ch))
-                metas.append({"doc_uid": rec.uid, "doc_id": rec.doc_id, "lang": rec.lang, "version": rec.version,
-                              "type": rec.meta["type"], "title": rec.meta["title"][:200]})
+                meta = {"doc_uid": rec.uid, "doc_id": rec.doc_id, "lang": rec.lang, "version": rec.version,
+                        "type": rec.meta["type"], "title": rec.meta["title"][:200], "section": ch.section,
+                        "sentences": json.dumps(rec.sentences[ch.start : ch.end], ensure_ascii=False)}
+                if ch is rec.chunks[0]:
+                    # what a replica needs to rebuild this document from the shared store alone
+                    meta["doc_meta"] = json.dumps(rec.meta, ensure_ascii=False)
+                    meta["chunk_count"] = len(rec.chunks)
+                metas.append(meta)
         matrix = np.vstack(chunk_vecs) if chunk_vecs else np.zeros((0, vectors.shape[1]), dtype=np.float32)
         return ids, matrix, docs, metas
 
@@ -273,6 +293,7 @@ class Ingestor:
         staged.chunks = {c.chunk_id: (rec, c) for rec in staged.records.values() for c in rec.chunks}
         self.index.save_keyword(staged.build_keyword(), nxt.generation)
         nxt.save(self.index.manifest_path)  # commit point
+        self.index.store.set_generation(nxt.generation)  # tells replicas sharing the store to resync
         self.index.refresh()
         for uid, version in retired:
             if new_docs.get(uid, {}).get("version") == version:

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     )
     chroma_url: str | None = Field(None, description="Chroma server URL (http://host:port); unset = embedded.")
     collection: str = Field("policy", description="Chroma collection name.")
+    sync_interval_s: float = Field(2.0, ge=0, description="How often a replica checks the shared Chroma server for a newer index.")
     threads: int = Field(1, ge=1, le=64, description="BLAS / torch threads for embedding.")
     top_k: int = Field(8, ge=1, le=50, description="Passages handed to the composer.")
     retriever: Literal["hybrid", "dense", "keyword"] = Field("hybrid", description="Retrieval mode.")

@@ -21,8 +21,10 @@ BATCH = 2000
 class ChromaStore:
     """Chunk vectors in one Chroma collection; we always pass vectors, never Chroma's embedder."""
 
-    def __init__(self, collection: Any) -> None:
+    def __init__(self, collection: Any, client: Any = None, remote: bool = False) -> None:
         self._col = collection
+        self._client = client
+        self.remote = remote
 
     @classmethod
     def open(cls, name: str, path: Path | None = None, url: str | None = None,
@@ -52,7 +54,34 @@ class ChromaStore:
             collection = client.get_or_create_collection(
                 name, embedding_function=embedding_function, configuration={"hnsw": {"space": "cosine"}}
             )
-        return cls(collection)
+        return cls(collection, client, remote=bool(url))
+
+    def generation(self) -> int:
+        """The manifest generation last committed into this collection (0 if never), read fresh
+        from the server so a replica sees another writer's commit."""
+        col = self._col
+        if self._client is not None:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Could not reconstruct embedding function")
+                col = self._client.get_collection(self._col.name)
+        return int((col.metadata or {}).get("generation", 0))
+
+    def set_generation(self, generation: int) -> None:
+        meta = {k: v for k, v in (self._col.metadata or {}).items() if not k.startswith("hnsw:")}
+        meta["generation"] = generation
+        self._col.modify(metadata=meta)
+
+    def fetch_all(self, batch: int = 5000):
+        """Every chunk's id, text and metadata, page by page (for rebuilding a replica)."""
+        offset = 0
+        while True:
+            got = self._col.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+            if not got["ids"]:
+                return
+            yield from zip(got["ids"], got["documents"], got["metadatas"])
+            if len(got["ids"]) < batch:
+                return
+            offset += len(got["ids"])
 
     def count(self) -> int:
         return self._col.count()

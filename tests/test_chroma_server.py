@@ -60,3 +60,25 @@ def test_unreachable_server_is_a_clear_config_error(tmp_path):
     a = Assistant(Settings(data_dir=tmp_path, chroma_url=f"http://127.0.0.1:{free_port()}"))
     with pytest.raises(ConfigError, match="cannot reach the Chroma server"):
         _ = a.index
+
+
+@pytest.mark.integration
+def test_a_stateless_replica_rebuilds_from_the_server_and_sees_new_notices(chroma_server, tmp_path):
+    from assistant import Assistant, Settings
+    from conftest import write_doc
+
+    url = chroma_server
+    writer = Assistant(Settings(data_dir=tmp_path / "writer", corpus_dir=CORPUS, chroma_url=url, collection="replicas"))
+    assert writer.ingest([CORPUS]).ok
+    replica = Assistant(Settings(data_dir=tmp_path / "replica", corpus_dir=CORPUS, chroma_url=url,
+                                 collection="replicas", sync_interval_s=0))
+    for q in ("半托管谁定价？", "What does JIT mean?"):
+        a, b = writer.ask(q), replica.ask(q)
+        assert [c.quote for c in a.citations] == [c.quote for c in b.citations], q
+    assert set(replica.index.keyword.ids) == set(writer.index.keyword.ids)
+
+    notice = write_doc(tmp_path / "up", "quokka-lamp", "en", "Quokka Lamp handling time",
+                       "From 1 December 2026, Quokka Lamp products must be handed to the carrier within 48 hours.")
+    assert writer.ingest([notice]).ok
+    answer = replica.ask("How many hours do Quokka Lamp products have before handover to the carrier?")
+    assert answer.citations[0].doc_id == "quokka-lamp" and "48 hours" in answer.answer
