@@ -252,7 +252,7 @@ class ExtractiveComposer:
         top_score = result.passages[0].score if result.passages else 1.0
         for rank, p in enumerate(result.passages):
             rec, chunk = self.index.chunks[p.chunk_id]
-            if rec.vectors is None:
+            if rec.sentence_vectors() is None:
                 # a replica rebuilt from the shared store has no sentence vectors yet: embed once
                 rec.vectors = encode(self.embedder, rec.sentences).astype(np.float16)
             rng = range(len(rec.sentences)) if (whole_docs and rank < 6) else range(chunk.start, chunk.end)

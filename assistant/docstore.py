@@ -31,6 +31,7 @@ class DocRecord:
     sentences: list[str]
     chunks: list[ChunkRecord] = field(default_factory=list)
     vectors: np.ndarray | None = None  # float16, one row per sentence
+    vectors_file: Path | None = None  # where they are on disk, mapped in on first use
 
     @property
     def doc_id(self) -> str:
@@ -59,14 +60,21 @@ class DocRecord:
             tmp.replace(directory / f"{self.file_stem()}.npy")
 
     @classmethod
-    def load(cls, directory: Path, stem: str, with_vectors: bool = True) -> "DocRecord":
+    def load(cls, directory: Path, stem: str) -> "DocRecord":
+        """Metadata, sentences and chunk layout; the sentence vectors stay on disk until
+        :meth:`sentence_vectors` is called (most documents are never quoted)."""
         body = json.loads((directory / f"{stem}.json").read_text(encoding="utf-8"))
-        vectors = None
         npy = directory / f"{stem}.npy"
-        if with_vectors and npy.exists():
-            vectors = np.load(npy)
         return cls(body["uid"], body["version"], body["meta"], body["sentences"],
-                   [ChunkRecord(**c) for c in body["chunks"]], vectors)
+                   [ChunkRecord(**c) for c in body["chunks"]], None, npy if npy.exists() else None)
+
+    def sentence_vectors(self) -> np.ndarray | None:
+        if self.vectors is None and self.vectors_file is not None:
+            try:
+                self.vectors = np.load(self.vectors_file, mmap_mode="r")
+            except OSError:  # replaced by a newer ingest meanwhile; the caller re-embeds
+                self.vectors_file = None
+        return self.vectors
 
     def delete_files(self, directory: Path) -> None:
         for suffix in (".json", ".npy"):

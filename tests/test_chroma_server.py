@@ -82,3 +82,24 @@ def test_a_stateless_replica_rebuilds_from_the_server_and_sees_new_notices(chrom
     assert writer.ingest([notice]).ok
     answer = replica.ask("How many hours do Quokka Lamp products have before handover to the carrier?")
     assert answer.citations[0].doc_id == "quokka-lamp" and "48 hours" in answer.answer
+
+
+@pytest.mark.integration
+def test_bench_runs_against_a_chroma_server(chroma_server, tmp_path):
+    import json
+    import os
+    import subprocess
+
+    from conftest import ROOT
+
+    out = tmp_path / "bench"
+    env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(CORPUS), "ASSISTANT_COLLECTION": "bench"}
+    result = subprocess.run([sys.executable, "-m", "assistant", "--data-dir", str(tmp_path / "d"), "bench", "--quick",
+                             "--chroma-url", chroma_server, "--out", str(out)], capture_output=True, text=True,
+                            cwd=ROOT, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    figures = json.loads((out / "bench.json").read_text())
+    assert figures["settings"]["chroma_url"] == chroma_server
+    assert figures["corpus_chunks"] > 100
+    assert figures["warm_ms"]["total"]["p50"] > 0 and figures["cold_start"]["ms"]["p50"] > 0
+    assert (out / "bench.png").stat().st_size > 1000
