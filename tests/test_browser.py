@@ -216,3 +216,39 @@ def test_evaluation_tab_shows_the_latest_summary(browser, live_server, web_assis
     expect(page.locator("#eval-summary")).to_contain_text("Key-fact accuracy: 93.1%", timeout=TIMEOUT_MS)
     assert page.locator("#eval-run").is_visible()
     context.close()
+
+
+HOSTILE_NOTICE = """---
+id: notice-2026-12-numbat-lamp
+lang: en
+title: "Numbat Lamp <img src=x onerror=alert('title')> notice"
+type: notice
+published: 2026-11-22
+sources:
+  - title: Numbat notice
+    publisher: Test
+    url: https://example.com/numbat
+    date: 2026-11-22
+topics: [shipping]
+---
+From 1 December 2026, Numbat Lamp sellers must ship within 5 days <script>alert('quote')</script> of payment.
+"""
+
+
+def test_a_notice_carrying_html_and_script_renders_as_text(page, web_assistant, tmp_path):
+    """The hostile notice is indexed through the admin upload path, then quoted: its markup must
+    appear literally in the page and no script may run."""
+    path = tmp_path / "numbat.en.md"
+    path.write_text(HOSTILE_NOTICE, encoding="utf-8")
+    assert web_assistant.ingest([path]).ok
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    ask(page, "Within how many days must Numbat Lamp sellers ship?")
+    sources = page.locator("#sources")
+    text = sources.inner_text()
+    assert "<script>alert('quote')</script>" in text
+    assert "<img src=x onerror=alert('title')>" in text
+    assert sources.locator("script").count() == 0 and sources.locator("img").count() == 0
+    page.wait_for_timeout(500)
+    assert dialogs == []
+    page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
