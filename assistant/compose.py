@@ -14,7 +14,7 @@ import numpy as np
 from .embed import encode
 from .glossary import Glossary
 from .index import PolicyIndex
-from .question import ALIEXPRESS, INJECTION, Question, analyse, figure_unit
+from .question import ALIEXPRESS, INJECTION, OTHER_PLATFORMS, Question, analyse, figure_unit
 from .retrieve import HybridRetriever
 from .schema import Answer, Citation
 from .text import Tokenizer
@@ -440,14 +440,23 @@ class ExtractiveComposer:
         return not models and not others and bool(re.search(r"(模式|model|三种|three)", q.text, re.I))
 
     def _contrast(self, q: Question, cands: list[Candidate], cites: Citations) -> str:
-        """Best sentences overall, plus the best one naming each side of the comparison."""
+        """Best sentences overall, plus for each side of the comparison the best sentence about
+        that side alone (so both sides are stated, not only the sentences naming both)."""
         chosen = self._select(q, cands, 3)
-        pool = [c for c in cands if c.lang == q.lang]
-        for term in self.glossary.matches(q.text):
-            forms = [f.lower() for f in term.forms]
-            if any(any(f in c.text.lower() for f in forms) for c in chosen):
-                continue
-            best = next((c for c in pool if any(f in c.text.lower() for f in forms) and c not in chosen), None)
+        pool = [c for c in cands if c.lang == q.lang and c.meta.get("type") != "glossary"]
+        terms = [[f.lower() for f in t.forms] for t in self.glossary.matches(q.text)
+                 if not ALIEXPRESS.search(t.en or "")]
+        platforms = [m.lower() for m in dict.fromkeys(OTHER_PLATFORMS.findall(q.text))]
+        if platforms:
+            # AliExpress vs Temu on one topic: the platforms are the sides, the topic is shared
+            sides, topic = [[p] for p in platforms] + [["速卖通", "aliexpress"]], [f for fs in terms for f in fs]
+        else:
+            sides, topic = terms, []
+        for i, forms in enumerate(sides):
+            others = [f for j, fs in enumerate(sides) if j != i for f in fs]
+            best = next((c for c in pool if c not in chosen and any(f in c.text.lower() for f in forms)
+                         and not any(f in c.text.lower() for f in others)
+                         and (not topic or any(f in c.text.lower() for f in topic))), None)
             if best is not None:
                 chosen.append(best)
         first, rest = chosen[0], chosen[1:]
