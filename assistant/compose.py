@@ -408,8 +408,12 @@ class ExtractiveComposer:
         dated = []
         for c in pool[:40]:
             d = sentence_date(c.text) or (c.meta.get("effective_from") or "")
-            if d and c.score >= top * 0.6:
+            if d:
                 dated.append((d, c))
+        # measured against the best dated sentence: a general remark ("the share changed over
+        # time") may top the ranking without being a point on the timeline
+        best_dated = max((c.score for _, c in dated), default=0.0)
+        dated = [(d, c) for d, c in dated if c.score >= max(top * 0.5, best_dated * 0.75)]
         labels = {id(c): date_label(c.text) or d for d, c in dated}
         if len(dated) < 2:
             return self._points(q, cands, cites)
