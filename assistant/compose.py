@@ -173,7 +173,10 @@ class ExtractiveComposer:
         if len(q.parts) > 1:
             blocks, refused_parts, conf = [], 0, []
             for i, part in enumerate(q.parts, 1):
-                sub = analyse(part, [], self.glossary, max_chars, lang)
+                # a later part may lean on an earlier one ("…怎么变化的？以前是多少？"): resolve it
+                # like a follow-up in a conversation
+                before = [{"role": "user", "content": p} for p in q.parts[: i - 1]]
+                sub = analyse(part, before, self.glossary, max_chars, lang)
                 body, refused, c = self._answer_one(sub, retriever, cites, timings, mode)
                 refused_parts += refused
                 conf.append(c)

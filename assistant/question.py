@@ -138,7 +138,8 @@ def resolve_follow_up(text: str, history: list[dict[str, Any]], glossary: Glossa
     prev = to_simplified(previous[-1])
     new_terms = glossary.matches(text)
     old_terms = glossary.matches(prev)
-    has_pred = bool(PREDICATE.search(re.sub(r"(呢|吗)[？?]?$", "", text.strip())))
+    # "那半托管呢？" has no predicate of its own; "仓发是强制的吗？" does
+    has_pred = bool(PREDICATE.search(re.sub(r"呢[？?]?$", "", text.strip())))
     if new_terms and has_pred:
         return text
     if new_terms and old_terms:
