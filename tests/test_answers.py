@@ -103,3 +103,15 @@ def test_reply_draft_answers_three_questions_and_flags_the_unknown(assistant):
     assert draft.unanswered == ["POP的佣金是多少？"] or any("佣金" in u for u in draft.unanswered)
     assert "佣金" in draft.internal_note and draft.citations
     assert draft.reply.startswith("您好")
+
+
+def test_a_later_part_leaning_on_an_earlier_one_is_answered_about_the_same_subject(assistant):
+    a = assistant.ask("POP新品的上网时效是怎么变化的？以前是多少？")
+    second = a.answer.split("**2.")[1].split("**来源**")[0]
+    assert "72" in second and "上网" in second
+
+
+def test_comparison_with_another_platform_states_each_side(assistant):
+    body = body_of(assistant.ask("速卖通半托管和Temu半托管有什么不同？").answer, "zh")
+    assert "菜鸟" in body or "海外仓" in body
+    assert "Temu" in body and "速卖通" in body
