@@ -26,8 +26,8 @@ NOT_PUBLIC = re.compile(r"(未公开|没有公开|未披露|没有披露|不公�
                         r"no (reliable |public )?(source|figure|table))", re.I)
 # Words every question and sentence here shares; overlap on them says nothing about relevance.
 DOMAIN_TOKENS = frozenset({"aliexpress", "速卖通", "seller", "商家", "卖家", "platform", "平台", "ae"})
-CONFLICT = re.compile(r"(说法不一|说法不同|不同来源|另一来源|有来源称|存在分歧|相互矛盾|sources (differ|disagree)|conflict|other sources|"
-                      r"another source|some sources)", re.I)
+CONFLICT = re.compile(r"(说法不一|说法不同|不同来源|另一来源|有来源称|有的来源|存在分歧|相互矛盾|与.{0,12}定义不同|sources (differ|disagree)|"
+                      r"conflict|other sources|another source|some sources|differs from the .{0,20}definition)", re.I)
 NOW = re.compile(r"(起|以后|之后|现在|目前|如今|\bnow\b|currently|\bsince\b|today)", re.I)
 PAST = re.compile(r"(之前|以前|原来|原先|此前|\bbefore\b|\buntil\b|previously|used to|\bwas\b)", re.I)
 MANDATORY = re.compile(r"(不强制|没有强制|并不强制|not mandatory|does not (force|require)|no obligation)", re.I)

@@ -49,6 +49,20 @@ FIGURE_UNITS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
 ]
 
 
+# Everyday question words and the words the corpus uses for the same idea (query side only).
+QUERY_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "include": ("cover", "covers", "covering"), "includes": ("covers", "covering"), "contain": ("cover",),
+    "包括": ("涵盖", "包含"), "包含": ("涵盖",), "decide": ("sets",), "decides": ("sets",), "决定": ("定",),
+    "mandatory": ("force", "require"), "必须": ("强制",), "benefits": ("perks", "support"), "好处": ("权益", "扶持"),
+}
+
+
+def synonyms(text: str) -> list[str]:
+    low = text.lower()
+    return [syn for word, syns in QUERY_SYNONYMS.items()
+            if (re.search(rf"\b{word}\b", low) if word.isascii() else word in low) for syn in syns]
+
+
 def figure_unit(text: str) -> re.Pattern[str] | None:
     """The pattern a sentence must match to answer this figure question, if the kind is clear."""
     for asked, answered in FIGURE_UNITS:

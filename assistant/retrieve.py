@@ -17,6 +17,7 @@ from pydantic import ConfigDict
 from .glossary import Glossary
 from .index import PolicyIndex
 from .schema import Passage
+from .question import synonyms
 from .text import Tokenizer, detect_lang, to_simplified
 
 RRF_K = 60
@@ -61,7 +62,7 @@ class HybridRetriever(BaseRetriever):
         timings: dict[str, float] = {}
         query = to_simplified(query)
         lang = lang or detect_lang(query)
-        expansion = self.glossary.expand(query) if self.use_glossary else []
+        expansion = (self.glossary.expand(query) if self.use_glossary else []) + synonyms(query)
         ranked: list[list[tuple[str, float]]] = []
         qvec = None
         dense_scores: dict[str, float] = {}

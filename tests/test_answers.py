@@ -115,3 +115,11 @@ def test_comparison_with_another_platform_states_each_side(assistant):
     body = body_of(assistant.ask("速卖通半托管和Temu半托管有什么不同？").answer, "zh")
     assert "菜鸟" in body or "海外仓" in body
     assert "Temu" in body and "速卖通" in body
+
+
+def test_disagreeing_sources_are_named_and_both_cited(assistant):
+    a = assistant.ask("Choice包括哪些模式？")
+    assert a.answer.startswith("注意：不同来源对此说法不一")
+    body = body_of(a.answer, "zh")
+    assert "全托管" in body and "半托管" in body
+    assert len({c.doc_id for c in a.citations}) >= 2
