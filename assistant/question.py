@@ -126,11 +126,16 @@ def split_parts(text: str) -> list[str]:
     pieces = [p.strip(" ，,。.") for p in PART_SPLIT.split(text) if p and p.strip(" ，,。.")]
     pieces = [p for p in pieces if not re.fullmatch(r"(另外|还有|以及|此外|also|and also|additionally)", p, re.I)]
     parts: list[str] = []
+    context = ""  # statements before the first question ("I sell shoes, ...") belong to it
     for p in pieces:
-        if parts and (len(p) < 4 or not QUESTION_CUE.search(p)):
-            parts[-1] = f"{parts[-1]} {p}"
-        elif len(p) >= 4 or not parts:
-            parts.append(p)
+        if not QUESTION_CUE.search(p) or len(p) < 4:
+            if parts:
+                parts[-1] = f"{parts[-1]} {p}"
+            else:
+                context = f"{context} {p}".strip()
+            continue
+        parts.append(f"{context}, {p}" if context else p)
+        context = ""
     return parts if len(parts) > 1 else [text]
 
 
