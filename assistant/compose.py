@@ -205,6 +205,7 @@ class ExtractiveComposer:
         for name, ms in result.timings_ms.items():
             timings[name] = round(timings.get(name, 0.0) + ms, 3)
         t2 = time.perf_counter()
+        timings["retrieve"] = round(timings.get("retrieve", 0.0) + (t2 - t) * 1000, 3)
         cands = self._candidates(q, result, whole_docs="comparison" in q.kinds or temporal)
         T = TEXT[q.lang]
         refusal = self._refusal(q, cands)
@@ -225,8 +226,6 @@ class ExtractiveComposer:
         if any(CONFLICT.search(c.text) for c in cites.cands[-self.max_points:]):
             body = T["conflict"] + "\n\n" + body
         timings["compose"] = round(timings.get("compose", 0.0) + (time.perf_counter() - t2) * 1000, 3)
-        timings.setdefault("retrieve", 0.0)
-        timings["retrieve"] = round(timings["retrieve"] + (t2 - t) * 1000, 3)
         top = cands[0].score if cands else 0.0
         confidence = max(0.05, min(0.99, (top - 0.2) / 0.5))
         if any(c.meta.get("confidence") == "low" for c in cites.cands):
