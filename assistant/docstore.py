@@ -20,7 +20,7 @@ class ChunkRecord:
     start: int  # first sentence index in the document
     end: int  # one past the last sentence
     section: str
-    tokens: list[str]
+    tokens: list[str] | None  # None once loaded: kept on disk, read back only to rebuild BM25
 
 
 @dataclass
@@ -65,8 +65,16 @@ class DocRecord:
         :meth:`sentence_vectors` is called (most documents are never quoted)."""
         body = json.loads((directory / f"{stem}.json").read_text(encoding="utf-8"))
         npy = directory / f"{stem}.npy"
-        return cls(body["uid"], body["version"], body["meta"], body["sentences"],
-                   [ChunkRecord(**c) for c in body["chunks"]], None, npy if npy.exists() else None)
+        chunks = [ChunkRecord(c["chunk_id"], c["start"], c["end"], c["section"], None) for c in body["chunks"]]
+        return cls(body["uid"], body["version"], body["meta"], body["sentences"], chunks, None,
+                   npy if npy.exists() else None)
+
+    def chunk_tokens(self, directory: Path) -> list[list[str]]:
+        """Keyword tokens of every chunk: from memory for a fresh record, else from its file."""
+        if all(c.tokens is not None for c in self.chunks):
+            return [c.tokens for c in self.chunks]  # type: ignore[misc]
+        body = json.loads((directory / f"{self.file_stem()}.json").read_text(encoding="utf-8"))
+        return [c["tokens"] for c in body["chunks"]]
 
     def sentence_vectors(self) -> np.ndarray | None:
         if self.vectors is None and self.vectors_file is not None:

@@ -59,7 +59,7 @@ class PolicyIndex:
         self.store = store
         self.records: dict[str, DocRecord] = {}
         self.chunks: dict[str, tuple[DocRecord, ChunkRecord]] = {}
-        self.keyword = BM25Index.build([], [])
+        self.keyword = BM25Index.build([])
         self.manifest = Manifest()
         self._loaded_generation = -1
         self.superseded_by: dict[str, str] = {}
@@ -125,8 +125,11 @@ class PolicyIndex:
         return self.build_keyword()
 
     def build_keyword(self) -> BM25Index:
-        ids = list(self.chunks)
-        return BM25Index.build(ids, [self.chunks[c][1].tokens for c in ids])
+        def pairs():
+            for rec in {id(r): r for r, _ in self.chunks.values()}.values():
+                yield from zip((c.chunk_id for c in rec.chunks), rec.chunk_tokens(self.docs_dir))
+
+        return BM25Index.build(pairs())
 
     def save_keyword(self, index: BM25Index, generation: int) -> None:
         tmp = self.keyword_path.with_suffix(".tmp")

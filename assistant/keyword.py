@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import pickle
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ class BM25Index:
     """Okapi BM25 (k1=1.2, b=0.75).
 
     Example:
-        >>> idx = BM25Index.build(["a", "b"], [["半托管", "定价"], ["全托管", "仓发"]])
+        >>> idx = BM25Index.build([("a", ["半托管", "定价"]), ("b", ["全托管", "仓发"])])
         >>> idx.search(["半托管"], k=1)[0][0]
         'a'
     """
@@ -33,16 +34,21 @@ class BM25Index:
         self._norm = k1 * (1 - b + b * doc_len / self.avg_len) if n else doc_len
 
     @classmethod
-    def build(cls, ids: list[str], tokens: list[list[str]]) -> "BM25Index":
+    def build(cls, chunks: Iterable[tuple[str, list[str]]]) -> "BM25Index":
+        """Index ``(chunk id, tokens)`` pairs; a generator is fine, so a large index never holds
+        every token list at once."""
         lists: dict[str, tuple[list[int], list[int]]] = {}
-        for i, toks in enumerate(tokens):
+        lengths: list[int] = []
+        ids: list[str] = []
+        for i, (chunk_id, toks) in enumerate(chunks):
+            ids.append(chunk_id)
+            lengths.append(len(toks))
             for term, tf in Counter(toks).items():
                 rows, tfs = lists.setdefault(term, ([], []))
                 rows.append(i)
                 tfs.append(tf)
         postings = {t: (np.asarray(r, dtype=np.int32), np.asarray(f, dtype=np.float32)) for t, (r, f) in lists.items()}
-        doc_len = np.asarray([len(t) for t in tokens], dtype=np.float32)
-        return cls(list(ids), postings, doc_len)
+        return cls(ids, postings, np.asarray(lengths, dtype=np.float32))
 
     def __len__(self) -> int:
         return len(self.ids)
