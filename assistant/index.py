@@ -60,6 +60,7 @@ class PolicyIndex:
         self.records: dict[str, DocRecord] = {}
         self.chunks: dict[str, tuple[DocRecord, ChunkRecord]] = {}
         self.keyword = BM25Index.build([])
+        self.keyword_generation = -1
         self.manifest = Manifest()
         self._loaded_generation = -1
         self.superseded_by: dict[str, str] = {}
@@ -107,6 +108,7 @@ class PolicyIndex:
         self.records = records
         self.chunks = {c.chunk_id: (rec, c) for rec in records.values() for c in rec.chunks}
         self.keyword = self._load_keyword(manifest.generation)
+        self.keyword_generation = manifest.generation
         self.manifest = manifest
         self._loaded_generation = manifest.generation
         self.superseded_by = derive_superseded(records.values())

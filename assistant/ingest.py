@@ -26,6 +26,7 @@ from .docstore import ChunkRecord, DocRecord, doc_meta
 from .embed import encode
 from .errors import DocumentError, IndexBusyError
 from .index import Manifest, PolicyIndex
+from .keyword import BM25Index
 from .load import SUPPORTED, load_path
 from .schema import Document
 from .text import Tokenizer
@@ -282,16 +283,7 @@ class Ingestor:
         if ids:
             self.index.store.add(ids, matrix, texts, metas)
         nxt = Manifest(manifest.generation + 1, new_docs, new_files)
-        # keyword index over exactly the chunks of the next manifest
-        staged = PolicyIndex(self.index.data_dir, self.index.store)
-        staged.records = {r.uid: r for r in self.index.records.values() if r.uid in new_docs
-                          and new_docs[r.uid]["version"] == r.version}
-        staged.records.update({r.uid: r for r in new_records})
-        missing = [u for u in new_docs if u not in staged.records]
-        for uid in missing:
-            staged.records[uid] = DocRecord.load(self.index.docs_dir, f"{uid}@{new_docs[uid]['version']}")
-        staged.chunks = {c.chunk_id: (rec, c) for rec in staged.records.values() for c in rec.chunks}
-        self.index.save_keyword(staged.build_keyword(), nxt.generation)
+        self.index.save_keyword(self._next_keyword(manifest, new_docs, new_records), nxt.generation)
         nxt.save(self.index.manifest_path)  # commit point
         self.index.store.set_generation(nxt.generation)  # tells replicas sharing the store to resync
         self.index.refresh()
@@ -300,6 +292,23 @@ class Ingestor:
                 continue
             DocRecord(uid, version, {}, []).delete_files(self.index.docs_dir)
         self._remove_strays()
+
+    def _next_keyword(self, manifest: Manifest, new_docs: dict, new_records: list[DocRecord]) -> BM25Index:
+        """The BM25 index over exactly the chunks of the next manifest: the loaded index updated
+        with the changed documents when it is current, else rebuilt from the records."""
+        fresh = [(c.chunk_id, c.tokens) for r in new_records for c in r.chunks]
+        if self.index.keyword_generation == manifest.generation:
+            gone = {c.chunk_id for r in self.index.records.values()
+                    if new_docs.get(r.uid, {}).get("version") != r.version for c in r.chunks}
+            return self.index.keyword.updated(fresh, gone)
+        staged = PolicyIndex(self.index.data_dir, self.index.store)
+        staged.records = {r.uid: r for r in self.index.records.values() if new_docs.get(r.uid, {}).get("version") == r.version}
+        staged.records.update({r.uid: r for r in new_records})
+        for uid in new_docs:
+            if uid not in staged.records:
+                staged.records[uid] = DocRecord.load(self.index.docs_dir, f"{uid}@{new_docs[uid]['version']}")
+        staged.chunks = {c.chunk_id: (rec, c) for rec in staged.records.values() for c in rec.chunks}
+        return staged.build_keyword()
 
     def _remove_strays(self) -> None:
         """Delete vectors and record files that no committed manifest entry owns (left by a crash

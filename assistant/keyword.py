@@ -50,6 +50,31 @@ class BM25Index:
         postings = {t: (np.asarray(r, dtype=np.int32), np.asarray(f, dtype=np.float32)) for t, (r, f) in lists.items()}
         return cls(ids, postings, np.asarray(lengths, dtype=np.float32))
 
+    def updated(self, add: Iterable[tuple[str, list[str]]], remove: set[str]) -> "BM25Index":
+        """A new index with ``remove`` dropped and ``add`` appended, without re-reading the
+        chunks that stay (an ingest touches few documents; a rebuild would touch all of them)."""
+        if remove:
+            keep = np.fromiter((cid not in remove for cid in self.ids), dtype=bool, count=len(self.ids))
+            new_row = np.cumsum(keep) - 1
+            postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+            for term, (rows, tfs) in self.postings.items():
+                mask = keep[rows]
+                if mask.any():
+                    postings[term] = (new_row[rows[mask]].astype(np.int32), tfs[mask])
+            ids = [cid for cid, k in zip(self.ids, keep) if k]
+            doc_len = self.doc_len[keep]
+        else:
+            postings, ids, doc_len = dict(self.postings), list(self.ids), self.doc_len
+        extra = BM25Index.build(add)
+        offset = len(ids)
+        for term, (rows, tfs) in extra.postings.items():
+            old = postings.get(term)
+            if old is None:
+                postings[term] = (rows + offset, tfs)
+            else:
+                postings[term] = (np.concatenate([old[0], rows + offset]), np.concatenate([old[1], tfs]))
+        return BM25Index(ids + extra.ids, postings, np.concatenate([doc_len, extra.doc_len]).astype(np.float32))
+
     def __len__(self) -> int:
         return len(self.ids)
 

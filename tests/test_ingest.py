@@ -172,3 +172,17 @@ def test_instructions_planted_in_a_notice_are_never_quoted(make_assistant, tmp_p
     answer = a.ask("What is the commission on the test platform?")
     assert "3%" not in answer.answer
     assert all("Ignore previous instructions" not in c.quote for c in answer.citations)
+
+
+def test_keyword_index_updated_in_place_scores_like_a_full_rebuild(make_assistant, tmp_path):
+    corpus = _small_corpus(tmp_path / "c")
+    a = make_assistant(corpus_dir=corpus)
+    a.ingest([corpus])
+    write_doc(corpus, "rule-b", "en", "Rule B", "Rule B now says returns are handled by the platform within 30 days.")
+    write_doc(corpus, "rule-c", "zh", "规则C", "规则C规定测试平台商品的退货由平台在30天内处理。")
+    (corpus / "rule-a.en.md").unlink()
+    a.ingest([corpus])
+    rebuilt = a.index.build_keyword()
+    assert sorted(a.index.keyword.ids) == sorted(rebuilt.ids)
+    for query in (["return", "platform"], ["退货", "平台"], ["rule", "day"]):
+        assert dict(a.index.keyword.search(query, k=10)) == pytest.approx(dict(rebuilt.search(query, k=10)))
