@@ -5,13 +5,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from conftest import CORPUS, free_port
+from conftest import CORPUS, free_port, wait_for_http
 
 
 @pytest.fixture(scope="module")
@@ -24,16 +22,7 @@ def chroma_server(tmp_path_factory):
     proc = subprocess.Popen([str(exe), "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(path)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("chroma server did not start")
+    wait_for_http(f"{url}/api/v2/heartbeat", proc, 60, "chroma server")
     yield url
     proc.terminate()
     proc.wait(timeout=10)

@@ -18,7 +18,7 @@ import numpy as np
 import psutil
 import pytest
 
-from conftest import CORPUS, ROOT, free_port
+from conftest import CORPUS, ROOT, free_port, wait_for_http
 
 CLIENTS = 50
 QUESTIONS = ["什么是半托管？", "What does JIT mean?", "POP、半托管和全托管有什么区别？", "96小时上网规则从哪天开始？",
@@ -33,16 +33,7 @@ def server(tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-m", "assistant", "--data-dir", str(data), "serve", "--ingest",
                              "--port", str(port)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("server did not start")
+    wait_for_http(f"{url}/healthz", proc, 180, "assistant server")
     yield url, psutil.Process(proc.pid)
     proc.terminate()
     proc.wait(timeout=20)
