@@ -68,6 +68,7 @@ class PolicyIndex:
         self.tokenize: Callable[[str], list[str]] | None = None
         self.sync_interval_s = 2.0
         self._next_remote_check = 0.0
+        self._manifest_stamp: tuple[int, int] | None = None
 
     @property
     def manifest_path(self) -> Path:
@@ -93,7 +94,15 @@ class PolicyIndex:
                 from .sync import sync_from_store
 
                 sync_from_store(self, self.tokenize)
+        try:
+            st = self.manifest_path.stat()
+            stamp = (st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            stamp = None
+        if stamp is not None and stamp == self._manifest_stamp:
+            return False  # unchanged file: no parse on the per-question path
         manifest = Manifest.load(self.manifest_path)
+        self._manifest_stamp = stamp
         if manifest.generation == self._loaded_generation:
             return False
         self._load(manifest)
