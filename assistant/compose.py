@@ -239,9 +239,6 @@ class ExtractiveComposer:
             qvec = np.asarray(self.embedder.embed_query(q.text), dtype=np.float32)
         q_tokens = self._tokens(q.text + " " + " ".join(result.expansion)) - DOMAIN_TOKENS
         q_tokens_core = self._tokens(q.text) - DOMAIN_TOKENS
-        langs: dict[str, set[str]] = {}
-        for p in result.passages:
-            langs.setdefault(p.doc_id, set()).add(p.lang)
         seen: set[tuple[str, int]] = set()
         cands: list[Candidate] = []
         must_q = bool(re.search(r"(必须|强制|一定要|非要|have to|must|mandatory|required|obliged|forced)", q.text, re.I))
@@ -280,7 +277,7 @@ class ExtractiveComposer:
                     score_names = 0.0
                 score = 0.5 * sim + 0.25 * lex + 0.15 * core + 0.12 * passage_weight - 0.01 * (rank / n) + score_names
                 if rec.lang != q.lang:
-                    score -= 0.2 if q.lang in langs.get(rec.doc_id, {q.lang}) or self._has_lang(rec.doc_id, q.lang) else 0.05
+                    score -= 0.2 if self.index.has_lang(rec.doc_id, q.lang) else 0.05
                 if p.meta.get("superseded_by") and "temporal" not in q.kinds:
                     score -= 0.15
                 if i == 0 and "definition" in q.kinds:
@@ -299,9 +296,6 @@ class ExtractiveComposer:
         cands.sort(key=lambda c: -c.score)
         return cands
 
-    def _has_lang(self, doc_id: str, lang: str) -> bool:
-        return f"{doc_id}.{lang}" in self.index.records
-
     def _tokens(self, text: str) -> frozenset[str]:
         cached = self._tok_cache.get(text)
         if cached is None:
@@ -319,7 +313,7 @@ class ExtractiveComposer:
         ratio = self.min_support_ratio - (0.12 if listing else 0.0)
         # the question's language, plus documents that exist only in the other language (an
         # English-only notice must still answer a Chinese question)
-        pool = [c for c in cands if c.lang == q.lang or not self._has_lang(c.doc_id, q.lang)] or cands
+        pool = [c for c in cands if c.lang == q.lang or not self.index.has_lang(c.doc_id, q.lang)] or cands
         if not pool:
             return []
         top = pool[0].score
@@ -391,8 +385,11 @@ class ExtractiveComposer:
 
     def _points(self, q: Question, cands: list[Candidate], cites: Citations) -> str:
         chosen = self._select(q, cands)
-        conflict = [c for c in cands[:12] if CONFLICT.search(c.text) and c.lang == q.lang and c not in chosen]
-        if conflict and "choice" in q.text.lower():
+        # a sentence saying sources disagree belongs in the answer when it is nearly as relevant
+        top = chosen[0].score
+        conflict = [c for c in cands[:12] if CONFLICT.search(c.text) and c.lang == q.lang and c not in chosen
+                    and c.score >= top * 0.6]
+        if conflict:
             chosen = chosen[: self.max_points - 1] + conflict[:1]
         # the direct answer states the rule in force; superseded rules follow, labelled as such
         chosen.sort(key=lambda c: bool(c.meta.get("superseded_by")))

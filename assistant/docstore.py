@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .schema import Document, Source
+from .schema import Document
 
 
 @dataclass
@@ -99,10 +99,6 @@ def doc_meta(doc: Document) -> dict[str, Any]:
         "supersedes": doc.extra.get("supersedes") or [],
         "rests_on": doc.extra.get("rests_on") or [],
     }
-
-
-def meta_sources(meta: dict[str, Any]) -> list[Source]:
-    return [Source(**s) for s in meta.get("sources") or []]
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:

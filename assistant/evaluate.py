@@ -124,9 +124,9 @@ def grade(item: dict[str, Any], answer, docs: DocTexts) -> Row:
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", body)}
     if any(m > len(answer.citations) for m in markers):
         row.citations_valid = False
-    allowed = _numbers(quotes) | _numbers(item["question"]) | _numbers(" ".join(
-        f"{c.published} {docs.assistant.index.records.get(f'{c.doc_id}.{c.lang}').meta.get('effective_from', '')}"
-        for c in answer.citations if docs.assistant.index.records.get(f"{c.doc_id}.{c.lang}") is not None))
+    records = [docs.assistant.index.records.get(f"{c.doc_id}.{c.lang}") for c in answer.citations]
+    dates = " ".join(f"{r.meta.get('published', '')} {r.meta.get('effective_from', '')}" for r in records if r)
+    allowed = _numbers(quotes) | _numbers(item["question"]) | _numbers(dates)
     # part headers ("**2. question**") and list numbering are layout, not stated figures
     prose_only = re.sub(r"(?m)^\*\*\d+\. .*\*\*$|^\d+\. ", "", body)
     stated = _numbers(re.sub(r"\[\d+\]", "", prose_only))

@@ -149,9 +149,9 @@ class PolicyIndex:
                          "doc_len": index.doc_len}, fh, protocol=5)
         tmp.replace(self.keyword_path)
 
-    def chunk_text(self, chunk_id: str) -> str:
-        rec, chunk = self.chunks[chunk_id]
-        return rec.chunk_text(chunk)
+    def has_lang(self, doc_id: str, lang: str) -> bool:
+        """Whether the document exists in ``lang`` (so its other-language version yields to it)."""
+        return f"{doc_id}.{lang}" in self.records
 
     def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """Nearest chunks that belong to the committed manifest (stray vectors from an interrupted

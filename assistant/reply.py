@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from .compose import TEXT
 from .errors import QuestionError
-from .question import PART_SPLIT, QUESTION_CUE, clean_question
+from .question import PART_SPLIT, clean_question, split_parts
 from .schema import Answer, Citation
 from .text import detect_lang
 
@@ -63,22 +63,13 @@ class ReplyDraft(BaseModel):
 
 
 def extract_questions(message: str) -> list[str]:
-    """The questions inside a seller's message, greetings and thanks dropped."""
-    parts = [p.strip(" ，,。.!！") for p in PART_SPLIT.split(message) if p and p.strip(" ，,。.!！")]
-    questions = []
-    for part in parts:
-        part = GREETING.sub("", part).strip()
-        if len(part) < 3 or CLOSING_ONLY.match(part):
-            continue
-        if re.fullmatch(r"(另外|还有|以及|此外|also|and also|additionally)", part, re.I):
-            continue
-        if QUESTION_CUE.search(part):
-            questions.append(part)
-        elif questions:
-            continue
-        elif len(part) > 6:
-            questions.append(part)  # a statement-like request ("想了解半托管的规则")
-    return questions
+    """The questions inside a seller's message: greetings and thanks dropped, then split the way
+    a multi-part question is (statements before a question stay with it as context)."""
+    pieces = [GREETING.sub("", p.strip(" ，,。.!！")).strip() for p in PART_SPLIT.split(message) if p]
+    kept = [p for p in pieces if len(p) >= 3 and not CLOSING_ONLY.match(p)]
+    if not kept:
+        return []
+    return [p.strip(" ，,。.!！") for p in split_parts("\n".join(kept))]
 
 
 def split_body(answer: Answer) -> str:
@@ -123,8 +114,9 @@ def draft_reply(assistant: "Assistant", message: str, lang: str | None = None, t
             if c.superseded:
                 needs.append(f"{q}: cites a superseded rule ({c.doc_id})")
     for c in citations:
-        if c.doc_id.startswith("notice-2025") or "confidence" in c.title.lower():
-            needs.append(f"[{c.n}] rests on a single or weak source; confirm before sending")
+        rec = assistant.index.records.get(f"{c.doc_id}.{c.lang}")
+        if rec is not None and rec.meta.get("confidence") == "low":
+            needs.append(f"[{c.n}] {c.doc_id} rests on a single or weak source; confirm before sending")
     for q in unanswered:
         needs.append(f"not answered by the knowledge base: {q}")
     greet = W["greet_formal"] if tone == "formal" else W["greet_friendly"]

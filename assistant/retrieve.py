@@ -94,11 +94,10 @@ class HybridRetriever(BaseRetriever):
         for hits in ranked:
             for rank, (cid, _score) in enumerate(hits):
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        langs_of = self._doc_langs()
         passages = []
         for cid, score in fused.items():
             rec, chunk = self.index.chunks[cid]
-            if rec.lang != lang and lang in langs_of.get(rec.doc_id, ()):
+            if rec.lang != lang and self.index.has_lang(rec.doc_id, lang):
                 score *= OTHER_LANG_FACTOR
             superseded = self.index.superseded_by.get(rec.doc_id, "")
             if superseded and prefer_current:
@@ -112,16 +111,6 @@ class HybridRetriever(BaseRetriever):
         passages.sort(key=lambda p: -p.score)
         timings["fuse"] = _ms(t)
         return Retrieval(passages[:k], timings, expansion, qvec)
-
-    def _doc_langs(self) -> dict[str, set[str]]:
-        cache = getattr(self.index, "_doc_langs_cache", None)
-        if cache is None or cache[0] != self.index.manifest.generation:
-            langs: dict[str, set[str]] = {}
-            for rec in self.index.records.values():
-                langs.setdefault(rec.doc_id, set()).add(rec.lang)
-            cache = (self.index.manifest.generation, langs)
-            self.index._doc_langs_cache = cache  # type: ignore[attr-defined]
-        return cache[1]
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
                                 **kwargs: Any) -> list[LCDocument]:

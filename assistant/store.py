@@ -105,9 +105,6 @@ class ChromaStore:
                 return ids
             offset += len(got)
 
-    def get(self, ids: Sequence[str]) -> dict[str, Any]:
-        return self._col.get(ids=list(ids), include=["documents", "metadatas"])
-
     def query(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) for the k nearest chunks."""
         n = self.count()

@@ -42,13 +42,6 @@ def clean_text(text: str) -> str:
     return CONTROL.sub("", text)
 
 
-def cjk_ratio(text: str) -> float:
-    letters = sum(1 for ch in text if ch.isalpha())
-    if not letters:
-        return 0.0
-    return len(CJK.findall(text)) / letters
-
-
 def detect_lang(text: str, default: str = "en") -> str:
     """Return 'zh', 'en' or 'other' (a language we do not answer in), by script and function words.
 
