@@ -113,10 +113,13 @@ def draft_reply(assistant: "Assistant", message: str, lang: str | None = None, t
         for c in ans.citations:
             if c.superseded:
                 needs.append(f"{q}: cites a superseded rule ({c.doc_id})")
+    weak: dict[str, list[int]] = {}
     for c in citations:
         rec = assistant.index.records.get(f"{c.doc_id}.{c.lang}")
         if rec is not None and rec.meta.get("confidence") == "low":
-            needs.append(f"[{c.n}] {c.doc_id} rests on a single or weak source; confirm before sending")
+            weak.setdefault(c.doc_id, []).append(c.n)
+    for doc_id, ns in weak.items():
+        needs.append(f"{''.join(f'[{n}]' for n in ns)} {doc_id} rests on a single or weak source; confirm before sending")
     for q in unanswered:
         needs.append(f"not answered by the knowledge base: {q}")
     greet = W["greet_formal"] if tone == "formal" else W["greet_friendly"]
