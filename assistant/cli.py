@@ -48,7 +48,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for p in paths:
         if not p.exists():
             raise AssistantError(f"{p}: no such file or directory")
-    bar = tqdm(total=0, unit="file", disable=args.quiet, file=sys.stderr)
+    # a progress bar only on a terminal: redirected into a log it would be kilobytes of frames
+    bar = tqdm(total=0, unit="file", disable=args.quiet or not sys.stderr.isatty(), file=sys.stderr)
 
     def progress(done: int, total: int, name: str) -> None:
         bar.total = total
@@ -58,6 +59,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     report = assistant.ingest(paths, progress=progress, wait_s=args.wait)
     bar.close()
+    if args.verbose:
+        for path, info in report.documents.items():
+            print(f"{path}: {info}")
     for err in report.errors:
         print(f"error: {err}", file=sys.stderr)
     print(f"ingest: {report.summary()} in {report.seconds:.1f}s")
@@ -153,6 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", help="files or directories")
     p.add_argument("--wait", type=float, default=0.0, help="seconds to wait if another ingest holds the lock")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="one line per new or changed document: title, date, blocks and the boilerplate removed")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("ask", help="answer a question")

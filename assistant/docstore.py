@@ -25,6 +25,10 @@ class ChunkRecord:
 
 @dataclass
 class DocRecord:
+    """A document as the answer side reads it: its lines (``sentences``) in reading order, each
+    with its role (body, item, answer, or a context line: intro, question, header) and block;
+    ``blocks`` gives each block's kind and section."""
+
     uid: str
     version: str
     meta: dict[str, Any]
@@ -32,6 +36,9 @@ class DocRecord:
     chunks: list[ChunkRecord] = field(default_factory=list)
     vectors: np.ndarray | None = None  # float16, one row per sentence
     vectors_file: Path | None = None  # where they are on disk, mapped in on first use
+    roles: list[str] = field(default_factory=list)
+    block_of: list[int] = field(default_factory=list)
+    blocks: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def doc_id(self) -> str:
@@ -45,13 +52,21 @@ class DocRecord:
         sep = " " if self.lang == "en" else ""
         return sep.join(self.sentences[chunk.start : chunk.end])
 
+    def block_lines(self, block: int) -> range:
+        """The layout positions of one block's lines."""
+        first = self.block_of.index(block)
+        last = first
+        while last + 1 < len(self.block_of) and self.block_of[last + 1] == block:
+            last += 1
+        return range(first, last + 1)
+
     def file_stem(self) -> str:
         return f"{self.uid}@{self.version}"
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         body = {"uid": self.uid, "version": self.version, "meta": self.meta, "sentences": self.sentences,
-                "chunks": [asdict(c) for c in self.chunks]}
+                "chunks": [asdict(c) for c in self.chunks], **self.layout_dict()}
         _atomic_write_bytes(directory / f"{self.file_stem()}.json", json.dumps(body, ensure_ascii=False).encode())
         if self.vectors is not None:
             tmp = directory / f"{self.file_stem()}.npy.tmp"
@@ -67,7 +82,12 @@ class DocRecord:
         npy = directory / f"{stem}.npy"
         chunks = [ChunkRecord(c["chunk_id"], c["start"], c["end"], c["section"], None) for c in body["chunks"]]
         return cls(body["uid"], body["version"], body["meta"], body["sentences"], chunks, None,
-                   npy if npy.exists() else None)
+                   npy if npy.exists() else None, body.get("roles") or ["body"] * len(body["sentences"]),
+                   body.get("block_of") or list(range(len(body["sentences"]))),
+                   body.get("blocks") or [{"kind": "paragraph", "section": ""}] * len(body["sentences"]))
+
+    def layout_dict(self) -> dict[str, Any]:
+        return {"roles": self.roles, "block_of": self.block_of, "blocks": self.blocks}
 
     def chunk_tokens(self, directory: Path) -> list[list[str]]:
         """Keyword tokens of every chunk: from memory for a fresh record, else from its file."""
@@ -94,7 +114,8 @@ def doc_meta(doc: Document) -> dict[str, Any]:
     return {
         "doc_id": doc.doc_id, "lang": doc.lang, "title": doc.title, "type": doc.type, "path": doc.path,
         "published": doc.published, "effective_from": doc.effective_from, "superseded_by": doc.superseded_by,
-        "confidence": doc.confidence, "topics": doc.topics,
+        "confidence": doc.confidence, "topics": doc.topics, "voice": doc.voice, "approx_date": doc.approx_date,
+        "date_note": str(doc.extra.get("date_note") or ""),
         "sources": [asdict(s) for s in doc.sources],
         "supersedes": doc.extra.get("supersedes") or [],
         "rests_on": doc.extra.get("rests_on") or [],

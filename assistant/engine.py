@@ -1,4 +1,8 @@
-"""The Assistant: wires settings to the index, retriever and composer, loading each part once."""
+"""The Assistant: wires settings to the stages and runs a question through them.
+
+understand -> retrieve -> read -> judge -> write; each stage is a plain object built once (models
+load lazily) and handed what it needs, so no stage calls the one before it.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from .domain import Domain
 from .errors import QuestionError
 from .glossary import Glossary
 from .schema import Answer
 from .settings import Settings
+
+CALIBRATION = Path(__file__).with_name("calibration.json")
+WIDE_KINDS = {"comparison", "temporal", "suitability"}
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +31,7 @@ class Assistant:
 
     Example:
         >>> a = Assistant(Settings(data_dir=Path("/tmp/x")))  # doctest: +SKIP
-        >>> a.ingest([Path("corpus")]); a.ask("什么是半托管？").answer
+        >>> a.ingest([Path("corpus")]); a.ask("What is covered?").answer
     """
 
     def __init__(self, settings: Settings | None = None) -> None:
@@ -35,6 +43,10 @@ class Assistant:
         if not self.settings.use_glossary:
             return Glossary()
         return Glossary.from_file(self.settings.corpus_dir / "glossary.yaml")
+
+    @cached_property
+    def domain(self) -> Domain:
+        return Domain.from_file(self.settings.corpus_dir / "domain.yaml")
 
     @cached_property
     def tokenizer(self):
@@ -68,14 +80,38 @@ class Assistant:
         from .retrieve import HybridRetriever
 
         return HybridRetriever(index=self.index, embedder=self.embedder, tokenizer=self.tokenizer,
-                               glossary=self.glossary, mode=self.settings.retriever, k=self.settings.top_k,
-                               use_glossary=self.settings.use_glossary)
+                               glossary=self.glossary, domain=self.domain, mode=self.settings.retriever,
+                               k=self.settings.top_k, use_glossary=self.settings.use_glossary)
 
     @cached_property
-    def composer(self):
-        from .compose import ExtractiveComposer
+    def understander(self):
+        from .understand import Understander
 
-        return ExtractiveComposer(self.index, self.embedder, self.tokenizer, self.glossary)
+        index = self.index  # the index reloads in place, so look the postings up per call
+
+        def doc_freq(token: str) -> int:
+            posting = index.keyword.postings.get(token)
+            return len(posting[0]) if posting is not None else 0
+
+        return Understander(self.glossary, self.domain, self.tokenizer, doc_freq)
+
+    @cached_property
+    def reader(self):
+        from .read import Reader
+
+        return Reader(self.index, self.embedder, self.tokenizer)
+
+    @cached_property
+    def judge(self):
+        from .judge import Calibration, Judge
+
+        return Judge(self.domain, Calibration.load(CALIBRATION), has_lang=self.index.has_lang)
+
+    @cached_property
+    def writer(self):
+        from .write import Writer
+
+        return Writer(self.domain)
 
     @cached_property
     def llm(self):
@@ -83,7 +119,7 @@ class Assistant:
             return None
         from .llm import LLMComposer
 
-        return LLMComposer(self.settings)
+        return LLMComposer(self.settings, scope=self.domain.name.get("en", "the knowledge base"))
 
     def ingest(self, paths: Iterable[Path] | None = None, progress: Callable[[int, int, str], None] | None = None,
                wait_s: float = 0.0):
@@ -107,25 +143,93 @@ class Assistant:
     def warm_up(self) -> None:
         """Load models and the index now rather than on the first question."""
         self.preload()
-        self.ask("什么是半托管？")
-        self.ask("What is POP?")
+        for question in self.domain.examples[:2] or ("什么是规则？", "What is the rule?"):
+            self.ask(question)
 
     def ask(self, question: str, history: list[dict[str, Any]] | None = None, lang: str | None = None,
             mode: str | None = None, use_llm: bool = True) -> Answer:
         """Answer one question (with optional chat history) as the answer JSON of the design."""
+        answer, verdicts = self.answer(question, history, lang, mode)
+        if use_llm and self.llm is not None and not answer.refused:
+            start = time.perf_counter()
+            answer = self.llm.improve(answer, [u for v in verdicts for u in v.evidence])
+            answer.timings_ms["total"] = round(answer.timings_ms["total"] + (time.perf_counter() - start) * 1000, 3)
+        return answer
+
+    def answer(self, question: str, history: list[dict[str, Any]] | None = None, lang: str | None = None,
+               mode: str | None = None):
+        """The extractive answer and the verdict behind each of its parts (reply drafts and the
+        LLM composer start from the same verdicts)."""
+        from .write import TEXT, Citations
+
         start = time.perf_counter()
         if not isinstance(question, str):
             raise QuestionError("the question must be text")
         self.index.refresh()
-        composed = self.composer.answer(question, self.retriever, history=history or [], lang=lang, mode=mode,
-                                        max_chars=self.settings.max_question_chars)
-        answer = composed.answer
-        if use_llm and self.llm is not None and not answer.refused:
-            answer = self.llm.improve(answer, composed.evidence)
-        answer.timings_ms["total"] = round((time.perf_counter() - start) * 1000, 3)
-        return answer
+        timings: dict[str, float] = {}
+        t = time.perf_counter()
+        q = self.understander.understand(question, history or [], self.settings.max_question_chars, lang)
+        _add(timings, "understand", t)
+        if q.lang not in TEXT:
+            return Answer(question=question, lang="en", answer=TEXT["en"]["unsupported"], refused=True,
+                          verdict="not_covered", notes=q.notes + ["unsupported language"],
+                          timings_ms={"total": _ms(start)}), []
+        parts = [q] if len(q.parts) == 1 else \
+            [self.understander.part(p, q.parts[:i], q.lang) for i, p in enumerate(q.parts)]
+        verdicts = [self._verdict(part, mode, timings) for part in parts]
+        t = time.perf_counter()
+        cites = Citations()
+        bodies = [self.writer.body(v, cites) for v in verdicts]
+        if len(verdicts) > 1:
+            bodies = [f"**{i}. {v.question.text}**\n\n{b}" for i, (v, b) in enumerate(zip(verdicts, bodies), 1)]
+        text = "\n\n".join(bodies) + self.writer.sources(cites, q.lang)
+        _add(timings, "write", t)
+        kinds = [v.kind for v in verdicts]
+        verdict = "not_covered" if all(k == "not_covered" for k in kinds) else \
+            "answer" if all(k == "answer" for k in kinds) else "partial"
+        missing = [m for v in verdicts if v.kind != "answer" for m in v.missing]
+        if verdict == "partial" and missing:
+            q.notes.append("not covered: " + ", ".join(dict.fromkeys(missing)))
+        timings["compose"] = round(timings.get("read", 0) + timings.get("judge", 0) + timings.get("write", 0), 3)
+        timings["total"] = _ms(start)
+        confidence = sum(v.confidence for v in verdicts) / len(verdicts)
+        answer = Answer(question=question, lang=q.lang, answer=text, refused=verdict == "not_covered",
+                        verdict=verdict, confidence=round(confidence, 3), citations=cites.items,
+                        mode="extractive", timings_ms=timings, notes=q.notes)
+        return answer, verdicts
+
+    def _verdict(self, q, mode: str | None, timings: dict[str, float]):
+        from .judge import Verdict
+
+        if q.future or (q.platforms and not q.names_scope and "comparison" not in q.kinds) or not q.topics:
+            t = time.perf_counter()
+            v = self.judge.judge(q, [])
+            _add(timings, "judge", t)
+            return v
+        t = time.perf_counter()
+        wide = bool(WIDE_KINDS & q.kinds)
+        result = self.retriever.search(q.text, k=12 if wide else None, lang=q.lang, mode=mode,
+                                       prefer_current="temporal" not in q.kinds)
+        for name, ms in result.timings_ms.items():
+            timings[name] = round(timings.get(name, 0.0) + ms, 3)
+        _add(timings, "retrieve", t)
+        t = time.perf_counter()
+        units = self.reader.read(q, result, whole_docs="comparison" in q.kinds or "temporal" in q.kinds)
+        _add(timings, "read", t)
+        t = time.perf_counter()
+        v: Verdict = self.judge.judge(q, units)
+        _add(timings, "judge", t)
+        return v
 
     def reply(self, message: str, lang: str | None = None, tone: str = "friendly"):
         from .reply import draft_reply
 
         return draft_reply(self, message, lang=lang, tone=tone)
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 3)
+
+
+def _add(timings: dict[str, float], name: str, start: float) -> None:
+    timings[name] = round(timings.get(name, 0.0) + (time.perf_counter() - start) * 1000, 3)

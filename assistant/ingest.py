@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunk import chunk_document, content_version
+from .chunk import chunk_document, content_version, layout
 from .docstore import ChunkRecord, DocRecord, doc_meta
 from .embed import encode
 from .errors import DocumentError, IndexBusyError
@@ -32,7 +32,7 @@ from .schema import Document
 from .text import Tokenizer
 
 logger = logging.getLogger(__name__)
-SKIP_NAMES = {"README.md", "COVERAGE.md", "CHANGELOG.md"}
+SKIP_NAMES = {"README.md", "COVERAGE.md", "CHANGELOG.md", "domain.yaml"}
 
 
 @dataclass
@@ -44,6 +44,7 @@ class IngestReport:
     chunks_written: int = 0
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    documents: dict[str, str] = field(default_factory=dict)  # path -> what was read (for --verbose)
 
     @property
     def ok(self) -> bool:
@@ -97,20 +98,15 @@ def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
-def append_chunk(sentences: list[str], records: list[ChunkRecord], chunk_id: str, chunk_sentences: list[str],
-                 section: str, tokens: list[str]) -> None:
-    """Add a chunk to a document record; overlapping chunks share sentences, so each sentence is
-    stored once and chunks point at ranges."""
-    overlap = 0
-    if records and chunk_sentences and sentences:
-        prev = records[-1]
-        for k in range(min(len(chunk_sentences), prev.end - prev.start), 0, -1):
-            if sentences[prev.end - k : prev.end] == chunk_sentences[:k]:
-                overlap = k
-                break
-    start = len(sentences) - overlap
-    sentences.extend(chunk_sentences[overlap:])
-    records.append(ChunkRecord(chunk_id, start, start + len(chunk_sentences), section, tokens))
+def describe(doc: Document) -> str:
+    """What ingest read from a document: its title, date, structure and the boilerplate dropped."""
+    kinds: dict[str, int] = {}
+    for b in doc.blocks:
+        kinds[b.kind] = kinds.get(b.kind, 0) + 1
+    date = doc.published or (f"undated (≈{doc.approx_date})" if doc.approx_date else "undated")
+    removed = ", ".join(repr(r[:40]) for r in doc.removed[:8]) + (" …" if len(doc.removed) > 8 else "")
+    return (f"{doc.uid} \"{doc.title[:60]}\", {date}, " + ", ".join(f"{n} {k}" for k, n in kinds.items())
+            + (f"; removed {len(doc.removed)} line(s): {removed}" if doc.removed else ""))
 
 
 class Ingestor:
@@ -166,6 +162,7 @@ class Ingestor:
                         if owner:
                             raise DocumentError(str(path), f"id '{doc.doc_id}' ({doc.lang}) is already used by {owner}")
                     records = [self._record(doc) for doc in docs]
+                    report.documents[str(path)] = "; ".join(describe(doc) for doc in docs)
                 except DocumentError as exc:
                     report.errors.append(str(exc))
                     continue
@@ -229,13 +226,14 @@ class Ingestor:
 
     def _record(self, doc: Document) -> DocRecord:
         version = content_version(doc)
-        chunks = chunk_document(doc, version)
-        sentences: list[str] = []
-        chunk_records = []
-        for ch in chunks:
-            tokens = self.tokenizer.tokenize(doc.title + " " + ch.section + " " + ch.text)
-            append_chunk(sentences, chunk_records, ch.chunk_id, ch.sentences, ch.section, tokens)
-        return DocRecord(doc.uid, version, doc_meta(doc), sentences, chunk_records)
+        lay = layout(doc)
+        chunk_records = [
+            ChunkRecord(ch.chunk_id, ch.start, ch.end, ch.section,
+                        self.tokenizer.tokenize(doc.title + " " + ch.section + " " + ch.text))
+            for ch in chunk_document(doc, version)
+        ]
+        return DocRecord(doc.uid, version, doc_meta(doc), lay.sentences, chunk_records, roles=lay.roles,
+                         block_of=lay.block_of, blocks=lay.blocks)
 
     def _embed(self, records: list[DocRecord]) -> tuple[list[str], np.ndarray, list[str], list[dict]]:
         """Sentence vectors for each record; a chunk's vector is the mean of its sentences' vectors
@@ -270,6 +268,7 @@ class Ingestor:
                 if ch is rec.chunks[0]:
                     # what a replica needs to rebuild this document from the shared store alone
                     meta["doc_meta"] = json.dumps(rec.meta, ensure_ascii=False)
+                    meta["doc_layout"] = json.dumps(rec.layout_dict(), ensure_ascii=False)
                     meta["chunk_count"] = len(rec.chunks)
                 metas.append(meta)
         matrix = np.vstack(chunk_vecs) if chunk_vecs else np.zeros((0, vectors.shape[1]), dtype=np.float32)

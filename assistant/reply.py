@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from .compose import TEXT
 from .errors import QuestionError
-from .question import PART_SPLIT, clean_question, split_parts
 from .schema import Answer, Citation
 from .text import detect_lang
+from .understand import PART_SPLIT, clean_question, split_parts
+from .write import TEXT, Writer
 
 if TYPE_CHECKING:
     from .engine import Assistant
@@ -26,11 +26,12 @@ WORDS = {
         "greet_formal": "尊敬的卖家，您好：\n\n感谢您联系我们。关于您咨询的问题，答复如下：",
         "close_friendly": "如果还有其他问题，欢迎随时联系我们！",
         "close_formal": "如有其他疑问，请随时与我们联系。此致。",
-        "unanswered": "关于「{q}」：我们目前的资料中没有可靠信息，将核实后再回复您；您也可以关注卖家后台公告中的最新规则。",
+        "unanswered": "关于「{q}」：我们目前的资料中没有可靠信息，将核实后再回复您。{where}",
         "note_title": "内部备注（不要发给卖家）",
         "confidence": "置信度",
         "sources": "引用来源",
         "not_answered": "未能回答的部分",
+        "partly": "只回答了一部分，知识库没有涉及",
         "check": "需要人工核对",
         "none": "无",
     },
@@ -39,11 +40,12 @@ WORDS = {
         "greet_formal": "Dear seller,\n\nThank you for contacting us. Please find our answers below:",
         "close_friendly": "If anything else comes up, just message us any time!",
         "close_formal": "Should you have any further questions, please do not hesitate to contact us. Kind regards.",
-        "unanswered": "About \"{q}\": our reference material has no reliable information on this yet; we will check and get back to you, and the Seller Center announcements carry the latest rules.",
+        "unanswered": "About \"{q}\": our reference material has no reliable information on this yet; we will check and get back to you. {where}",
         "note_title": "Internal note (do not send to the seller)",
         "confidence": "Confidence",
         "sources": "Sources cited",
         "not_answered": "Parts not answered",
+        "partly": "answered in part; the knowledge base does not cover",
         "check": "Needs a human check",
         "none": "none",
     },
@@ -92,13 +94,19 @@ def draft_reply(assistant: "Assistant", message: str, lang: str | None = None, t
     blocks: list[str] = []
     unanswered: list[str] = []
     needs: list[str] = []
+    where = assistant.domain.check_where.get(lang, "")
     for i, q in enumerate(questions, 1):
-        ans = assistant.ask(q, lang=lang)
+        # the reply rests on the same verdicts as a chat answer: refused parts are flagged,
+        # partly covered ones say what is missing
+        ans, verdicts = assistant.answer(q, lang=lang)
         answers.append(ans)
         if ans.refused:
             unanswered.append(q)
-            blocks.append(f"{i}. " + W["unanswered"].format(q=q))
+            blocks.append(f"{i}. " + W["unanswered"].format(q=q, where=where).strip())
             continue
+        missing = [m for v in verdicts if v.kind != "answer" for m in v.missing]
+        if missing:
+            needs.append(f"{q}: {W['partly']} " + ", ".join(dict.fromkeys(missing)))
         mapping = {}
         for c in ans.citations:
             existing = next((g for g in citations if g.doc_id == c.doc_id and g.quote == c.quote), None)
@@ -124,7 +132,7 @@ def draft_reply(assistant: "Assistant", message: str, lang: str | None = None, t
         needs.append(f"not answered by the knowledge base: {q}")
     greet = W["greet_formal"] if tone == "formal" else W["greet_friendly"]
     close = W["close_formal"] if tone == "formal" else W["close_friendly"]
-    sources = [f"[{c.n}] {c.title} ({c.published}) {c.url}".rstrip() for c in citations]
+    sources = [f"[{c.n}] {c.title} ({Writer.provenance(c, lang)}) {c.url}".rstrip() for c in citations]
     reply = "\n\n".join([greet, *blocks, close])
     if sources:
         reply += f"\n\n**{TEXT[lang]['sources']}**\n" + "\n".join(sources)
@@ -133,7 +141,8 @@ def draft_reply(assistant: "Assistant", message: str, lang: str | None = None, t
     note_lines = [
         f"**{W['note_title']}**",
         f"- {W['confidence']}: {confidence:.2f}",
-        f"- {W['sources']}: " + ("; ".join(f"[{c.n}] {c.doc_id} ({c.published})" for c in citations) or W["none"]),
+        f"- {W['sources']}: " + ("; ".join(f"[{c.n}] {c.doc_id} ({Writer.provenance(c, lang)})" for c in citations)
+                                 or W["none"]),
         f"- {W['not_answered']}: " + ("; ".join(unanswered) or W["none"]),
         f"- {W['check']}: " + ("; ".join(dict.fromkeys(needs)) or W["none"]),
     ]

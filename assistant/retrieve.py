@@ -14,10 +14,11 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from .domain import Domain
 from .glossary import Glossary
 from .index import PolicyIndex
 from .schema import Passage
-from .question import synonyms
+from .understand import synonyms
 from .text import Tokenizer, detect_lang, to_simplified
 
 RRF_K = 60
@@ -48,6 +49,7 @@ class HybridRetriever(BaseRetriever):
     embedder: Embeddings
     tokenizer: Tokenizer
     glossary: Glossary
+    domain: Domain = Domain()
     mode: str = "hybrid"
     k: int = 8
     use_glossary: bool = True
@@ -62,7 +64,7 @@ class HybridRetriever(BaseRetriever):
         timings: dict[str, float] = {}
         query = to_simplified(query)
         lang = lang or detect_lang(query)
-        expansion = (self.glossary.expand(query) if self.use_glossary else []) + synonyms(query)
+        expansion = (self.glossary.expand(query) if self.use_glossary else []) + synonyms(query, self.domain)
         ranked: list[list[tuple[str, float]]] = []
         qvec = None
         dense_scores: dict[str, float] = {}

@@ -24,8 +24,6 @@ def sync_from_store(index: PolicyIndex, tokenize: Callable[[str], list[str]]) ->
     for chunk_id, _text, meta in index.store.fetch_all():
         ordinal = int(chunk_id.rsplit(":", 1)[1])
         rows[meta["doc_uid"]].append((ordinal, chunk_id, meta))
-    from .ingest import append_chunk
-
     records: dict[str, DocRecord] = {}
     for uid, chunks in rows.items():
         chunks.sort()
@@ -40,8 +38,14 @@ def sync_from_store(index: PolicyIndex, tokenize: Callable[[str], list[str]]) ->
             chunk_sentences = json.loads(meta["sentences"])
             sep = " " if doc_meta["lang"] == "en" else ""
             tokens = tokenize(doc_meta["title"] + " " + meta.get("section", "") + " " + sep.join(chunk_sentences))
-            append_chunk(sentences, chunk_records, chunk_id, chunk_sentences, meta.get("section", ""), tokens)
-        records[uid] = DocRecord(uid, first["version"], doc_meta, sentences, chunk_records)
+            chunk_records.append(ChunkRecord(chunk_id, len(sentences), len(sentences) + len(chunk_sentences),
+                                             meta.get("section", ""), tokens))
+            sentences.extend(chunk_sentences)
+        lay = json.loads(first.get("doc_layout") or "{}")
+        records[uid] = DocRecord(uid, first["version"], doc_meta, sentences, chunk_records,
+                                 roles=lay.get("roles") or ["body"] * len(sentences),
+                                 block_of=lay.get("block_of") or list(range(len(sentences))),
+                                 blocks=lay.get("blocks") or [{"kind": "paragraph", "section": ""}] * len(sentences))
     index.docs_dir.mkdir(parents=True, exist_ok=True)
     for rec in records.values():
         rec.save(index.docs_dir)  # no sentence vectors: the composer embeds them on first use

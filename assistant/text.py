@@ -158,6 +158,12 @@ class Tokenizer:
             self._jieba = tok
         return self._jieba
 
+    def cut(self, text: str) -> list[str]:
+        """Whole words of a Chinese text by the dictionary alone (no guessing of new words, so an
+        unknown word comes out as single characters the caller can join)."""
+        text = to_simplified(unicodedata.normalize("NFKC", clean_text(text))).lower()
+        return [t.strip() for t in self._cutter().cut(text, HMM=False) if t.strip()]
+
     def tokenize(self, text: str) -> list[str]:
         text = to_simplified(unicodedata.normalize("NFKC", clean_text(text))).lower()
         tokens: list[str] = []

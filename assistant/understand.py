@@ -1,14 +1,24 @@
-"""Understanding a question before retrieval: cleaning, language, kind, parts and follow-ups."""
+"""Understand a question before retrieval: clean it, find its language, kind and parts, resolve
+a follow-up from the chat history, and name its topic, the thing it is about.
+
+The topic is what the judge later requires the evidence to speak of: the glossary terms the
+question names (in any of their forms, in either language) and the content words the knowledge
+base has never seen at all ("直通车" in a knowledge base without it), which make a question
+uncoverable however close the retrieved text looks.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .domain import Domain
 from .errors import QuestionError
-from .glossary import Glossary
-from .text import CJK, LATIN_WORD, clean_text, detect_lang, split_sentences, to_simplified
+from .glossary import Glossary, Term
+from .text import CJK, EN_STOP, LATIN_WORD, ZH_STOP, Tokenizer, clean_text, detect_lang, split_sentences, stem, to_simplified
 
 INJECTION = re.compile(
     r"(ignore (all |any )?(the )?(previous|prior|above|earlier) (instructions|prompts?|rules)|disregard .{0,20}instructions|"
@@ -16,9 +26,8 @@ INJECTION = re.compile(
     r"无视(之前|以上|前面)?的?(指令|规则)|系统提示|你现在是|扮演)",
     re.IGNORECASE,
 )
-OTHER_PLATFORMS = re.compile(r"(temu|shein|amazon|亚马逊|tiktok|抖音|拼多多|淘宝|天猫|京东|1688|taobao|tmall|lazada|shopee|虾皮|ebay|wish|ozon|mercado)", re.I)
-ALIEXPRESS = re.compile(r"(aliexpress|速卖通|ae\b|菜鸟|cainiao)", re.I)
-FUTURE = re.compile(r"(明年|后年|将来|未来|下个月|下一年|next year|in the future|will .{0,40} (in|by) 20[3-9]\d|20(2[7-9]|[3-9]\d)年?)", re.I)
+FUTURE_WORDS = re.compile(r"(明年|后年|将来|未来|下个月|下一年|next year|in the future|will .{0,30} in the future)", re.I)
+YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
 KIND_PATTERNS: dict[str, re.Pattern[str]] = {
     "comparison": re.compile(r"(区别|不同|差异|对比|比较|相比|异同|哪个好|\bvs\.?\b|versus|difference|differ|compare|comparison|contrast)", re.I),
@@ -26,53 +35,55 @@ KIND_PATTERNS: dict[str, re.Pattern[str]] = {
                               r"should i (use|choose|pick|go)|suit|best for|recommend|right for)", re.I),
     "temporal": re.compile(r"(变化|变了|改了|改成|调整|以前|之前|过去|历史|时间线|演变|从.{0,6}起|后来|"
                            r"since when|changed?|history|timeline|used to|before|previously|over time|evolv|later)", re.I),
-    "when": re.compile(r"(什么时候|何时|哪天|哪一天|哪年|哪个月|\bwhen\b|what date|which date|which year)", re.I),
-    "figure": re.compile(r"(多少|几天|几小时|几点|几层|几次|哪几天|多久|多长|多大|多高|比例|占比|费率|佣金|手续费|费用|收费|金额|额度是|门槛|"
-                         r"名单|列出|完整|地址|截单|条件|how much|how many|how long|how large|how big|how deep|what percentage|"
-                         r"percent|rate\b|fee|commission|cost|threshold|amount|size of|full list|exact|address|cut-off|"
-                         r"requirement|need to reach|gmv)", re.I),
-    "list": re.compile(r"(哪些|有哪几|包括什么|包含什么|什么好处|什么权益|what (support|perks|benefits|are the)|which .{0,30}(are|include)|"
-                       r"\blist\b|perks|benefits)", re.I),
-    "definition": re.compile(r"(什么是|是什么|是指|指的是|含义|意思|定义|what is|what are|what does .* mean|meaning of|define|explain)", re.I),
+    "when": re.compile(r"(什么时候|何时|哪天|哪一天|哪年|哪个月|几月|\bwhen\b|what date|which date|which year)", re.I),
+    "figure": re.compile(r"(多少|几天|几小时|几点|几层|几次|几个|哪几天|多久|多长|多大|多高|比例|占比|费率|佣金|手续费|费用|收费|金额|额度是|门槛|"
+                         r"how much|how many|how long|how large|how big|how deep|what percentage|percent|rate\b|fee|"
+                         r"commission|cost|threshold|amount|size of|deadline|limit)", re.I),
+    "list": re.compile(r"(哪些|有哪几|包括什么|包含什么|什么好处|什么权益|什么条件|什么资料|什么材料|要求是什么|条件是什么|"
+                       r"what (support|perks|benefits|are the|documents|conditions|requirements)|which .{0,30}(are|include)|"
+                       r"\blist\b|perks|benefits|requirements)", re.I),
+    "definition": re.compile(r"(什么是|是什么|是啥|啥是|是指|指的是|含义|意思|定义|what is|what's|what are|what does .* mean|meaning of|define|explain)", re.I),
+    "procedure": re.compile(r"(怎么|怎样|如何|步骤|流程|\bhow (do|can|to|should)\b|steps?\b|process\b)", re.I),
 }
+YES_NO = re.compile(r"(吗[？?]?$|(?<![什怎多这那])么[？?]?$|是否|能否|能不能|可不可以|可以不|是不是|有没有|要不要|需不需要|会不会|必须.{0,10}吗|"
+                    r"^(is|are|does|do|did|can|could|must|should|will|was|were|has|have|may)\b)", re.I)
 # What kind of figure a question asks for, and how a sentence that gives one looks.
+NUMBER_WORD = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|[一二两三四五六七八九十百]+)"
 FIGURE_UNITS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"(多少(个)?(国家|市场)|几个(国家|市场)|how many (countries|markets))", re.I),
-     re.compile(r"\d+\s*个?(国家|市场)|\d+ (countries|markets)|(six|six new) markets|六个", re.I)),
-    (re.compile(r"(多少小时|几小时|how many hours)", re.I), re.compile(r"\d+\s*(小时|h\b|hours?)", re.I)),
-    (re.compile(r"(多少天|几天|多少个?工作日|how many days)", re.I),
-     re.compile(r"\d+\s*(天|个?工作日|个?自然日|days?|business days|calendar days|working days)", re.I)),
+     re.compile(NUMBER_WORD + r"\s*(个)?\s*(new )?(国家|市场|countries|markets)", re.I)),
+    (re.compile(r"(多少小时|几小时|几个小时|how many hours)", re.I), re.compile(r"\d+\s*(个)?\s*(小时|h\b|hours?)", re.I)),
+    (re.compile(r"(多少天|几天|多少个?工作日|多久|多长时间|how many days|how long)", re.I),
+     re.compile(r"\d+\s*(个)?\s*(天|日|小时|周|个?工作日|个?自然日|days?|hours?|weeks?|months?|business days|calendar days|working days)", re.I)),
     (re.compile(r"(占比|比例|share|percentage|percent)", re.I), re.compile(r"\d+\s*(%|％)|一半|half|过半", re.I)),
     (re.compile(r"(多少次|几次|how many times)", re.I), re.compile(r"\d+\s*(次|times)", re.I)),
-    (re.compile(r"(佣金|费率|费用|收费|手续费|多少钱|金额|门槛|补贴|commission|fee|cost|how much|threshold|subsid)", re.I),
-     re.compile(r"\d+(\.\d+)?\s*(%|％|元|万元|美元|欧元|亿元|bn)|(US\$|\$|€|RMB|¥)\s*\d", re.I)),
+    (re.compile(r"(佣金|费率|费用|收费|手续费|多少钱|金额|门槛|补贴|保证金|年费|commission|fee|cost|how much|threshold|subsid|deposit)", re.I),
+     re.compile(r"\d+(\.\d+)?\s*(%|％|元|万元|万|美元|欧元|亿元|bn|倍)|(US\$|\$|€|RMB|¥|CNY|USD)\s*\d|\d+(\.\d+)?\s*(RMB|CNY|USD|yuan|dollars?)|\d\s*[x×]", re.I)),
 ]
+# Words that frame a question rather than name its topic.
+QUESTION_WORDS = frozenset(
+    """什么 怎么 怎样 怎么样 如何 多少 多少钱 多久 多长 几 几天 几个 哪 哪些 哪个 哪里 哪儿 谁 为什么 为何 是否 能否 能不能 可不可以
+    可以 是不是 有没有 要不要 需要 需不需要 会不会 会 吗 呢 吧 啊 是 有 没 能 该 应该 怎么办 啥 咋 咋办 一下 请问 问 问下 一般 具体
+    规则 要求 规定 政策 标准 情况 问题 方面 相关 介绍 说明 解释 意思 含义 定义 区别 不同 是什么 什么意思 现在 目前 最新 还是 或者 以及
+    和 与 及 跟 同 的话 时候 时 了 过 着 呢 麻烦 谢谢 您好 你好
+    long much many often soon when what which who whom whose why how where does do did can could would should
+    is are was were will shall may might must have has had get gets got mean means meaning explain define
+    difference differ compare versus vs kind kinds type types way ways thing things something anything
+    rule rules policy policies requirement requirements work works happen happens now today currently
+    still actually really exactly please""".split()
+)
+NUMBER_TOKEN = re.compile(r"^[\d.%]+$")
 
 
-# Everyday question words and the words the corpus uses for the same idea (query side only).
-QUERY_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "include": ("cover", "covers", "covering"), "includes": ("covers", "covering"), "contain": ("cover",),
-    "包括": ("涵盖", "包含"), "包含": ("涵盖",), "decide": ("sets",), "decides": ("sets",), "决定": ("定",),
-    "mandatory": ("force", "require"), "必须": ("强制",), "benefits": ("perks", "support"), "好处": ("权益", "扶持"),
-}
+@dataclass(frozen=True)
+class Topic:
+    """One thing a question is about: how it is written there, and every form that counts as it
+    in the evidence (glossary forms in both languages, or the word itself)."""
 
-
-def synonyms(text: str) -> list[str]:
-    low = text.lower()
-    return [syn for word, syns in QUERY_SYNONYMS.items()
-            if (re.search(rf"\b{word}\b", low) if word.isascii() else word in low) for syn in syns]
-
-
-def figure_unit(text: str) -> re.Pattern[str] | None:
-    """The pattern a sentence must match to answer this figure question, if the kind is clear."""
-    for asked, answered in FIGURE_UNITS:
-        if asked.search(text):
-            return answered
-    return None
-
-
-FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|换成|还有|and|what about|how about|and for|and the|same for|what if)\b|(呢|呢？|呢\?)$", re.I)
-PART_SPLIT = re.compile(r"(?<=[？?])\s*|[；;]\s*|\n+|(另外|还有|以及|此外)[，,]?|\b(also|and also|additionally)\b[,]?", re.I)
+    label: str
+    forms: tuple[str, ...]
+    kind: str  # "term" (a glossary term) | "word" (a content word the knowledge base knows) | "unknown"
+    weight: float = 1.0
 
 
 @dataclass
@@ -83,25 +94,42 @@ class Question:
     kinds: set[str] = field(default_factory=set)
     parts: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    other_platform: bool = False
+    platforms: list[str] = field(default_factory=list)  # other platforms it names
+    names_scope: bool = False  # it names the platform the knowledge base is about
     future: bool = False
+    topics: list[Topic] = field(default_factory=list)
+    figure: re.Pattern[str] | None = None  # how a sentence giving the asked figure looks
+    predicate: list[str] = field(default_factory=list)  # what a yes/no question asks to be true
+
+    @property
+    def other_platform(self) -> bool:
+        return bool(self.platforms)
+
+    @property
+    def core(self) -> list[Topic]:
+        """The topics evidence must speak of: glossary terms and unknown words."""
+        return [t for t in self.topics if t.kind in ("term", "unknown")]
+
+    @property
+    def unknown(self) -> list[Topic]:
+        return [t for t in self.topics if t.kind == "unknown"]
 
 
 def clean_question(raw: str, max_chars: int) -> tuple[str, list[str]]:
     if raw is None or not str(raw).strip():
-        raise QuestionError("The question is empty. Please type a question about AliExpress seller policy. / 问题为空，请输入关于速卖通卖家政策的问题。")
+        raise QuestionError("The question is empty. Please type a question. / 问题为空，请输入问题。")
     notes: list[str] = []
     text = clean_text(str(raw)).replace("\t", " ")
     if len(text) > max_chars:
         text = text[:max_chars]
         notes.append(f"question truncated to {max_chars} characters")
     if INJECTION.search(text):
-        # drop the sentences that carry instructions; keep the seller's actual question
+        # drop the sentences that carry instructions; keep the user's actual question
         kept = [s for s in split_sentences(text) if not INJECTION.search(s)]
         notes.append("ignored instructions embedded in the question")
         text = " ".join(kept)
     text = re.sub(r"[ \u3000]+", " ", text).strip()
-    # "96h" / "72H" as sellers write it; the corpus spells hours out
+    # "96h" / "72H" as people write hours
     text = re.sub(r"(\d+)\s*[hH]\b", lambda m: f"{m.group(1)}小时" if CJK.search(text) else f"{m.group(1)} hours", text)
     if not CJK.search(text) and not LATIN_WORD.search(text):
         raise QuestionError("I could not find a question in that message. Please ask in Chinese or English. / 没有识别到问题，请用中文或英文提问。")
@@ -112,9 +140,27 @@ def classify(text: str) -> set[str]:
     kinds = {k for k, p in KIND_PATTERNS.items() if p.search(text)}
     if "comparison" in kinds and "suitability" in kinds:
         kinds.discard("suitability") if not re.search(r"(适合|suit|which (model|mode))", text, re.I) else kinds.discard("comparison")
+    if YES_NO.search(text.strip()) and not ({"comparison", "list"} & kinds):
+        kinds.add("yes_no")
     return kinds or {"fact"}
 
 
+def figure_unit(text: str) -> re.Pattern[str] | None:
+    """The pattern a sentence must match to answer this figure question, if the kind is clear."""
+    for asked, answered in FIGURE_UNITS:
+        if asked.search(text):
+            return answered
+    return None
+
+
+def is_future(text: str, today: dt.date | None = None) -> bool:
+    """Asks about a rule not yet announced: "明年", "next year", or a year after this one."""
+    year = (today or dt.date.today()).year
+    return bool(FUTURE_WORDS.search(text)) or any(int(y) > year for y in YEAR.findall(text))
+
+
+FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|换成|还有|and|what about|how about|and for|and the|same for|what if)\b|(呢|呢？|呢\?)$", re.I)
+PART_SPLIT = re.compile(r"(?<=[？?])\s*|[；;]\s*|\n+|(另外|还有|以及|此外)[，,]?|\b(also|and also|additionally)\b[,]?", re.I)
 QUESTION_CUE = re.compile(
     r"([？?]|吗|呢|多少|什么|怎么|怎样|如何|是否|能否|能不能|可不可以|哪|谁|几|多久|区别|适合|"
     r"\b(how|what|when|which|who|why|can|could|does|do|is|are|should|will)\b)", re.I)
@@ -146,9 +192,9 @@ PREDICATE = re.compile(r"(多少|什么|怎么|如何|哪|谁|几|多久|是否|
 def resolve_follow_up(text: str, history: list[dict[str, Any]], glossary: Glossary) -> str:
     """Make a follow-up self-contained from the previous user turn.
 
-    '那半托管呢?' after '全托管谁定价?' -> '半托管谁定价?' (a new subject, no predicate: swap it in);
-    'When was it launched?' after 'What is Choice?' -> 'Choice When was it launched?' (a predicate,
-    no subject: carry the subject over); a question with both is left alone.
+    A new subject without a predicate ("那B呢?" after "A的X是什么?") swaps the subject in; a
+    predicate without a subject ("When was it launched?") carries the old subject over; a
+    question with both is left alone.
     """
     previous = [h.get("content") or h.get("question") or "" for h in history if h.get("role", "user") == "user"]
     previous = [p for p in previous if p and p.strip() != text.strip()]
@@ -157,36 +203,156 @@ def resolve_follow_up(text: str, history: list[dict[str, Any]], glossary: Glossa
     prev = to_simplified(previous[-1])
     new_terms = glossary.matches(text)
     old_terms = glossary.matches(prev)
-    # "那半托管呢？" has no predicate of its own; "仓发是强制的吗？" does
     has_pred = bool(PREDICATE.search(re.sub(r"呢[？?]?$", "", text.strip())))
     if new_terms and has_pred:
         return text
     if new_terms and old_terms:
-        resolved = prev
         for old in old_terms:
             form = max((f for f in old.forms if f.lower() in prev.lower()), key=len, default="")
             if form:
                 target = new_terms[0].zh if CJK.search(prev) else new_terms[0].en
-                return re.sub(re.escape(form), target, resolved, count=1, flags=re.I)
+                return re.sub(re.escape(form), target, prev, count=1, flags=re.I)
     if new_terms:
         return f"{prev} {text}"
     subject = " ".join((t.zh if CJK.search(text) else t.en) for t in old_terms) if old_terms else prev
     return f"{subject} {text}"
 
 
-def analyse(raw: str, history: list[dict[str, Any]], glossary: Glossary, max_chars: int,
-            lang: str | None = None) -> Question:
-    text, notes = clean_question(raw, max_chars)
-    corrected = glossary.correct(text)
-    if corrected != text:
-        notes.append(f"read as: {corrected[:80]}")
-        text = corrected
-    detected = detect_lang(text)
-    if history:
-        text = resolve_follow_up(text, history, glossary)
-    q = Question(raw=raw, text=text, lang=lang or detected, notes=notes)
-    q.kinds = classify(text)
-    q.parts = split_parts(text)
-    q.other_platform = bool(OTHER_PLATFORMS.search(text))
-    q.future = bool(FUTURE.search(text))
-    return q
+class Understander:
+    """Turns raw text into a :class:`Question`.
+
+    Args:
+        glossary: terms and their forms (topic terms, typo correction, follow-ups).
+        domain: scope words, generic words, other platforms, query synonyms.
+        tokenizer: the keyword tokenizer (its jieba dictionary knows the glossary terms).
+        doc_freq: how many indexed chunks contain a keyword token; 0 means the knowledge base
+            has never seen the word.
+    """
+
+    def __init__(self, glossary: Glossary, domain: Domain, tokenizer: Tokenizer,
+                 doc_freq: Callable[[str], int] = lambda _t: 1) -> None:
+        self.glossary = glossary
+        self.domain = domain
+        self.tokenizer = tokenizer
+        self.doc_freq = doc_freq
+
+    def understand(self, raw: str, history: list[dict[str, Any]] | None = None, max_chars: int = 4000,
+                   lang: str | None = None) -> Question:
+        text, notes = clean_question(raw, max_chars)
+        corrected = self.glossary.correct(text)
+        if corrected != text:
+            notes.append(f"read as: {corrected[:80]}")
+            text = corrected
+        detected = detect_lang(text)
+        if history:
+            text = resolve_follow_up(text, history, self.glossary)
+        q = self.describe(text, lang or detected)
+        q.raw, q.notes = raw, notes
+        q.parts = split_parts(text)
+        return q
+
+    def part(self, text: str, before: list[str], lang: str) -> Question:
+        """One part of a multi-part question; a later part may lean on an earlier one
+        ("…怎么变化的？以前是多少？"), which is resolved like a follow-up."""
+        if before:
+            text = resolve_follow_up(text, [{"role": "user", "content": p} for p in before], self.glossary)
+        q = self.describe(text, lang)
+        q.parts = [text]
+        return q
+
+    def describe(self, text: str, lang: str) -> Question:
+        q = Question(raw=text, text=text, lang=lang)
+        q.kinds = classify(text)
+        q.platforms = list(dict.fromkeys(p.lower() for p in self.domain.other_platforms_in(text)))
+        q.names_scope = self.domain.names_scope(text)
+        q.future = is_future(text)
+        q.topics = self.topics(text)
+        q.figure = figure_unit(text) if "figure" in q.kinds else None
+        if "yes_no" in q.kinds:
+            q.predicate = self.predicate(text, q.topics)
+        return q
+
+    # ---- topic --------------------------------------------------------------------------------
+    def topics(self, text: str) -> list[Topic]:
+        """Glossary terms named in the question, then its other content words, each weighted by
+        how rare it is in the knowledge base."""
+        low = text.lower()
+        out: list[Topic] = []
+        covered = low
+        for term in self.glossary.matches(text):
+            form = max((f for f in term.forms if f.lower() in low), key=len, default=term.zh or term.en)
+            covered = covered.replace(form.lower(), " ")
+            if self._is_scope(term):
+                continue
+            out.append(Topic(form, _forms(term), "term", 3.0))
+        for scope in self.domain.scope:
+            covered = re.sub(rf"(?<![a-z0-9]){re.escape(scope.lower())}(?![a-z0-9])" if scope.isascii()
+                             else re.escape(scope.lower()), " ", covered)
+        for p in self.domain.other_platforms_in(text):
+            covered = covered.replace(p.lower(), " ")
+        for word in self._content_words(covered):
+            df = self.doc_freq(self._key(word))
+            forms = (word, *self._synonyms(word))
+            if df == 0 and not any(self.doc_freq(self._key(f)) for f in forms[1:]):
+                out.append(Topic(word, forms, "unknown", 2.0))
+            else:
+                out.append(Topic(word, forms, "word", 1.0 / (1.0 + df / 20.0)))
+        return out
+
+    def _is_scope(self, term: Term) -> bool:
+        return any(self.domain.in_scope_word(f) for f in (term.zh, term.en, *term.forms))
+
+    def _key(self, word: str) -> str:
+        toks = self.tokenizer.tokenize(word)
+        return max(toks, key=len) if toks else word
+
+    def _synonyms(self, word: str) -> tuple[str, ...]:
+        return self.domain.query_synonyms.get(word.lower(), ())
+
+    def _content_words(self, text: str) -> list[str]:
+        """Words that could name a topic: jieba's whole words for Chinese (runs of single
+        characters joined, so an unknown word is kept whole), word stems for English; question
+        words, stop words and the domain's generic words dropped."""
+        generic = self.domain.generic_words
+        words: list[str] = []
+        for piece in re.split(r"([\u3400-\u9fff]+)", text):
+            if not piece.strip():
+                continue
+            if CJK.match(piece):
+                run = ""
+                for tok in [*self.tokenizer.cut(piece), ""]:
+                    if len(tok) == 1 and tok not in ZH_STOP and tok not in QUESTION_WORDS:
+                        run += tok
+                        continue
+                    if len(run) >= 2:
+                        words.append(run)
+                    run = ""
+                    if len(tok) >= 2:
+                        words.append(tok)
+            else:
+                words.extend(w for w in re.findall(r"[a-z][a-z0-9\-]*[a-z0-9]|[a-z]", piece.lower()) if len(w) >= 3)
+        keep = []
+        for w in words:
+            if w in ZH_STOP or w in EN_STOP or w in QUESTION_WORDS or w in generic or stem(w) in QUESTION_WORDS \
+                    or NUMBER_TOKEN.match(w):
+                continue
+            if w not in keep:
+                keep.append(w)
+        return keep
+
+    def predicate(self, text: str, topics: list[Topic]) -> list[str]:
+        """What a yes/no question asks about its topic ("仓发是强制的吗" -> 强制): the content
+        words that are not the topic itself."""
+        topic_forms = {f.lower() for t in topics if t.kind == "term" for f in t.forms}
+        return [t.label for t in topics if t.kind != "term" and t.label.lower() not in topic_forms][:3]
+
+
+def _forms(term: Term) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(f for f in (term.zh, term.en, *term.forms) if f))
+
+
+def synonyms(text: str, domain: Domain) -> list[str]:
+    """Words the documents use for everyday question words in ``text`` (query side only)."""
+    low = text.lower()
+    return [syn for word, syns in domain.query_synonyms.items()
+            if (re.search(rf"\b{re.escape(word)}\b", low) if word.isascii() else word in low) for syn in syns]
