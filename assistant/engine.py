@@ -20,7 +20,7 @@ from .glossary import Glossary
 from .schema import Answer
 from .settings import Settings
 
-CALIBRATION = Path(__file__).with_name("calibration.json")
+RELEVANCE = Path(__file__).with_name("relevance.json")
 WIDE_KINDS = {"comparison", "temporal", "suitability"}
 
 logger = logging.getLogger(__name__)
@@ -96,16 +96,22 @@ class Assistant:
         return Understander(self.glossary, self.domain, self.tokenizer, doc_freq)
 
     @cached_property
+    def relevance(self):
+        from .relevance import Relevance
+
+        return Relevance.load(RELEVANCE)
+
+    @cached_property
     def reader(self):
         from .read import Reader
 
-        return Reader(self.index, self.embedder, self.tokenizer)
+        return Reader(self.index, self.embedder, self.tokenizer, self.relevance, self.domain)
 
     @cached_property
     def judge(self):
-        from .judge import Calibration, Judge
+        from .judge import Judge
 
-        return Judge(self.domain, Calibration.load(CALIBRATION), has_lang=self.index.has_lang)
+        return Judge(self.domain, self.relevance, has_lang=self.index.has_lang)
 
     @cached_property
     def writer(self):

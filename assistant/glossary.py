@@ -75,6 +75,13 @@ class Glossary:
         head = text[:300]
         if not re.search(r"[\u4e00-\u9fff]", head):
             return text
+        # characters already part of a real term are not a typo of another one
+        taken = [False] * len(head)
+        for term in self.terms:
+            for form in term.forms:
+                if len(form) >= 2:
+                    for m in re.finditer(re.escape(form), head):
+                        taken[m.start():m.end()] = [True] * (m.end() - m.start())
         for term in self.terms:
             for form in term.forms:
                 if len(form) < 3 or not re.fullmatch(r"[\u4e00-\u9fff]+", form) or form in head:
@@ -83,7 +90,7 @@ class Glossary:
                 for i in range(len(head) - n + 1):
                     window = head[i : i + n]
                     if sum(a != b for a, b in zip(window, form)) == 1 and window[0] == form[0] \
-                            and not self._holds_term(window):
+                            and not any(taken[i:i + n]) and not self._holds_term(window):
                         return text[:i] + form + text[i + n :]
         return text
 

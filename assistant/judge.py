@@ -1,49 +1,40 @@
 """Judge whether the evidence answers *this* question.
 
 Retrieval always returns something; the judge is what keeps an answer-shaped list of unrelated
-quotes from reaching a user. Its rules, in order:
+quotes from reaching a user. In order:
 
-1. A question about the future, or about another platform only, is not covered.
-2. The topic must be in the evidence: every glossary term the question names (in any of its
-   forms, either language) must be in the unit or its context (section, FAQ question, list
-   intro, title). A word the knowledge base has never seen ("直通车") makes the question not
-   covered unless a unit matches the question very closely anyway (then: partial).
-3. A question asking for a figure needs a unit that gives one of the asked kind (hours, days,
-   money, a share); if the evidence only says the figure is not public, that is what the
-   answer says, as a refusal.
-4. A yes/no question is settled by a unit that speaks of what it asks ("强制") and says it or
-   denies it.
-5. The best remaining unit must be close enough to the question (score threshold).
+1. A question about the future, or about another platform only, is not covered; a question
+   with no content word at all is too broad to answer.
+2. Each unit carries the probability, from :mod:`assistant.relevance`, that it holds the
+   answer: fitted on the eval sets over what the unit names of the question (glossary terms in
+   any of their forms, rare words), how close it is in meaning, what kind of unit it is and
+   whether it gives what was asked (a figure, a date). The best unit leads only when that
+   probability clears the threshold; otherwise the answer says what is not covered, naming it.
+3. When the best evidence itself says the answer is not public, so does the answer.
+4. A figure question needs a unit giving a figure of the asked kind.
+5. A yes/no question leads with a unit that settles it; "No." is written only when the unit
+   plainly denies what was asked.
 
-``confidence`` comes from a small logistic model over the same features, fitted on the eval
-sets (``assistant eval --fit-judge``), so it can be read as a probability of being right.
+``confidence`` is the probability of the lead (or, for a refusal, that no unit answers).
 """
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
-import numpy as np
-
 from .domain import Domain
-from .read import Evidence
+from .read import Evidence, has_figure
+from .relevance import Relevance
 from .understand import Question
 
+YES_NO_OPENING = re.compile(r"^(是的|是。|对|可以|能|需要|不需要|不可以|不能|不会|会|不用|无需|不是|没有|yes\b|no\b|not\b)", re.I)
+DENIAL = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|not|no|never|n't)\W*(\w+\W+){0,1}$", re.I)
+CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 NEGATION = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|无|禁止|\bnot\b|\bno\b|n't|\bnever\b|\bwithout\b|\bnone\b)", re.I)
-NOT_PUBLIC = re.compile(r"(未公开|没有公开|未披露|没有披露|不公开|没有给出|未给出|没有说明|未说明|没有找到|未找到|查不到|没有收录|"
-                        r"not public|not been published|not published|not disclosed|undisclosed|not stated|do(es)? not (state|give|say)|"
-                        r"no (reliable |public )?(source|figure|table|rate))", re.I)
 CONFLICT = re.compile(r"(说法不一|说法不同|不同来源|另一来源|有来源称|有的来源|存在分歧|相互矛盾|sources (differ|disagree)|"
                       r"conflict|other sources|another source|some sources)", re.I)
-DEFAULT_WEIGHTS = {"bias": -3.0, "score": 6.0, "coverage": 1.5, "sim": 1.0, "margin": 2.0, "qsim": 0.5,
-                   "figure_ok": 0.5, "not_covered": 2.5, "unknown": 0.8}
-MIN_SCORE = 0.3
-CLOSE_MATCH = 0.72  # a unit this similar answers despite an unknown word in the question
 MAX_POINTS = 3
 
 
@@ -72,43 +63,27 @@ class Verdict:
         return list(dict.fromkeys(units))
 
 
-class Calibration:
-    """Logistic weights over the judge's features; the probability is the answer's confidence."""
-
-    def __init__(self, weights: dict[str, float] | None = None) -> None:
-        self.weights = dict(weights or DEFAULT_WEIGHTS)
-
-    @classmethod
-    def load(cls, path: Path) -> "Calibration":
-        if path.exists():
-            return cls(json.loads(path.read_text(encoding="utf-8")).get("weights"))
-        return cls()
-
-    def probability(self, features: dict[str, float]) -> float:
-        z = self.weights.get("bias", 0.0) + sum(w * features.get(k, 0.0) for k, w in self.weights.items() if k != "bias")
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-
-
 class Judge:
     """Decides answer / partial / not covered and picks the lead and supporting units.
 
     Args:
-        domain: entities (for comparison tables) and the knowledge base's own voice cues.
-        calibration: turns features into a calibrated confidence.
+        domain: entities (for comparison tables) and other platforms.
+        relevance: the thresholds on a unit's probability of holding the answer.
         has_lang: whether a document exists in a language (other-language units then yield).
     """
 
-    def __init__(self, domain: Domain, calibration: Calibration | None = None, has_lang=lambda _d, _l: True) -> None:
+    def __init__(self, domain: Domain, relevance: Relevance | None = None, has_lang=lambda _d, _l: True) -> None:
         self.domain = domain
-        self.calibration = calibration or Calibration()
+        self.relevance = relevance or Relevance()
         self.has_lang = has_lang
-        cues = [c for lang in ("zh", "en") for c in domain.kb_voice.get(lang, ())]
-        self._kb_voice = re.compile("|".join(re.escape(c).replace("…", ".{0,12}") for c in cues), re.I) if cues else None
 
     def judge(self, q: Question, units: list[Evidence]) -> Verdict:
-        v = self._decide(q, units)
-        v.features = self._features(q, v, units)
-        v.confidence = round(self.calibration.probability(v.features), 3)
+        v = self._decide(q, self._usable(q, units))
+        if v.lead is not None:
+            v.confidence = round(v.lead.score, 3)
+        else:
+            best = max((u.score for u in units), default=0.0)
+            v.confidence = round(1.0 - best if v.reason in ("no_evidence", "no_figure") else 0.9, 3)
         return v
 
     # ---- decision -----------------------------------------------------------------------------
@@ -119,47 +94,39 @@ class Judge:
             return Verdict(q, "not_covered", "other_platform", missing=q.platforms)
         if not q.topics:
             return Verdict(q, "not_covered", "too_broad", missing=[q.text])
-        units = self._usable(q, units)
-        terms = [t for t in q.topics if t.kind == "term"]
-        words = [t for t in q.topics if t.kind == "word"]
-        on_topic = [u for u in units if all(t.label in u.covered for t in terms)
-                    and (terms or not words or _word_cover(u, words) >= 0.5)]
-        unknown = [t.label for t in q.unknown]
-        if unknown:
-            close = [u for u in on_topic if u.sim >= CLOSE_MATCH]
-            if not close:
-                return Verdict(q, "not_covered", "unknown_topic", missing=unknown,
-                               related=self._related(q, units, terms))
-            on_topic = close
-        if not on_topic or on_topic[0].score < MIN_SCORE:
-            missing = [t.label for t in terms if not any(t.label in u.covered for u in units)] or \
-                [t.label for t in (terms or words)[:2]]
-            return Verdict(q, "not_covered", "no_evidence", missing=missing, related=self._related(q, units, terms))
-        lead = on_topic[0]
-        if q.figure is not None and "comparison" not in q.kinds:
-            giving = [u for u in on_topic if u.figure]
+        at = self.relevance.answer_at
+        pool = sorted((u for u in units if not self._other_platform_only(q, u)), key=lambda u: -u.score)
+        likely = [u for u in pool if u.score >= at]
+        if not likely:
+            return Verdict(q, "not_covered", "no_evidence", missing=self._missing(q, pool[:12]),
+                           related=self._related(q, pool))
+        lead = likely[0]
+        if lead.features.get("not_public") and not has_figure(lead.text) and not ({"definition", "comparison"} & q.kinds):
+            # the closest evidence says the answer is not known: so does the answer
+            return Verdict(q, "not_covered", "not_public", missing=[_figure_label(q)], related=[lead])
+        if q.figure is not None and "comparison" not in q.kinds and not lead.figure:
+            giving = [u for u in likely if u.figure]
             if not giving:
-                said = [u for u in on_topic if self._says_not_public(u)]
-                reason = "not_public" if said else "no_figure"
-                return Verdict(q, "not_covered", reason, missing=[_figure_label(q)],
-                               related=(said[:1] + [u for u in on_topic[:3] if u not in said])[:2])
-            lead = max(giving, key=lambda u: u.score)
-        v = Verdict(q, "partial" if unknown else "answer", "unknown_topic" if unknown else "",
-                    missing=unknown, pool=on_topic)
-        if "list" in q.kinds:
-            listing = [u for u in on_topic[:6] if u.kind in ("list", "table") and u.score >= 0.8 * lead.score]
+                said = [u for u in likely[:4] if u.features.get("not_public")]
+                return Verdict(q, "not_covered", "not_public" if said else "no_figure", missing=[_figure_label(q)],
+                               related=self._related(q, said + likely))
+            lead = giving[0]
+        v = Verdict(q, "answer", pool=likely)
+        if "list" in q.kinds and lead.kind not in ("list", "table"):
+            listing = [u for u in likely[:6] if u.kind in ("list", "table") and u.score >= 0.8 * lead.score]
             lead = listing[0] if listing else lead
-        if "when" in q.kinds:
-            dated = [u for u in on_topic[:8] if u.date and u.score >= 0.75 * lead.score]
+        if "when" in q.kinds and not lead.date:
+            # the date may sit in a plainer sentence than the best match ("effective from …")
+            dated = [u for u in pool[:16] if u.date and u.lex >= 0.7 * lead.lex and u.score >= 0.5 * at]
             lead = dated[0] if dated else lead
-        if "yes_no" in q.kinds and q.predicate:
-            lead, v.yes_no = self._settle(q, on_topic, lead)
+        if "yes_no" in q.kinds:
+            lead, v.yes_no = self._settle(q, likely, lead)
         if lead.superseded and "temporal" not in q.kinds:
-            current = [u for u in on_topic[:8] if not u.superseded and u.score >= 0.8 * lead.score]
+            current = [u for u in likely[:8] if not u.superseded and u.score >= 0.8 * lead.score]
             lead = current[0] if current else lead
         v.lead = lead
         v.layout = self._layout(q, lead)
-        v.support = self._support(q, lead, on_topic)
+        v.support = self._support(q, lead, likely)
         v.conflict = any(CONFLICT.search(u.text) for u in [lead, *v.support])
         return v
 
@@ -170,30 +137,53 @@ class Judge:
                and (not u.is_glossary or "definition" in q.kinds)]
         return out or [u for u in units if not u.is_glossary]
 
-    def _related(self, q: Question, units: list[Evidence], terms) -> list[Evidence]:
-        """For a refusal: at most two units that are truly about what the question names."""
-        if not terms:
-            return []
-        main = max(terms, key=lambda t: t.weight)
-        return [u for u in units if main.label in u.covered and u.sim >= 0.45][:2]
+    def _missing(self, q: Question, units: list[Evidence]) -> list[str]:
+        """What to name in a refusal: the question's terms and words that no unit speaks of,
+        words the knowledge base has never seen first."""
+        spoken = {label for u in units[:12] for label, c in u.covered.items() if c >= 1.0}
+        absent = [t for t in q.topics if t.label not in spoken]
+        absent.sort(key=lambda t: (t.kind != "unknown", t.kind != "term", -t.weight))
+        return [t.label for t in absent[:2]] or [max(q.topics, key=lambda t: t.weight).label]
 
-    def _says_not_public(self, u: Evidence) -> bool:
-        return bool(NOT_PUBLIC.search(u.text) or (self._kb_voice and self._kb_voice.search(u.text)))
+    def _other_platform_only(self, q: Question, u: Evidence) -> bool:
+        """A unit about another platform does not answer a question that names none."""
+        return not q.platforms and bool(self.domain.other_platforms_in(u.text)) and not self.domain.names_scope(u.text)
+
+    def _related(self, q: Question, units: list[Evidence]) -> list[Evidence]:
+        """For a refusal: at most two units that are truly about what the question names (its
+        rarest term or word) and fairly likely to matter."""
+        if not q.topics:
+            return []
+        main = max(q.topics, key=lambda t: (t.kind == "term", t.weight))
+        out: list[Evidence] = []
+        for u in units:
+            if len(out) >= 2:
+                break
+            if u.covered.get(main.label, 0.0) >= 1.0 and u.score >= 0.5 * self.relevance.answer_at \
+                    and not any(set(u.lines) & set(o.lines) or redundant(u, o) for o in out):
+                out.append(u)
+        return out
 
     def _settle(self, q: Question, on_topic: list[Evidence], lead: Evidence) -> tuple[Evidence, str]:
-        """The unit that speaks of what a yes/no question asks, and whether it says yes or no."""
-        forms = [p.lower() for p in q.predicate]
-        for u in on_topic[:6]:
+        """The unit that settles a yes/no question, and "no" when it plainly denies what the
+        question asks ("没有强制", "not mandatory"). A missing denial is no evidence of "yes", so
+        "yes" is never inferred: the quote itself then answers."""
+        if NEGATION.search(q.text):
+            return lead, ""  # "不是…吗": let the quote speak
+        forms = [p.lower() for p in q.predicate if len(p) >= 2]
+        for u in [lead, *on_topic[:6]]:
             if u.score < 0.75 * lead.score:
                 break
             low = u.text.lower()
-            hit = next((low.find(f) for f in forms if f in low), -1)
-            if hit < 0:
-                continue
-            window = low[max(0, hit - 12):hit + len(forms[0]) + 4]
-            if NEGATION.search(q.text):
-                return u, ""  # "不是…吗" questions: let the quote speak
-            return u, "no" if NEGATION.search(window) else "yes"
+            if YES_NO_OPENING.match(low):
+                return u, ""  # the document answers yes or no itself
+            for f in forms:
+                hit = low.find(f)
+                if hit < 0:
+                    continue
+                window = low[max(0, hit - (4 if CJK_CHAR.search(f) else 14)):hit]
+                if DENIAL.search(window):
+                    return u, "no"
         return lead, ""
 
     def _layout(self, q: Question, lead: Evidence) -> str:
@@ -208,11 +198,12 @@ class Judge:
             return "list"
         return "points"
 
-    def _support(self, q: Question, lead: Evidence, on_topic: list[Evidence]) -> list[Evidence]:
+    def _support(self, q: Question, lead: Evidence, likely: list[Evidence]) -> list[Evidence]:
         chosen: list[Evidence] = []
         limit = MAX_POINTS + (1 if "list" in q.kinds and lead.kind not in ("list", "table") else 0)
-        for u in on_topic:
-            if len(chosen) >= limit or u.score < 0.72 * lead.score:
+        floor = max(self.relevance.support_at, 0.5 * lead.score)
+        for u in likely:
+            if len(chosen) >= limit or u.score < floor:
                 break
             if u is lead or set(u.lines) & set(lead.lines) or any(set(u.lines) & set(c.lines) for c in chosen):
                 continue
@@ -222,23 +213,6 @@ class Judge:
                 continue
             chosen.append(u)
         return chosen
-
-    # ---- confidence ---------------------------------------------------------------------------
-    def _features(self, q: Question, v: Verdict, units: list[Evidence]) -> dict[str, float]:
-        lead = v.lead
-        best = units[0] if units else None
-        second = units[1].score if len(units) > 1 else 0.0
-        top = lead or best
-        return {
-            "score": top.score if top else 0.0,
-            "coverage": top.coverage if top else 0.0,
-            "sim": top.sim if top else 0.0,
-            "qsim": top.qsim if top else 0.0,
-            "margin": (top.score - second) if top else 0.0,
-            "figure_ok": float(bool(q.figure is None or (lead is not None and lead.figure))),
-            "not_covered": float(v.kind == "not_covered"),
-            "unknown": float(bool(q.unknown)),
-        }
 
 
 def redundant(a: Evidence, b: Evidence) -> bool:
@@ -261,11 +235,6 @@ def overlap(a: str, b: str) -> float:
     return len(small & large) / len(small) if small else 0.0
 
 
-def _word_cover(u: Evidence, words) -> float:
-    total = sum(t.weight for t in words)
-    return sum(t.weight for t in words if t.label in u.covered) / total if total else 1.0
-
-
 def _names(text: str, form: str) -> bool:
     low, f = text.lower(), form.lower()
     if f.isascii():
@@ -276,17 +245,3 @@ def _names(text: str, form: str) -> bool:
 def _figure_label(q: Question) -> str:
     topic = max(q.core or q.topics, key=lambda t: t.weight, default=None)
     return topic.label if topic else q.text
-
-
-def fit(samples: list[tuple[dict[str, float], bool]], l2: float = 1.0, steps: int = 3000) -> dict[str, float]:
-    """Fit the calibration's logistic weights (plain gradient descent, L2) to (features, was
-    the answer right) pairs from the eval sets."""
-    keys = list(DEFAULT_WEIGHTS)
-    x = np.array([[1.0] + [f.get(k, 0.0) for k in keys if k != "bias"] for f, _ in samples])
-    y = np.array([1.0 if ok else 0.0 for _, ok in samples])
-    w = np.zeros(x.shape[1])
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-(x @ w)))
-        grad = x.T @ (p - y) / len(y) + l2 * np.r_[0.0, w[1:]] / len(y)
-        w -= 0.5 * grad
-    return {"bias": float(w[0]), **{k: float(v) for k, v in zip([k for k in keys if k != "bias"], w[1:])}}

@@ -16,18 +16,24 @@ from typing import Any
 import numpy as np
 
 from .docstore import DocRecord
+from .domain import Domain
 from .embed import encode
 from .index import PolicyIndex
+from .relevance import Relevance
 from .retrieve import Retrieval
 from .text import CJK, Tokenizer
 from .understand import INJECTION, Question, Topic
 
 CONTEXT_ROLES = frozenset({"intro", "question", "header"})
+INTRO_END = re.compile(r"[:：]\s*$")
 # A sentence that cannot stand alone: it points back to the one before it.
 LEANS = re.compile(
     r"^(它|它们|其|该|这|此|这些|这个|这种|这项|这一|这条|上述|前述|但|但是|不过|而且|并且|同时|因此|所以|也|还|此外|另外|届时|"
     r"(It|Its|This|These|That|Those|They|Their|Them|Such|However|But|Also|So|Therefore|Thus|Then|In addition|"
     r"Moreover|Otherwise|Instead|Here|There)\b)")
+NOT_PUBLIC = re.compile(r"(未公开|没有公开|未披露|没有披露|不公开|没有给出|未给出|没有说明|未说明|没有找到|未找到|查不到|没有收录|"
+                        r"not public|not been published|not published|not disclosed|undisclosed|not stated|do(es)? not (state|give|say)|"
+                        r"no (reliable |public )?(source|figure|table|rate))", re.I)
 NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万]+(天|小时|个|%|成|倍|年|月|日)")
 SENT_DATE = re.compile(r"(20\d\d)(?:年?(?:[-/.]|年)(\d{1,2})月?)?(?:(?:[-/.]|月)?(\d{1,2})日?)?")
 EN_MONTHS = {m: i + 1 for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
@@ -45,12 +51,14 @@ class Evidence:
     kind: str  # sentence | list | item | answer | table | row
     context: str  # section path, FAQ question, list intro or table header: what the unit is about
     rank: int  # rank of the passage it came from
+    intro: bool = False  # a list whose first line is the sentence introducing it
     score: float = 0.0
     sim: float = 0.0
     qsim: float = 0.0  # similarity of its FAQ question / list intro to the user's question
     lex: float = 0.0
     coverage: float = 0.0
-    covered: frozenset[str] = frozenset()
+    ctx_lex: float = 0.0  # the share of the question its heading / FAQ question / intro speaks of
+    covered: dict[str, float] = field(default_factory=dict)  # topic label -> how fully it is named (0.5 or 1)
     figure: bool = False
     date: str = ""
     vec: np.ndarray | None = None
@@ -97,12 +105,18 @@ class Reader:
         index: the loaded index (document records with their layout and sentence vectors).
         embedder: embeds sentences whose vectors are not stored (a replica's first use).
         tokenizer: keyword tokens, to see which of the question's topics a unit speaks of.
+        relevance: turns a unit's features into the probability that it holds the answer.
+        domain: the knowledge base's own-voice cues ("not public", "check the backend").
     """
 
-    def __init__(self, index: PolicyIndex, embedder, tokenizer: Tokenizer) -> None:
+    def __init__(self, index: PolicyIndex, embedder, tokenizer: Tokenizer, relevance: Relevance | None = None,
+                 domain: Domain | None = None) -> None:
         self.index = index
         self.embedder = embedder
         self.tokenizer = tokenizer
+        self.relevance = relevance or Relevance()
+        cues = [c for lang in ("zh", "en") for c in (domain or Domain()).kb_voice.get(lang, ())]
+        self._kb_voice = re.compile("|".join(re.escape(c).replace("…", ".{0,12}") for c in cues), re.I) if cues else None
         self._tok_cache: dict[str, frozenset[str]] = {}
 
     def read(self, q: Question, retrieval: Retrieval, whole_docs: bool = False) -> list[Evidence]:
@@ -141,19 +155,37 @@ class Reader:
             return []
         context = " ".join(x for x in (section, *(rec.sentences[i] for i in context_lines)) if x)
         out: list[Evidence] = []
-        if kind in ("list", "table") and len(content) > 1:
-            out.append(Evidence(rec, content, kind, context, rank))
+        intro_line = next((i for i in context_lines if rec.roles[i] == "intro"), None)
+        for run in _item_runs(rec, content):
+            # a list (or table) is quoted whole, under the sentence that introduces it
+            before = positions.index(run[0]) - 1
+            lead_in = intro_line if kind in ("list", "table") else (
+                positions[before] if before >= 0 and rec.roles[positions[before]] not in CONTEXT_ROLES
+                and INTRO_END.search(rec.sentences[positions[before]]) else None)
+            if len(run) > 1 or lead_in is not None:
+                lines = ([lead_in] if lead_in is not None else []) + run
+                out.append(Evidence(rec, lines, "table" if rec.roles[run[0]] == "row" else "list", context, rank,
+                                    intro=lead_in is not None))
         for n, i in enumerate(content):
             role = rec.roles[i]
+            text = rec.sentences[i]
             if role in ("item", "row"):
-                out.append(Evidence(rec, [i], "item" if role == "item" else "row", context, rank))
+                if not _label_like(text, rec.lang):  # "Limited-time discounts" alone answers nothing
+                    out.append(Evidence(rec, [i], "item" if role == "item" else "row", context, rank))
                 continue
+            if INTRO_END.search(text) and n + 1 < len(content) and rec.roles[content[n + 1]] in ("item", "row"):
+                continue  # quoted with its list
+            if role == "body" and _label_like(text, rec.lang):
+                continue  # an unmarked heading ("Limited-time discounts") is not a statement
             lines = [i]
             prev = self._leans_on(rec, i, positions, n, content)
             if prev is not None:
                 lines = [prev, i]
-            elif kind == "faq" and n == 0 and len(content) > 1 and len(rec.sentences[i]) < (14 if rec.lang == "zh" else 36):
-                lines = [i, content[1]]  # "可以。" / "Yes." alone says too little
+            elif INTRO_END.search(text) and n + 1 < len(content):
+                lines = [i, content[n + 1]]  # "Discounts are applied in this order:" + what follows
+            elif n + 1 < len(content) and len(text) < (14 if rec.lang == "zh" else 36) \
+                    and rec.roles[content[n + 1]] == role:
+                lines = [i, content[n + 1]]  # "可以。" / "Not for every item." alone says too little
             out.append(Evidence(rec, lines, "answer" if kind == "faq" else "sentence", context, rank))
         return out
 
@@ -180,54 +212,69 @@ class Reader:
         vecs = rec.vectors[u.lines].astype(np.float32)
         v = vecs.mean(axis=0)
         u.vec = v / (np.linalg.norm(v) or 1.0)
-        scope = f"{u.text} {u.context} {rec.meta.get('title', '')}"
-        u.covered = frozenset(t.label for t in q.topics if self.speaks_of(scope, t))
+        near = f"{u.text} {u.context}"
+        title = str(rec.meta.get("title", ""))
+        u.covered = {}
+        ctx_w = 0.0
+        for t in q.topics:
+            credit = self.credit(near, t) or 0.3 * self.credit(title, t)
+            if credit:
+                u.covered[t.label] = credit
+                ctx_w += t.weight * self.credit(u.context, t)
         core = q.core
         total = sum(t.weight for t in core)
-        u.coverage = sum(t.weight for t in core if t.label in u.covered) / total if total else 1.0
+        u.coverage = sum(t.weight * u.covered.get(t.label, 0.0) for t in core) / total if total else 1.0
         all_w = sum(t.weight for t in q.topics)
-        u.lex = sum(t.weight for t in q.topics if t.label in u.covered) / all_w if all_w else 0.0
+        u.lex = sum(t.weight * u.covered.get(t.label, 0.0) for t in q.topics) / all_w if all_w else 0.0
+        u.ctx_lex = ctx_w / all_w if all_w else 0.0
         u.figure = bool(q.figure and q.figure.search(_without_dates(u.text)))
         u.date = sentence_date(u.text)
-        u.features = {"sim": u.sim, "qsim": u.qsim, "lex": u.lex, "coverage": u.coverage,
-                      "passage": passage_weight, "figure": float(u.figure)}
-        u.score = self.score(u, q, passage_weight)
+        terms = [t for t in q.topics if t.kind == "term"]
+        words = [t for t in q.topics if t.kind != "term"]
+        words_w = sum(t.weight for t in words)
+        unknown_w = sum(t.weight for t in q.unknown)
+        u.features = {
+            "sim": u.sim, "qsim": u.qsim, "lex": u.lex,
+            "words": sum(t.weight * u.covered.get(t.label, 0.0) for t in words) / words_w if words_w else 1.0,
+            "terms": float(all(u.covered.get(t.label, 0.0) >= 1.0 for t in terms)),
+            "ctx": u.ctx_lex, "passage": passage_weight, "rank": 1.0 / (1.0 + u.rank),
+            "answer": float(u.kind == "answer"), "list": float(u.kind in ("list", "table")),
+            "item": float(u.kind in ("item", "row")),
+            "figure_ok": float(q.figure is not None and u.figure),
+            "figure_missing": float(q.figure is not None and not u.figure),
+            "date_ok": float("when" in q.kinds and bool(u.date)),
+            "other_lang": float(u.lang != q.lang and self.index.has_lang(u.doc_id, q.lang)),
+            "superseded": float(u.superseded and "temporal" not in q.kinds),
+            "glossary": float(u.is_glossary and "definition" not in q.kinds),
+            "unknown": unknown_w / (unknown_w + words_w + 3.0 * len(terms)) if unknown_w else 0.0,
+            "not_public": float(self.says_not_public(u.text)),
+        }
+        u.score = self.relevance.probability(u.features)
 
-    def score(self, u: Evidence, q: Question, passage_weight: float) -> float:
-        s = 0.45 * u.sim + 0.2 * u.lex + 0.15 * u.coverage + 0.1 * passage_weight - 0.01 * u.rank
-        if u.kind == "answer":
-            s += 0.12 * max(0.0, u.qsim - 0.5)
-        if "list" in q.kinds and u.kind in ("list", "table"):
-            s += 0.08
-        elif u.kind in ("list", "table"):
-            s -= 0.04
-        if q.figure is not None and u.figure:
-            s += 0.08
-        if ({"when", "temporal"} & q.kinds) and u.date:
-            s += 0.05
-        if u.is_glossary:
-            s += 0.04 if "definition" in q.kinds else -0.12
-        if u.lang != q.lang:
-            s -= 0.2 if self.index.has_lang(u.doc_id, q.lang) else 0.05
-        if u.superseded and "temporal" not in q.kinds:
-            s -= 0.12
-        return s
+    def says_not_public(self, text: str) -> bool:
+        """The knowledge base's own voice: the answer is not public, or check elsewhere."""
+        return bool(NOT_PUBLIC.search(text) or (self._kb_voice and self._kb_voice.search(text)))
 
-    def speaks_of(self, text: str, topic: Topic) -> bool:
-        """Whether ``text`` names ``topic`` in any of its forms (Chinese forms as substrings,
-        English forms by word stems, so 'ships' counts for 'ship')."""
+    def credit(self, text: str, topic: Topic) -> float:
+        """How fully ``text`` names ``topic``: 1 when one of its forms is there (Chinese forms as
+        substrings, English ones by word, a word also matching its longer forms: 'cancel' in
+        'cancellation'), 0.5 when most characters of a Chinese word are there, else 0."""
         low = text.lower()
         toks = self._tokens(low)
+        best = 0.0
         for form in topic.forms:
             f = form.lower()
             if CJK.search(f):
                 if f in low:
-                    return True
+                    return 1.0
+                if len(f) >= 3 and sum(ch in low for ch in set(f)) / len(set(f)) >= 0.67:
+                    best = 0.5
             else:
                 ftoks = self._tokens(f)
-                if ftoks and ftoks <= toks:
-                    return True
-        return False
+                if ftoks and all(t in toks or (len(t) >= 4 and any(x.startswith(t) or t.startswith(x)
+                                                                   for x in toks if len(x) >= 4)) for t in ftoks):
+                    return 1.0
+        return best
 
     def _tokens(self, text: str) -> frozenset[str]:
         cached = self._tok_cache.get(text)
@@ -237,6 +284,23 @@ class Reader:
                 self._tok_cache.clear()
             self._tok_cache[text] = cached
         return cached
+
+
+def _item_runs(rec: DocRecord, content: list[int]) -> list[list[int]]:
+    """Consecutive list items or table rows among a block's lines."""
+    runs: list[list[int]] = []
+    for i in content:
+        if rec.roles[i] in ("item", "row"):
+            if runs and runs[-1][-1] == i - 1 and rec.roles[runs[-1][-1]] == rec.roles[i]:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+    return runs
+
+
+def _label_like(text: str, lang: str) -> bool:
+    """A short line without a full stop or a figure: a heading the page did not mark up."""
+    return len(text) < (12 if lang == "zh" else 30) and not re.search(r"[。！？.!?；;\d]", text)
 
 
 def _without_dates(text: str) -> str:

@@ -36,9 +36,9 @@ KIND_PATTERNS: dict[str, re.Pattern[str]] = {
     "temporal": re.compile(r"(变化|变了|改了|改成|调整|以前|之前|过去|历史|时间线|演变|从.{0,6}起|后来|"
                            r"since when|changed?|history|timeline|used to|before|previously|over time|evolv|later)", re.I),
     "when": re.compile(r"(什么时候|何时|哪天|哪一天|哪年|哪个月|几月|\bwhen\b|what date|which date|which year)", re.I),
-    "figure": re.compile(r"(多少|几天|几小时|几点|几层|几次|几个|哪几天|多久|多长|多大|多高|比例|占比|费率|佣金|手续费|费用|收费|金额|额度是|门槛|"
-                         r"how much|how many|how long|how large|how big|how deep|what percentage|percent|rate\b|fee|"
-                         r"commission|cost|threshold|amount|size of|deadline|limit)", re.I),
+    "figure": re.compile(r"(%|多少|几天|几小时|几点|几层|几次|几个|几分|几家|哪几天|多久|多长|多大|多高|比例|占比|费率|抽成|几个点|额度是|门槛|"
+                         r"how much|how many|how long|how large|how big|how deep|what percentage|percent|rate\b|"
+                         r"threshold|amount|size of|deadline|limit|cap\b|maximum|minimum)", re.I),
     "list": re.compile(r"(哪些|有哪几|包括什么|包含什么|什么好处|什么权益|什么条件|什么资料|什么材料|要求是什么|条件是什么|"
                        r"what (support|perks|benefits|are the|documents|conditions|requirements)|which .{0,30}(are|include)|"
                        r"\blist\b|perks|benefits|requirements)", re.I),
@@ -48,24 +48,29 @@ KIND_PATTERNS: dict[str, re.Pattern[str]] = {
 YES_NO = re.compile(r"(吗[？?]?$|(?<![什怎多这那])么[？?]?$|是否|能否|能不能|可不可以|可以不|是不是|有没有|要不要|需不需要|会不会|必须.{0,10}吗|"
                     r"^(is|are|does|do|did|can|could|must|should|will|was|were|has|have|may)\b)", re.I)
 # What kind of figure a question asks for, and how a sentence that gives one looks.
-NUMBER_WORD = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|[一二两三四五六七八九十百]+)"
+NUMBER_WORD = (r"(\d+|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty)\b|"
+               r"[一二两三四五六七八九十百千]+(?=个|家|项|种|件|条|分|类|款|天|次|倍|成|小时|周|月|年))")
 FIGURE_UNITS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"(多少(个)?(国家|市场)|几个(国家|市场)|how many (countries|markets))", re.I),
      re.compile(NUMBER_WORD + r"\s*(个)?\s*(new )?(国家|市场|countries|markets)", re.I)),
     (re.compile(r"(多少小时|几小时|几个小时|how many hours)", re.I), re.compile(r"\d+\s*(个)?\s*(小时|h\b|hours?)", re.I)),
     (re.compile(r"(多少天|几天|多少个?工作日|多久|多长时间|how many days|how long)", re.I),
      re.compile(r"\d+\s*(个)?\s*(天|日|小时|周|个?工作日|个?自然日|days?|hours?|weeks?|months?|business days|calendar days|working days)", re.I)),
-    (re.compile(r"(占比|比例|share|percentage|percent)", re.I), re.compile(r"\d+\s*(%|％)|一半|half|过半", re.I)),
+    (re.compile(r"(占比|比例|几个点|share|percentage|percent|%)", re.I), re.compile(r"\d+\s*(%|％)|一半|half|过半", re.I)),
     (re.compile(r"(多少次|几次|how many times)", re.I), re.compile(r"\d+\s*(次|times)", re.I)),
     (re.compile(r"(佣金|费率|费用|收费|手续费|多少钱|金额|门槛|补贴|保证金|年费|commission|fee|cost|how much|threshold|subsid|deposit)", re.I),
      re.compile(r"\d+(\.\d+)?\s*(%|％|元|万元|万|美元|欧元|亿元|bn|倍)|(US\$|\$|€|RMB|¥|CNY|USD)\s*\d|\d+(\.\d+)?\s*(RMB|CNY|USD|yuan|dollars?)|\d\s*[x×]", re.I)),
+    # any other count: "how many warehouses", "最多几家", "几分"
+    (re.compile(r"(多少|几)(个|家|项|种|件|条|分|类|款)?|how many|how much", re.I), re.compile(NUMBER_WORD, re.I)),
 ]
 # Words that frame a question rather than name its topic.
 QUESTION_WORDS = frozenset(
     """什么 怎么 怎样 怎么样 如何 多少 多少钱 多久 多长 几 几天 几个 哪 哪些 哪个 哪里 哪儿 谁 为什么 为何 是否 能否 能不能 可不可以
     可以 是不是 有没有 要不要 需要 需不需要 会不会 会 吗 呢 吧 啊 是 有 没 能 该 应该 怎么办 啥 咋 咋办 一下 请问 问 问下 一般 具体
     规则 要求 规定 政策 标准 情况 问题 方面 相关 介绍 说明 解释 意思 含义 定义 区别 不同 是什么 什么意思 现在 目前 最新 还是 或者 以及
-    和 与 及 跟 同 的话 时候 时 了 过 着 呢 麻烦 谢谢 您好 你好
+    和 与 及 跟 同 的话 时候 时 了 过 着 呢 麻烦 谢谢 您好 你好 到底 究竟 啥意思 什么样 怎么回事 才能 一定 能够 可能 大概
+    一般来说 通常 还能 还要 还有 就是 只是 已经 马上 多长时间 多少天 哪几种 哪几个 哪种 几种 几项 几分 啥时候 什么时候 为啥
+    新规 新规定 新政 规定 几家 几个 几次 几天 好几次 最多 最少 至少 多少次 以后 之后 之前 以前 的时候 出来 回来 上去 下来
     long much many often soon when what which who whom whose why how where does do did can could would should
     is are was were will shall may might must have has had get gets got mean means meaning explain define
     difference differ compare versus vs kind kinds type types way ways thing things something anything
@@ -73,6 +78,10 @@ QUESTION_WORDS = frozenset(
     still actually really exactly please""".split()
 )
 NUMBER_TOKEN = re.compile(r"^[\d.%]+$")
+# Characters that glue a Chinese sentence together; a run of other single characters is a word
+# the dictionary does not know ("抽"+"佣" -> "抽佣").
+FUNCTION_CHARS = frozenset("的了是在和与及或吗呢吧啊呀么有我你他她它这那个一从到给对把被让跟就都也还又再才没不很太更最天起"
+                           "时后前上下里中内外多少几哪谁啥咋怎要会能可该将已并而且但如若则为以于之其此每各些")
 
 
 @dataclass(frozen=True)
@@ -107,8 +116,8 @@ class Question:
 
     @property
     def core(self) -> list[Topic]:
-        """The topics evidence must speak of: glossary terms and unknown words."""
-        return [t for t in self.topics if t.kind in ("term", "unknown")]
+        """The topics evidence must speak of: the glossary terms it names."""
+        return [t for t in self.topics if t.kind == "term"]
 
     @property
     def unknown(self) -> list[Topic]:
@@ -146,11 +155,15 @@ def classify(text: str) -> set[str]:
 
 
 def figure_unit(text: str) -> re.Pattern[str] | None:
-    """The pattern a sentence must match to answer this figure question, if the kind is clear."""
+    """The pattern a sentence must match to answer this figure question: that of the asking
+    phrase nearest the end ("被投诉好几次，最多扣几分" asks for points, not times)."""
+    text = re.sub(r"(好几|几乎|几率)", "  ", text)
+    best: tuple[int, re.Pattern[str]] | None = None
     for asked, answered in FIGURE_UNITS:
-        if asked.search(text):
-            return answered
-    return None
+        for m in asked.finditer(text):
+            if best is None or m.start() > best[0]:
+                best = (m.start(), answered)
+    return best[1] if best else None
 
 
 def is_future(text: str, today: dt.date | None = None) -> bool:
@@ -294,9 +307,9 @@ class Understander:
             df = self.doc_freq(self._key(word))
             forms = (word, *self._synonyms(word))
             if df == 0 and not any(self.doc_freq(self._key(f)) for f in forms[1:]):
-                out.append(Topic(word, forms, "unknown", 2.0))
+                out.append(Topic(word, forms, "unknown", 0.8))
             else:
-                out.append(Topic(word, forms, "word", 1.0 / (1.0 + df / 20.0)))
+                out.append(Topic(word, forms, "word", 1.0 / (1.0 + df / 50.0)))
         return out
 
     def _is_scope(self, term: Term) -> bool:
@@ -321,7 +334,7 @@ class Understander:
             if CJK.match(piece):
                 run = ""
                 for tok in [*self.tokenizer.cut(piece), ""]:
-                    if len(tok) == 1 and tok not in ZH_STOP and tok not in QUESTION_WORDS:
+                    if len(tok) == 1 and tok not in FUNCTION_CHARS:
                         run += tok
                         continue
                     if len(run) >= 2:
@@ -342,9 +355,9 @@ class Understander:
 
     def predicate(self, text: str, topics: list[Topic]) -> list[str]:
         """What a yes/no question asks about its topic ("仓发是强制的吗" -> 强制): the content
-        words that are not the topic itself."""
-        topic_forms = {f.lower() for t in topics if t.kind == "term" for f in t.forms}
-        return [t.label for t in topics if t.kind != "term" and t.label.lower() not in topic_forms][:3]
+        words that are not a glossary term, with the domain's synonyms for them."""
+        words = [t for t in topics if t.kind != "term"]
+        return [f for t in words for f in t.forms][:6]
 
 
 def _forms(term: Term) -> tuple[str, ...]:

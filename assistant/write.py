@@ -157,21 +157,21 @@ class Writer:
         suffix = T["superseded"] if u.superseded else ""
         other = T["quoted_other"] if u.lang != lang else ""
         if u.kind in ("list", "table"):
-            intro = self._intro(u, lang)
-            items = "\n".join(f"- {q}" for q in u.quotes)
-            return f"{intro} [{cites.cite(u)}]{suffix}{other}\n\n{items}"
+            quotes = u.quotes
+            intro, items = (quotes[0], quotes[1:]) if u.intro else (self._frame(u, lang), quotes)
+            bullets = "\n".join(f"- {q}" for q in items)
+            return f"{intro} [{cites.cite(u)}]{suffix}{other}\n\n{bullets}"
         return f"{u.text} [{cites.cite(u)}]{suffix}{other}"
 
     @staticmethod
-    def _intro(u: Evidence, lang: str) -> str:
-        """The line a quoted list stands under: its own intro, else its heading."""
+    def _frame(u: Evidence, lang: str) -> str:
+        """The words a list without an intro of its own stands under: the question it answers,
+        else its heading (framing, not a quote)."""
         rec = u.rec
         block = rec.block_of[u.lines[0]]
-        intro = next((rec.sentences[i] for i in rec.block_lines(block) if rec.roles[i] in ("intro", "question")), "")
-        if intro:
-            return intro if intro.rstrip().endswith((":", "：")) else intro.rstrip("。.?？") + ("：" if lang == "zh" else ":")
-        heading = u.section.split(" > ")[-1] if u.section else rec.meta.get("title", "")
-        return TEXT[lang]["list_of"].format(topic=heading)
+        question = next((rec.sentences[i] for i in rec.block_lines(block) if rec.roles[i] == "question"), "")
+        heading = question or (u.section.split(" > ")[-1] if u.section else rec.meta.get("title", ""))
+        return TEXT[lang]["list_of"].format(topic=heading.rstrip("。.?？:："))
 
     def _lead(self, v: Verdict, cites: Citations) -> str:
         T = TEXT[v.question.lang]
@@ -214,8 +214,8 @@ class Writer:
         lang = v.question.lang
         T = TEXT[lang]
         top = v.lead.score
-        dated = [(u.date or v.lead.meta.get("effective_from", ""), u) for u in v.pool[:40]
-                 if (u.date or u.meta.get("effective_from")) and u.score >= 0.5 * top]
+        dated = [(u.date, u) for u in v.pool[:40]
+                 if u.date and u.score >= 0.5 * top and u.lex >= 0.8 * v.lead.lex and u.kind not in ("list", "table")]
         if len(dated) < 2:
             return self._points(v, cites)
         picked: list[tuple[str, Evidence]] = []
