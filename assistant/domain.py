@@ -16,6 +16,7 @@ need to change lives in the domain file beside the glossary:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,30 +88,32 @@ class Domain:
             examples=_strings(data.get("examples")),
         )
 
+    def __post_init__(self) -> None:
+        self._platforms = _names_regex(self.other_platforms)
+        self._scope = _names_regex(self.scope)
+
     def in_scope_word(self, word: str) -> bool:
         low = word.lower()
         return any(low == s.lower() for s in self.scope)
 
     def other_platforms_in(self, text: str) -> list[str]:
-        """Other platforms a text names, as written in the domain file (whole words for Latin
-        names, so 'Wish' is not found inside 'wishlist')."""
-        import re
-
-        low = text.lower()
-        found = []
-        for name in self.other_platforms:
-            n = name.lower()
-            hit = re.search(rf"(?<![a-z0-9]){re.escape(n)}(?![a-z0-9])", low) if n.isascii() else n in low
-            if hit:
-                found.append(name)
-        return found
+        """Other platforms a text names (whole words for Latin names, so 'Wish' is not found
+        inside 'wishlist'), each once, as the text writes it."""
+        if self._platforms is None:
+            return []
+        return list(dict.fromkeys(m.group(1) for m in self._platforms.finditer(text)))
 
     def names_scope(self, text: str) -> bool:
-        import re
+        return self._scope is not None and self._scope.search(text) is not None
 
-        low = text.lower()
-        return any(re.search(rf"(?<![a-z0-9]){re.escape(s.lower())}(?![a-z0-9])", low) if s.isascii()
-                   else s.lower() in low for s in self.scope)
+
+def _names_regex(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for a list of names: Latin names as whole words, Chinese ones anywhere."""
+    if not names:
+        return None
+    parts = [rf"(?<![a-z0-9]){re.escape(n)}(?![a-z0-9])" if n.isascii() else re.escape(n)
+             for n in sorted(set(names), key=len, reverse=True)]
+    return re.compile("(" + "|".join(parts) + ")", re.I)
 
 
 def problems(data: Any) -> list[str]:

@@ -32,6 +32,24 @@ class Glossary:
 
     terms: list[Term] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # forms prepared once: every question is matched against all of them
+        self._cjk: list[tuple[str, int]] = []  # (simplified lower form, term index)
+        latin: dict[str, list[int]] = {}
+        for i, term in enumerate(self.terms):
+            for form in term.forms:
+                f = to_simplified(form).lower()
+                if not f:
+                    continue
+                if re.search(r"[a-z0-9]", f[:1]):
+                    latin.setdefault(f, []).append(i)
+                else:
+                    self._cjk.append((f, i))
+        self._latin = latin
+        alternation = "|".join(re.escape(f) for f in sorted(latin, key=len, reverse=True))
+        self._latin_re = re.compile(rf"(?<![a-z0-9])(?=({alternation})(?![a-z0-9]))") if latin else None
+        self._typo_forms = [f for f, _ in self._cjk if len(f) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", f)]
+
     @classmethod
     def from_file(cls, path: Path) -> "Glossary":
         if not path.exists():
@@ -55,19 +73,15 @@ class Glossary:
     def matches(self, text: str) -> list[Term]:
         """Terms any of whose forms occurs in the text (whole words for Latin forms)."""
         low = to_simplified(text).lower()
-        found = []
-        for term in self.terms:
-            for form in term.forms:
-                f = to_simplified(form).lower()
-                if not f:
-                    continue
-                if re.search(r"[a-z0-9]", f[:1]):
-                    if re.search(r"(?<![a-z0-9])" + re.escape(f) + r"(?![a-z0-9])", low):
-                        found.append(term)
-                        break
-                elif f in low:
-                    found.append(term)
-                    break
+        hit: set[int] = {i for f, i in self._cjk if f in low}
+        if self._latin_re is not None:
+            for m in self._latin_re.finditer(low):
+                # every form starting here, not only the longest alternative
+                rest = low[m.start():]
+                for f, ids in self._latin.items():
+                    if rest.startswith(f) and not re.match(r"[a-z0-9]", rest[len(f):len(f) + 1]):
+                        hit.update(ids)
+        found = [t for i, t in enumerate(self.terms) if i in hit]
         return _drop_contained(found, low)
 
     def correct(self, text: str) -> str:
@@ -77,26 +91,27 @@ class Glossary:
             return text
         # characters already part of a real term are not a typo of another one
         taken = [False] * len(head)
-        for term in self.terms:
-            for form in term.forms:
-                if len(form) >= 2:
-                    for m in re.finditer(re.escape(form), head):
-                        taken[m.start():m.end()] = [True] * (m.end() - m.start())
-        for term in self.terms:
-            for form in term.forms:
-                if len(form) < 3 or not re.fullmatch(r"[\u4e00-\u9fff]+", form) or form in head:
+        for f, _ in self._cjk:
+            if len(f) >= 2:
+                start = head.find(f)
+                while start >= 0:
+                    taken[start:start + len(f)] = [True] * len(f)
+                    start = head.find(f, start + 1)
+        for form in self._typo_forms:
+            if form in head:
+                continue
+            n = len(form)
+            for i in range(len(head) - n + 1):
+                if head[i] != form[0] or any(taken[i:i + n]):
                     continue
-                n = len(form)
-                for i in range(len(head) - n + 1):
-                    window = head[i : i + n]
-                    if sum(a != b for a, b in zip(window, form)) == 1 and window[0] == form[0] \
-                            and not any(taken[i:i + n]) and not self._holds_term(window):
-                        return text[:i] + form + text[i + n :]
+                window = head[i : i + n]
+                if sum(a != b for a, b in zip(window, form)) == 1 and not self._holds_term(window):
+                    return text[:i] + form + text[i + n :]
         return text
 
     def _holds_term(self, window: str) -> bool:
         """'仓发比' already contains the real term '仓发': not a typo of '仓发品'."""
-        return any(len(f) >= 2 and f in window for t in self.terms for f in t.forms)
+        return any(len(f) >= 2 and f in window for f, _ in self._cjk)
 
     def expand(self, text: str) -> list[str]:
         """Canonical zh and en forms of the matched terms that the text does not already contain."""
