@@ -33,9 +33,11 @@ browser-deps:
 test: setup browser-deps
 	$(BIN)/pytest -q
 
+# all three sets (curated, real-style, documents-as-found), scored strictly; see evals/README.md
 eval: setup
 	$(BIN)/assistant --data-dir .assistant/eval eval --tutorial-baseline --report evals/reports/latest
 
+# per set: fails when a gated figure moves the wrong way beyond the tolerance (CI runs this)
 eval-gate: setup
 	$(BIN)/assistant --data-dir .assistant/eval eval --baseline evals/baseline.json --report evals/reports/gate
 

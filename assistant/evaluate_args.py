@@ -5,17 +5,27 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+SETS = ("curated", "real-style", "documents")
+
 
 def add_eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", nargs="?", choices=["run", "import-feedback"], default="run")
-    p.add_argument("--questions", nargs="*", type=Path, help="JSONL files (default: evals/questions/*.jsonl)")
+    p.add_argument("--set", nargs="+", choices=SETS, metavar="SET",
+                   help="question sets to run: curated, real-style, documents (default: all that exist)")
+    p.add_argument("--questions", nargs="*", type=Path,
+                   help="ad-hoc JSONL files answered from the corpus (instead of --set)")
+    p.add_argument("--evals-dir", type=Path, default=Path("evals"),
+                   help="where questions/ and documents/ live (default: evals)")
+    p.add_argument("--documents-dir", type=Path,
+                   help="documents-as-found directory with its questions.jsonl (default: <evals dir>/documents)")
     p.add_argument("--retriever", choices=["hybrid", "dense", "keyword"])
     p.add_argument("--no-glossary", action="store_true", help="disable glossary tokenizer words and expansion")
     p.add_argument("--report", type=Path, help="report directory (default: <data dir>/reports/<timestamp>)")
-    p.add_argument("--baseline", type=Path, help="compare with this baseline JSON; exit 1 on regressions")
-    p.add_argument("--tolerance", type=float, default=0.02, help="allowed drop of a rate metric vs the baseline")
+    p.add_argument("--baseline", type=Path, help="compare with this baseline JSON per set; exit 1 on regressions")
+    p.add_argument("--tolerance", type=float, default=0.02,
+                   help="allowed move of a gated rate in the wrong direction vs the baseline")
     p.add_argument("--write-baseline", type=Path, help="write the run's figures as a new baseline")
-    p.add_argument("--tutorial-baseline", action="store_true", help="also run the LangChain-tutorial RAG row")
+    p.add_argument("--tutorial-baseline", action="store_true", help="also run the LangChain-tutorial RAG row per set")
     p.add_argument("--retrieval-only", action="store_true", help="retrieval metrics only (dense/keyword/hybrid)")
     p.add_argument("--feedback", type=Path, help="feedback JSONL for import-feedback")
     p.add_argument("--out", type=Path, help="draft questions file for import-feedback")
