@@ -3,7 +3,8 @@
 The engine knows no platform, programme or tool by name. Everything a knowledge manager may
 need to change lives in the domain file beside the glossary:
 
-- ``name``: what the assistant is called and what it covers, per language;
+- ``name``: what the knowledge base covers, per language ("AliExpress seller policy");
+- ``title``: what the assistant is called in the web UI;
 - ``scope``: words that name the platform itself (they say nothing about a question's topic);
 - ``generic_words``: everyday words of this domain that never make a topic on their own;
 - ``other_platforms``: names of platforms the knowledge base does not cover;
@@ -20,6 +21,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from .errors import DocumentError
 from .load import parse_yaml, read_text
@@ -62,7 +65,10 @@ class Domain:
         """Load a domain file; a missing file gives an empty domain (the engine still works)."""
         if not Path(path).exists():
             return cls()
-        data = parse_yaml(read_text(Path(path))) or {}
+        try:
+            data = parse_yaml(read_text(Path(path))) or {}
+        except yaml.YAMLError as exc:
+            raise DocumentError(str(path), f"not valid YAML: {exc}") from exc
         if not isinstance(data, dict):
             raise DocumentError(str(path), "the domain file must be a YAML mapping")
         return cls.from_dict(data)

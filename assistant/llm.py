@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 LANGUAGE = {"zh": "Simplified Chinese (简体中文)", "en": "English"}
 
 SYSTEM_PROMPT = """\
-You answer users' questions from {scope}. You may use ONLY the \
+You answer users' questions about {scope}. You may use ONLY the \
 numbered evidence sentences the user message gives between <evidence> and </evidence>.
 
 Rules:

@@ -231,8 +231,11 @@ def _table(b: _Builder, els: list[_Element], i: int, into: Block | None = None) 
     """A run of table rows: a block of its own, or rows of the answer it sits in (``into``).
     Each row is written with its header ("Lateness: over 48 h; Fine: 1x price")."""
     rows = []
-    while i < len(els) and els[i].kind == "row":
-        rows.append(els[i].text)
+    while i < len(els) and els[i].kind in ("row", "blank"):
+        if els[i].kind == "blank" and not any(e.kind == "row" for e in els[i + 1:i + 3] if e.kind != "blank"):
+            break  # a blank line ends the table unless another row follows it
+        if els[i].kind == "row":
+            rows.append(els[i].text)
         i += 1
     header = _cells(rows[0]) if len(rows) > 1 else None
     if into is None:

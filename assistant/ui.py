@@ -28,14 +28,7 @@ if TYPE_CHECKING:
     from .schema import Answer
 
 REFUSED_BADGE = "不在知识库中 / Not in the knowledge base"
-EXAMPLES = [
-    "2024年9月9日起，新品的上网时效是多少小时？",
-    "半托管和全托管有什么区别？",
-    "JIT和仓发有什么不同？",
-    "What is the first-scan window for new items since 9 September 2024?",
-    "What is the difference between semi-managed and fully-managed?",
-    "Which model suits a seller who wants to set their own retail price?",
-]
+PARTIAL_BADGE = "部分回答 / Partly covered"
 LANGS = [("自动 Auto", "auto"), ("中文", "zh"), ("English", "en")]
 STREAM_DELAY_S = 0.01
 EVAL_TIMEOUT_S = 3600
@@ -43,6 +36,8 @@ EVAL_TIMEOUT_S = 3600
 CSS = """
 .badge { display: inline-block; padding: 2px 8px; border-radius: 999px; font-size: 0.85em; font-weight: 600; }
 .badge-refused { background: #fde68a; color: #7c2d12; border: 1px solid #f59e0b; }
+.badge-partial { background: #e0f2fe; color: #075985; border: 1px solid #38bdf8; }
+.badge-summary { background: #f3f4f6; color: #374151; }
 .badge-superseded { background: #fee2e2; color: #991b1b; }
 .badge-current { background: #dcfce7; color: #166534; }
 .sources-list { list-style: none; padding: 0; margin: 0; }
@@ -73,11 +68,16 @@ def _href(url: str) -> str:
 
 
 def chat_body(answer: "Answer") -> str:
-    """The answer as shown in the chat bubble: the sources block moves to the Sources panel."""
+    """The answer as shown in the chat bubble: the lead answer first, then its points; the
+    sources block moves to the Sources panel. A badge says when it is not or only partly covered."""
     from .reply import split_body
 
     body = escape_md(split_body(answer))
-    return f"**⚠️ {REFUSED_BADGE}**\n\n{body}" if answer.refused else body
+    if answer.refused:
+        return f"**⚠️ {REFUSED_BADGE}**\n\n{body}"
+    if answer.verdict == "partial":
+        return f"**◐ {PARTIAL_BADGE}**\n\n{body}"
+    return body
 
 
 def sources_html(answer: "Answer | None", turn: int = 0) -> str:
@@ -86,22 +86,29 @@ def sources_html(answer: "Answer | None", turn: int = 0) -> str:
     if answer is None:
         body = '<p class="muted">提问后，这里会列出答案引用的来源。<br>Sources for each answer appear here.</p>'
         return f'<div class="sources" data-turn="{turn}">{body}</div>'
+    from .write import Writer
+
     parts: list[str] = []
     if answer.refused:
         parts.append(f'<p><span class="badge badge-refused" id="refused-badge">{html.escape(REFUSED_BADGE)}</span></p>')
+    elif answer.verdict == "partial":
+        parts.append(f'<p><span class="badge badge-partial" id="partial-badge">{html.escape(PARTIAL_BADGE)}</span></p>')
     if not answer.citations:
         parts.append('<p class="muted">没有引用来源 / No sources cited.</p>')
     items = []
     for c in answer.citations:
         link = _href(c.url)
-        title = html.escape(c.title)
-        meta = " · ".join(html.escape(x) for x in (c.publisher, c.published) if x)
+        title = html.escape(c.title) + (f' <span class="muted">· {html.escape(c.section)}</span>'
+                                        if c.section and c.section != c.title else "")
+        # the source's own date ("undated" when it has none); a summary names what it rests on
+        meta = html.escape(Writer.provenance(c, answer.lang))
         old = ' <span class="badge badge-superseded">已被取代 superseded</span>' if c.superseded else ""
+        old += ' <span class="badge badge-summary">知识库综述 KB summary</span>' if c.summary else ""
         link_html = f'<a href="{link}" target="_blank" rel="noopener noreferrer">{html.escape(c.url)}</a>' if link else ""
         items.append(
             f'<li><details class="source" id="source-{c.n}" open><summary>[{c.n}] {title}{old}</summary>'
             f'<div class="meta">{meta}{" · " if meta and link_html else ""}{link_html}</div>'
-            f'<blockquote class="quote">{html.escape(c.quote)}</blockquote></details></li>'
+            f'<blockquote class="quote">{html.escape(c.quote).replace(chr(10), "<br>")}</blockquote></details></li>'
         )
     if items:
         parts.append(f'<ol class="sources-list">{"".join(items)}</ol>')
@@ -180,8 +187,10 @@ def eval_summary(service: "PolicyService") -> str:
 
 def build_ui(service: "PolicyService") -> gr.Blocks:
     """Build (not launch) the Blocks app; :func:`assistant.web.create_app` mounts it at "/"."""
-    with gr.Blocks(title="速卖通卖家政策助手 · Seller Policy Assistant", analytics_enabled=False) as demo:
-        gr.Markdown("## 速卖通卖家政策助手 · AliExpress Seller Policy Assistant\n"
+    domain = service.assistant.domain
+    name = f"{domain.title['zh']} · {domain.title['en']}"
+    with gr.Blocks(title=name, analytics_enabled=False) as demo:
+        gr.Markdown(f"## {escape_md(name)}\n"
                     "中英文回答，附出处与日期。Answers in Chinese or English, with sources and dates.",
                     elem_id="header")
         with gr.Tabs(elem_id="tabs"):
@@ -223,8 +232,10 @@ def _chat_tab(service: "PolicyService") -> None:
         with gr.Column(scale=2, min_width=280):
             gr.Markdown("### 来源 Sources")
             sources = gr.HTML(sources_html(None), elem_id="sources")
-    gr.Examples([[q] for q in EXAMPLES], inputs=[question], label="示例问题 Example questions",
-                elem_id="chat-examples")
+    examples = service.assistant.domain.examples
+    if examples:
+        gr.Examples([[q] for q in examples], inputs=[question], label="示例问题 Example questions",
+                    elem_id="chat-examples")
 
     def chat(message: str, history: list[dict[str, Any]], lang_choice: str) -> Iterator[tuple[Any, ...]]:
         """Answer, then stream the text into the last bubble so long answers start appearing at once."""

@@ -276,7 +276,7 @@ class Understander:
     def describe(self, text: str, lang: str) -> Question:
         q = Question(raw=text, text=text, lang=lang)
         q.kinds = classify(text)
-        q.platforms = list(dict.fromkeys(p.lower() for p in self.domain.other_platforms_in(text)))
+        q.platforms = list({p.lower(): p for p in self.domain.other_platforms_in(text)}.values())
         q.names_scope = self.domain.names_scope(text)
         q.future = is_future(text)
         q.topics = self.topics(text)

@@ -1,11 +1,12 @@
-"""Chunking keeps whole sentences, overlaps by one sentence and gives stable ids."""
+"""Chunking follows the document's blocks: whole blocks per chunk, one section per chunk, every
+line in exactly one chunk, ids stable for unchanged text."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.chunk import OVERLAP_SENTENCES, chunk_document
+from assistant.chunk import chunk_document, layout
 from assistant.schema import Document
 from assistant.text import split_sentences
 
@@ -35,26 +36,36 @@ def test_chunk_ids_are_stable_and_change_with_content():
 
 
 def test_sections_are_not_mixed():
-    chunks = chunk_document(_doc("# 甲\n甲的内容。\n# 乙\n乙的内容。"))
+    chunks = chunk_document(_doc("# 甲\n甲的内容。\n\n# 乙\n乙的内容。"))
     assert [(c.section, c.text) for c in chunks] == [("甲", "甲的内容。"), ("乙", "乙的内容。")]
 
 
+def test_a_list_stays_in_one_chunk_with_the_line_that_introduces_it():
+    text = "# 权益\n\n前言一句。\n\n金牌商家享有以下权益：\n1. 专属对接人\n2. 培训课程\n3. 优先报名\n"
+    chunks = chunk_document(_doc(text))
+    holding = [c for c in chunks if "专属对接人" in c.text]
+    assert len(holding) == 1
+    assert "金牌商家享有以下权益：" in holding[0].text and "优先报名" in holding[0].text
+
+
+def test_a_block_larger_than_a_chunk_is_split_and_each_piece_keeps_its_intro_line():
+    items = "\n".join(f"- 第{i}条很长的规则说明，用来把列表撑得比一个分块更大。" for i in range(30))
+    chunks = chunk_document(_doc("规则如下：\n" + items))
+    assert len(chunks) > 1
+    assert all(c.text.startswith("规则如下：") for c in chunks)
+
+
 sentence = st.text(alphabet="半托管全定价物流仓发商家平台ABCdef0123 ", min_size=1, max_size=40).map(
-    lambda s: s.strip() or "句") .map(lambda s: s + "。")
+    lambda s: s.strip() or "句").map(lambda s: s + "。")
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(sentence, min_size=1, max_size=40), st.integers(min_value=20, max_value=300))
-def test_no_sentence_lost_or_duplicated_beyond_the_overlap(sentences, limit):
-    doc = _doc("".join(sentences))
-    expected = split_sentences(doc.text)
+@given(st.lists(st.lists(sentence, min_size=1, max_size=8), min_size=1, max_size=8), st.integers(min_value=20, max_value=300))
+def test_every_line_lands_in_exactly_one_chunk(paragraphs, limit):
+    doc = _doc("\n\n".join("".join(p) for p in paragraphs))
+    lay = layout(doc)
     chunks = chunk_document(doc, max_chars=limit)
-    rebuilt = list(chunks[0].sentences)
-    for prev, cur in zip(chunks, chunks[1:]):
-        # the contract: a chunk repeats the last OVERLAP sentences of the previous one, unless the
-        # previous chunk is no longer than the overlap (then the window must move on)
-        shared = OVERLAP_SENTENCES if len(prev.sentences) > OVERLAP_SENTENCES else 0
-        assert cur.sentences[:shared] == prev.sentences[len(prev.sentences) - shared:]
-        rebuilt.extend(cur.sentences[shared:])
-    assert rebuilt == expected
+    covered = [i for c in chunks for i in range(c.start, c.end)]
+    assert covered == list(range(len(lay.sentences)))
+    assert [s for c in chunks for s in c.sentences] == lay.sentences
     assert len({c.chunk_id for c in chunks}) == len(chunks)
