@@ -146,7 +146,7 @@ class PolicyService:
 
     Example:
         >>> service = PolicyService(Assistant(settings))  # doctest: +SKIP
-        >>> service.ask("什么是半托管？").citations[0].quote
+        >>> service.ask("什么是灯笼计划？").citations[0].quote
     """
 
     def __init__(self, assistant: "Assistant") -> None:

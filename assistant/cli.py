@@ -96,7 +96,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 print(json.dumps({"error": f"line {lineno}: {exc}"}, ensure_ascii=False), flush=True)
         return 1 if failures else 0
     if not args.question:
-        raise AssistantError('give a question, e.g. assistant ask "什么是半托管？", or use --jsonl')
+        raise AssistantError('give a question, e.g. assistant ask "退货规则是什么？", or use --jsonl')
     answer = assistant.ask(args.question, lang=args.lang)
     _print_answer(answer, args.json)
     return 0
@@ -148,7 +148,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="assistant", description="Bilingual AliExpress seller-policy assistant")
+    parser = argparse.ArgumentParser(prog="assistant", description="Bilingual (zh/en) policy assistant with cited answers")
     parser.add_argument("--data-dir", type=Path, help="overrides ASSISTANT_DATA_DIR")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -3,7 +3,7 @@
 The engine knows no platform, programme or tool by name. Everything a knowledge manager may
 need to change lives in the domain file beside the glossary:
 
-- ``name``: what the knowledge base covers, per language ("AliExpress seller policy");
+- ``name``: what the knowledge base covers, per language ("Moonbeam Market seller rules");
 - ``title``: what the assistant is called in the web UI;
 - ``scope``: words that name the platform itself (they say nothing about a question's topic);
 - ``generic_words``: everyday words of this domain that never make a topic on their own;
@@ -103,8 +103,8 @@ class Domain:
         return any(low == s.lower() for s in self.scope)
 
     def other_platforms_in(self, text: str) -> list[str]:
-        """Other platforms a text names (whole words for Latin names, so 'Wish' is not found
-        inside 'wishlist'), each once, as the text writes it."""
+        """Other platforms a text names (whole words for Latin names, so 'Sun' is not found
+        inside 'Sunday'), each once, as the text writes it."""
         if self._platforms is None:
             return []
         return list(dict.fromkeys(m.group(1) for m in self._platforms.finditer(text)))

@@ -25,9 +25,9 @@ class Glossary:
     """Terms and their surface forms; ``expand`` maps a question to the other forms it implies.
 
     Example:
-        >>> g = Glossary([Term("semi", "半托管", "semi-managed", ("半托管", "semi-managed", "semi-hosted"))])
-        >>> g.expand("What does semi-hosted mean?")
-        ['半托管', 'semi-managed']
+        >>> g = Glossary([Term("lantern", "灯笼计划", "Lantern plan", ("灯笼计划", "Lantern plan", "Lantern"))])
+        >>> g.expand("What does Lantern mean?")
+        ['灯笼计划', 'Lantern plan']
     """
 
     terms: list[Term] = field(default_factory=list)
@@ -85,7 +85,7 @@ class Glossary:
         return _drop_contained(found, low)
 
     def correct(self, text: str) -> str:
-        """Fix a one-character typo in a Chinese term ("半拖管" -> "半托管") so retrieval finds it."""
+        """Fix a one-character typo in a Chinese term ("灯龙计划" -> "灯笼计划") so retrieval finds it."""
         head = text[:300]
         if not re.search(r"[\u4e00-\u9fff]", head):
             return text
@@ -110,7 +110,7 @@ class Glossary:
         return text
 
     def _holds_term(self, window: str) -> bool:
-        """'仓发比' already contains the real term '仓发': not a typo of '仓发品'."""
+        """'预售比' already contains the real term '预售': not a typo of '预售品'."""
         return any(len(f) >= 2 and f in window for f, _ in self._cjk)
 
     def expand(self, text: str) -> list[str]:
@@ -125,7 +125,7 @@ class Glossary:
 
 
 def _drop_contained(terms: list[Term], text: str) -> list[Term]:
-    """'半托管' also contains '托管': keep only the longest match covering a span."""
+    """'灯笼计划' also contains '计划': keep only the longest match covering a span."""
     spans = []
     for term in terms:
         best = max((f for f in term.forms if f.lower() in text), key=len, default="")

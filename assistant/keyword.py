@@ -16,8 +16,8 @@ class BM25Index:
     """Okapi BM25 (k1=1.2, b=0.75).
 
     Example:
-        >>> idx = BM25Index.build([("a", ["半托管", "定价"]), ("b", ["全托管", "仓发"])])
-        >>> idx.search(["半托管"], k=1)[0][0]
+        >>> idx = BM25Index.build([("a", ["灯笼计划", "定价"]), ("b", ["彗星计划", "作坊"])])
+        >>> idx.search(["灯笼计划"], k=1)[0][0]
         'a'
     """
 

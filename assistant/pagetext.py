@@ -162,7 +162,7 @@ def is_boilerplate(line: str) -> bool:
 
 def _menu_row(line: str) -> bool:
     """A navigation menu or a running page header: several short labels set apart by wide gaps
-    or bars ("Sell on AliExpress   Learning Center   Rules", "卖家规则频道 | 违规处罚")."""
+    or bars ("Sell with us   Learning Center   Rules", "卖家规则频道 | 违规处罚")."""
     s = line.strip()
     if s.startswith("|"):
         return False  # a table row
@@ -241,7 +241,7 @@ def guess_title(text: str) -> str:
 
 
 def clean_html_title(title: str, h1: str = "") -> str:
-    """``<title>`` usually carries the site name ("Handling time - Seller Help"); the page's h1
+    """``<title>`` usually carries the site name ("Store rules - Seller Help"); the page's h1
     does not, so it wins when present."""
     if h1 and not is_boilerplate(h1):
         return h1.strip()

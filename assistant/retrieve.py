@@ -39,8 +39,8 @@ class HybridRetriever(BaseRetriever):
     """A LangChain retriever over a :class:`PolicyIndex`.
 
     Example:
-        >>> retriever.invoke("半托管谁定价?")  # doctest: +SKIP
-        [Document(page_content='速卖通半托管模式下，零售价由商家自己定。', metadata={...}), ...]
+        >>> retriever.invoke("灯笼计划谁定价?")  # doctest: +SKIP
+        [Document(page_content='灯笼计划下，商家自己定价。', metadata={...}), ...]
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)

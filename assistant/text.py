@@ -45,7 +45,7 @@ def clean_text(text: str) -> str:
 def detect_lang(text: str, default: str = "en") -> str:
     """Return 'zh', 'en' or 'other' (a language we do not answer in), by script and function words.
 
-    Chinese terms inside an English sentence ("What does 半托管 mean?") keep it English: about
+    Chinese terms inside an English sentence ("What does 灯笼计划 mean?") keep it English: about
     1.5 Han characters make one word, and the larger side wins.
     """
     cjk = len(CJK.findall(text))
@@ -137,7 +137,7 @@ class Tokenizer:
     """Keyword tokens for BM25: jieba for Chinese (glossary as user dictionary), stemmed English.
 
     Args:
-        user_words: terms that must stay whole (e.g. 半托管), from the glossary.
+        user_words: terms that must stay whole (e.g. 灯笼计划), from the glossary.
     """
 
     def __init__(self, user_words: Iterable[str] = ()) -> None:

@@ -3,7 +3,7 @@ a follow-up from the chat history, and name its topic, the thing it is about.
 
 The topic is what the judge later requires the evidence to speak of: the glossary terms the
 question names (in any of their forms, in either language) and the content words the knowledge
-base has never seen at all ("直通车" in a knowledge base without it), which make a question
+base has never seen at all ("直播带货" in a knowledge base without it), which make a question
 uncoverable however close the retrieved text looks.
 """
 
@@ -58,7 +58,7 @@ FIGURE_UNITS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
      re.compile(r"\d+\s*(个)?\s*(天|日|小时|周|个?工作日|个?自然日|days?|hours?|weeks?|months?|business days|calendar days|working days)", re.I)),
     (re.compile(r"(占比|比例|几个点|share|percentage|percent|%)", re.I), re.compile(r"\d+\s*(%|％)|一半|half|过半", re.I)),
     (re.compile(r"(多少次|几次|how many times)", re.I), re.compile(r"\d+\s*(次|times)", re.I)),
-    (re.compile(r"(佣金|费率|费用|收费|手续费|多少钱|金额|门槛|补贴|保证金|年费|commission|fee|cost|how much|threshold|subsid|deposit)", re.I),
+    (re.compile(r"(费率|费用|收费|手续费|多少钱|金额|门槛|补贴|价格|fee|cost|price|charge|how much|threshold|subsid)", re.I),
      re.compile(r"\d+(\.\d+)?\s*(%|％|元|万元|万|美元|欧元|亿元|bn|倍)|(US\$|\$|€|RMB|¥|CNY|USD)\s*\d|\d+(\.\d+)?\s*(RMB|CNY|USD|yuan|dollars?)|\d\s*[x×]", re.I)),
     # any other count: "how many warehouses", "最多几家", "几分"
     (re.compile(r"(多少|几)(个|家|项|种|件|条|分|类|款)?|how many|how much", re.I), re.compile(NUMBER_WORD, re.I)),
@@ -151,6 +151,8 @@ def classify(text: str) -> set[str]:
         kinds.discard("suitability") if not re.search(r"(适合|suit|which (model|mode))", text, re.I) else kinds.discard("comparison")
     if YES_NO.search(text.strip()) and not ({"comparison", "list"} & kinds):
         kinds.add("yes_no")
+    if {"figure", "list", "when"} & kinds:
+        kinds.discard("definition")  # "what is the fee / the list / the date": not a what-is
     return kinds or {"fact"}
 
 
@@ -354,7 +356,7 @@ class Understander:
         return keep
 
     def predicate(self, text: str, topics: list[Topic]) -> list[str]:
-        """What a yes/no question asks about its topic ("仓发是强制的吗" -> 强制): the content
+        """What a yes/no question asks about its topic ("预售是强制的吗" -> 强制): the content
         words that are not a glossary term, with the domain's synonyms for them."""
         words = [t for t in topics if t.kind != "term"]
         return [f for t in words for f in t.forms][:6]

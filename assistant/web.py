@@ -121,7 +121,7 @@ def create_app(assistant: "Assistant") -> FastAPI:
 
     service = PolicyService(assistant)
     app = FastAPI(title="Seller Policy Assistant", version=__version__,
-                  description="Bilingual (zh/en) AliExpress seller-policy answers with citations. "
+                  description="Bilingual (zh/en) policy answers with citations. "
                               "Errors share one shape: {\"error\": {\"type\", \"message\"}}.")
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=assistant.settings.max_request_kb * 1024)
