@@ -93,7 +93,7 @@ class Assistant:
             posting = index.keyword.postings.get(token)
             return len(posting[0]) if posting is not None else 0
 
-        return Understander(self.glossary, self.domain, self.tokenizer, doc_freq)
+        return Understander(self.glossary, self.domain, self.tokenizer, doc_freq, index.latin_words)
 
     @cached_property
     def relevance(self):
@@ -207,7 +207,7 @@ class Assistant:
     def _verdict(self, q, mode: str | None, timings: dict[str, float]):
         from .judge import Verdict
 
-        if q.future or (q.platforms and not q.names_scope and "comparison" not in q.kinds) or not q.topics:
+        if q.future or not q.topics:
             t = time.perf_counter()
             v = self.judge.judge(q, [])
             _add(timings, "judge", t)

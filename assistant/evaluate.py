@@ -500,6 +500,15 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.model_copy(update=overrides)
     indexes = Indexes(settings)
     start = time.perf_counter()
+    if args.fit_judge:
+        from .fit import fit_relevance
+
+        groups = [(s.name, indexes.get(s.documents), s.items) for s in sets]
+        relevance, stats = fit_relevance(groups)
+        relevance.save(args.fit_judge, {"fitted_on": stats})
+        print(json.dumps(stats, indent=1))
+        print(f"judge weights written to {args.fit_judge}")
+        return 0
     if args.retrieval_only:
         print(json.dumps(retrieval_table(sets, indexes), indent=1))
         return 0

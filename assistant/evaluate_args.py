@@ -27,5 +27,8 @@ def add_eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--write-baseline", type=Path, help="write the run's figures as a new baseline")
     p.add_argument("--tutorial-baseline", action="store_true", help="also run the LangChain-tutorial RAG row per set")
     p.add_argument("--retrieval-only", action="store_true", help="retrieval metrics only (dense/keyword/hybrid)")
+    p.add_argument("--fit-judge", type=Path, metavar="FILE",
+                   help="fit the judge's relevance weights and thresholds on the selected sets and write them "
+                        "to FILE (the engine reads assistant/relevance.json); no answers are graded")
     p.add_argument("--feedback", type=Path, help="feedback JSONL for import-feedback")
     p.add_argument("--out", type=Path, help="draft questions file for import-feedback")

@@ -1,23 +1,33 @@
-"""Fit the relevance model and the judge's thresholds on the eval sets.
+"""Fit the judge's rank and accept models and its answer threshold on the eval sets.
 
-Every question is run through understand -> retrieve -> read; each evidence unit becomes a
-sample labelled by whether it states the question's first key fact (no unit is a hit for a
-question the knowledge base cannot answer). The logistic weights come from those samples; the
-answer threshold is then the one that gets the most questions right when the judge leads with
-the likeliest unit or refuses, counting an answer to an unanswerable question twice as bad as a
-refusal of an answerable one.
+Every question runs through understand -> retrieve -> read; a unit is a hit when it states the
+question's first key fact. Questions whose first key fact is so common that most candidate units
+state it ("商家") teach nothing about ranking and are left out of the rank fit. The threshold is
+the one that gets most questions right when the judge leads with its best unit or refuses,
+an answer to an unanswerable question counting twice as bad as refusing an answerable one.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import random
+from dataclasses import dataclass
 from typing import Any
 
-from .relevance import Relevance, fit
+import numpy as np
+
+from .relevance import ACCEPT, FEATURES, Relevance, accept_features, logistic
 from .score import includes
 
 logger = logging.getLogger(__name__)
+MAX_UNITS = 40
+
+
+@dataclass
+class Case:
+    units: list[dict[str, float]]  # features of the candidate units, best retrieval first
+    hits: list[bool]
+    answerable: bool
 
 
 def question_units(assistant, item: dict[str, Any]):
@@ -28,50 +38,112 @@ def question_units(assistant, item: dict[str, Any]):
     if q.lang not in ("zh", "en") or not q.topics or q.future:
         return q, []
     part = q if len(q.parts) == 1 else assistant.understander.part(q.parts[0], [], q.lang)
-    result = assistant.retriever.search(part.text, lang=part.lang, k=12 if {"comparison", "temporal"} & part.kinds else None)
+    wide = bool({"comparison", "temporal", "suitability"} & part.kinds)
+    result = assistant.retriever.search(part.text, lang=part.lang, k=12 if wide else None,
+                                        prefer_current="temporal" not in part.kinds)
     units = assistant.reader.read(part, result, whole_docs="comparison" in part.kinds or "temporal" in part.kinds)
     return part, assistant.judge._usable(part, units)
 
 
-def samples_for(assistant, items: Iterable[dict[str, Any]]) -> list[tuple[list[tuple[dict, bool]], bool]]:
-    """Per question: (unit feature dicts with hit labels, answerable)."""
+def cases_for(assistant, items: list[dict[str, Any]]) -> list[Case]:
     out = []
     for item in items:
         key = (item.get("must_include") or [""])[0]
         _q, units = question_units(assistant, item)
-        rows = [(u.features, bool(item["answerable"]) and bool(key) and includes(u.text, key)) for u in units[:40]]
-        out.append((rows, bool(item["answerable"])))
+        units = units[:MAX_UNITS]
+        hits = [bool(item["answerable"]) and bool(key) and includes(u.text, key) for u in units]
+        out.append(Case([u.features for u in units], hits, bool(item["answerable"])))
     return out
 
 
-def choose_threshold(relevance: Relevance, questions) -> tuple[float, dict[str, float]]:
-    best = (0.0, -1.0, {})
-    for at in [x / 100 for x in range(10, 80, 2)]:
-        right = wrong_answers = 0.0
-        n_ans = n_un = 0
-        for rows, answerable in questions:
-            top = max(rows, key=lambda r: relevance.probability(r[0]), default=None)
-            p = relevance.probability(top[0]) if top else 0.0
-            if answerable:
-                n_ans += 1
-                right += bool(top and top[1] and p >= at)
-            else:
-                n_un += 1
-                right += p < at
-                wrong_answers += p >= at
-        score = right - wrong_answers  # an irrelevant answer counts twice
-        if score > best[1]:
-            best = (at, score, {"accuracy": right / max(1, n_ans + n_un), "irrelevant": wrong_answers / max(1, n_un)})
-    return best[0], best[2]
+def fit_rank(cases: list[Case], seed: int = 7) -> dict[str, float]:
+    """Pairwise logistic: a hit unit should outrank a miss of the same question."""
+    rng = random.Random(seed)
+    rows, labels = [], []
+    for c in cases:
+        if not c.answerable or not any(c.hits) or sum(c.hits) > 0.3 * len(c.hits):
+            continue
+        pos = [f for f, h in zip(c.units, c.hits) if h]
+        neg = [f for f, h in zip(c.units, c.hits) if not h]
+        for p in pos[:3]:
+            for n in rng.sample(neg, min(len(neg), 12)):
+                d = np.array([p.get(k, 0.0) - n.get(k, 0.0) for k in FEATURES])
+                rows += [d, -d]
+                labels += [1.0, 0.0]
+    w = logistic(np.array(rows), np.array(labels), l2=1.0, bias=False)
+    return {k: float(v) for k, v in zip(FEATURES, w)}
 
 
-def fit_relevance(assistant, items: list[dict[str, Any]]) -> tuple[Relevance, dict[str, Any]]:
-    questions = samples_for(assistant, items)
-    flat = [s for rows, _ in questions for s in rows]
-    weights = fit(flat)
-    relevance = Relevance(weights)
-    relevance.answer_at, figures = choose_threshold(relevance, questions)
-    relevance.support_at = round(max(0.1, relevance.answer_at * 0.7), 3)
-    stats = {"questions": len(questions), "units": len(flat), "hits": sum(1 for _, h in flat if h), **figures}
-    logger.info("fitted relevance on %d questions / %d units: %s", len(questions), len(flat), stats)
+def _best(relevance: Relevance, c: Case) -> tuple[dict[str, float], bool] | None:
+    """The accept features of the question's best answering unit, and whether it is a hit."""
+    scored = sorted(((relevance.logit(f), f, h) for f, h in zip(c.units, c.hits) if not f.get("not_public")),
+                    key=lambda t: -t[0])
+    if not scored:
+        return None
+    gaps = [relevance.logit({**f, "not_public": 0.0}) for f in c.units if f.get("not_public")]
+    top_logit, top, hit = scored[0]
+    second = scored[1][0] if len(scored) > 1 else None
+    return accept_features(top, top_logit, second, max(gaps) if gaps else None), hit
+
+
+def fit_accept(relevance: Relevance, cases: list[Case]) -> dict[str, float]:
+    rows, labels = [], []
+    for c in cases:
+        best = _best(relevance, c)
+        if best is None:
+            continue
+        f, hit = best
+        rows.append([1.0] + [f.get(k, 0.0) for k in ACCEPT])
+        labels.append(1.0 if c.answerable and hit else 0.0)
+    w = logistic(np.array(rows), np.array(labels), l2=1.0)
+    return {"bias": float(w[0]), **{k: float(v) for k, v in zip(ACCEPT, w[1:])}}
+
+
+def score_cases(relevance: Relevance, cases: list[Case], at: float) -> dict[str, float]:
+    right = wrong = n_un = 0
+    for c in cases:
+        best = _best(relevance, c)
+        p = relevance.accept_probability(best[0]) if best else 0.0
+        if c.answerable:
+            right += bool(best and best[1] and p >= at)
+        else:
+            n_un += 1
+            right += p < at
+            wrong += p >= at
+    return {"accuracy": round(right / max(1, len(cases)), 3), "irrelevant": round(wrong / max(1, n_un), 3),
+            "_score": right - wrong}
+
+
+def choose_threshold(relevance: Relevance, cases: list[Case]) -> float:
+    grid = [x / 100 for x in range(20, 85, 2)]
+    return max(grid, key=lambda at: score_cases(relevance, cases, at)["_score"])
+
+
+def fit_cases(cases: list[Case]) -> Relevance:
+    relevance = Relevance()
+    relevance.rank = fit_rank(cases)
+    relevance.accept = fit_accept(relevance, cases)
+    relevance.answer_at = choose_threshold(relevance, cases)
+    return relevance
+
+
+def fit_relevance(groups: list[tuple[str, Any, list[dict[str, Any]]]]) -> tuple[Relevance, dict[str, Any]]:
+    """Fit on every (set name, assistant, items) group together; report, per set, how the
+    judge would do on that set when the set is left out of the fit."""
+    by_set = {name: cases_for(assistant, items) for name, assistant, items in groups}
+    everything = [c for cs in by_set.values() for c in cs]
+    relevance = fit_cases(everything)
+    stats: dict[str, Any] = {"questions": len(everything),
+                             "fitted": _public(score_cases(relevance, everything, relevance.answer_at)),
+                             "held_out": {}}
+    for name, cases in by_set.items():
+        rest = [c for other, cs in by_set.items() if other != name for c in cs]
+        if rest:
+            trial = fit_cases(rest)
+            stats["held_out"][name] = _public(score_cases(trial, cases, trial.answer_at))
+    logger.info("fitted relevance: %s", stats)
     return relevance, stats
+
+
+def _public(figures: dict[str, float]) -> dict[str, float]:
+    return {k: v for k, v in figures.items() if not k.startswith("_")}

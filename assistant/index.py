@@ -149,6 +149,20 @@ class PolicyIndex:
                          "doc_len": index.doc_len}, fh, protocol=5)
         tmp.replace(self.keyword_path)
 
+    def latin_words(self) -> dict[str, int]:
+        """Every Latin-script word of the indexed sentences with its count (for spelling
+        correction), computed once per loaded generation."""
+        if getattr(self, "_words_generation", None) != self._loaded_generation:
+            import re
+            from collections import Counter
+
+            counts: Counter[str] = Counter()
+            for rec in self.records.values():
+                for sentence in rec.sentences:
+                    counts.update(w.lower() for w in re.findall(r"[A-Za-z]{3,}", sentence))
+            self._words, self._words_generation = dict(counts), self._loaded_generation
+        return self._words
+
     def has_lang(self, doc_id: str, lang: str) -> bool:
         """Whether the document exists in ``lang`` (so its other-language version yields to it)."""
         return f"{doc_id}.{lang}" in self.records

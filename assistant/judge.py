@@ -26,7 +26,7 @@ from typing import Literal
 
 from .domain import Domain
 from .read import Evidence, has_figure
-from .relevance import Relevance
+from .relevance import Relevance, accept_features
 from .understand import Question
 
 YES_NO_OPENING = re.compile(r"^(是的|是。|对|可以|能|需要|不需要|不可以|不能|不会|会|不用|无需|不是|没有|yes\b|no\b|not\b)", re.I)
@@ -36,6 +36,7 @@ NEGATION = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|�
 CONFLICT = re.compile(r"(说法不一|说法不同|不同来源|另一来源|有来源称|有的来源|存在分歧|相互矛盾|sources (differ|disagree)|"
                       r"conflict|other sources|another source|some sources)", re.I)
 MAX_POINTS = 3
+SUPPORT_SPAN = 1.5  # a supporting point may be this much less likely (in logits) than the lead
 
 
 @dataclass
@@ -79,31 +80,56 @@ class Judge:
 
     def judge(self, q: Question, units: list[Evidence]) -> Verdict:
         v = self._decide(q, self._usable(q, units))
-        if v.lead is not None:
-            v.confidence = round(v.lead.score, 3)
-        else:
-            best = max((u.score for u in units), default=0.0)
-            v.confidence = round(1.0 - best if v.reason in ("no_evidence", "no_figure") else 0.9, 3)
+        if v.reason in ("future", "other_platform", "too_broad"):
+            v.confidence = 0.9
         return v
+
+    def _accept(self, top: Evidence | None, ranked: list[Evidence], gap: Evidence | None, topic: bool = False) -> float:
+        """Probability that ``top`` answers the question (the accept model)."""
+        if top is None:
+            return 0.0
+        logit = self._topic_logit(top) if topic else top.logit
+        second = next((u.logit for u in ranked if u is not top), None)
+        gap_logit = self._topic_logit(gap) if gap is not None else None
+        return self.relevance.accept_probability(accept_features(top.features, logit, second, gap_logit))
+
+    def _topic_logit(self, u: Evidence) -> float:
+        """How well a unit matches the question, whatever it says about it."""
+        return self.relevance.logit({**u.features, "not_public": 0.0})
 
     # ---- decision -----------------------------------------------------------------------------
     def _decide(self, q: Question, units: list[Evidence]) -> Verdict:
         if q.future:
             return Verdict(q, "not_covered", "future")
-        if q.platforms and not q.names_scope and "comparison" not in q.kinds:
+        if q.platforms and not q.names_scope and "comparison" not in q.kinds \
+                and not any(self.domain.other_platforms_in(u.text) for u in units[:8]):
+            # another platform's rules, and nothing close at hand even names it
             return Verdict(q, "not_covered", "other_platform", missing=q.platforms)
         if not q.topics:
             return Verdict(q, "not_covered", "too_broad", missing=[q.text])
         at = self.relevance.answer_at
-        pool = sorted((u for u in units if not self._other_platform_only(q, u)), key=lambda u: -u.score)
-        likely = [u for u in pool if u.score >= at]
-        if not likely:
-            return Verdict(q, "not_covered", "no_evidence", missing=self._missing(q, pool[:12]),
-                           related=self._related(q, pool))
-        lead = likely[0]
-        if lead.features.get("not_public") and not has_figure(lead.text) and not ({"definition", "comparison"} & q.kinds):
-            # the closest evidence says the answer is not known: so does the answer
-            return Verdict(q, "not_covered", "not_public", missing=[_figure_label(q)], related=[lead])
+        pool = sorted((u for u in units if not self._other_platform_only(q, u)), key=lambda u: -u.logit)
+        answering = [u for u in pool if not u.features.get("not_public")]
+        gaps = [u for u in pool[:12] if u.features.get("not_public")]
+        top = answering[0] if answering else None
+        gap = max(gaps, key=self._topic_logit, default=None)
+        p = self._accept(top, answering, gap)
+        v_conf = p
+        if gap is not None and "comparison" not in q.kinds and (top is None or self._topic_logit(gap) >= top.logit) \
+                and self._accept(gap, [gap], None, topic=True) >= 0.8 * at:
+            # the knowledge base says itself that this is not known, and that statement matches
+            # the question at least as well as anything that would answer it
+            v = Verdict(q, "not_covered", "not_public", missing=[_figure_label(q)],
+                        related=[gap, *[u for u in answering[:1] if p >= 0.5 * at and not redundant(u, gap)]])
+            v.confidence = round(1.0 - p, 3)
+            return v
+        if top is None or p < at:
+            v = Verdict(q, "not_covered", "no_evidence", missing=self._missing(q, pool[:12]),
+                        related=self._related(q, pool))
+            v.confidence = round(1.0 - p, 3)
+            return v
+        likely = [u for u in answering if u.logit >= top.logit - 2.0]
+        lead = top
         if q.figure is not None and "comparison" not in q.kinds and not lead.figure:
             giving = [u for u in likely if u.figure]
             if not giving:
@@ -111,18 +137,18 @@ class Judge:
                 return Verdict(q, "not_covered", "not_public" if said else "no_figure", missing=[_figure_label(q)],
                                related=self._related(q, said + likely))
             lead = giving[0]
-        v = Verdict(q, "answer", pool=likely)
+        v = Verdict(q, "answer", pool=likely, confidence=round(v_conf, 3))
         if "list" in q.kinds and lead.kind not in ("list", "table"):
-            listing = [u for u in likely[:6] if u.kind in ("list", "table") and u.score >= 0.8 * lead.score]
+            listing = [u for u in likely[:6] if u.kind in ("list", "table") and u.logit >= lead.logit - 0.7]
             lead = listing[0] if listing else lead
         if "when" in q.kinds and not lead.date:
             # the date may sit in a plainer sentence than the best match ("effective from …")
-            dated = [u for u in pool[:16] if u.date and u.lex >= 0.7 * lead.lex and u.score >= 0.5 * at]
+            dated = [u for u in answering[:16] if u.date and u.lex >= 0.7 * lead.lex and u.logit >= lead.logit - 2.5]
             lead = dated[0] if dated else lead
         if "yes_no" in q.kinds:
             lead, v.yes_no = self._settle(q, likely, lead)
         if lead.superseded and "temporal" not in q.kinds:
-            current = [u for u in likely[:8] if not u.superseded and u.score >= 0.8 * lead.score]
+            current = [u for u in likely[:8] if not u.superseded and u.logit >= lead.logit - 0.7]
             lead = current[0] if current else lead
         v.lead = lead
         v.layout = self._layout(q, lead)
@@ -159,7 +185,7 @@ class Judge:
         for u in units:
             if len(out) >= 2:
                 break
-            if u.covered.get(main.label, 0.0) >= 1.0 and u.score >= 0.5 * self.relevance.answer_at \
+            if u.covered.get(main.label, 0.0) >= 1.0 and u.score >= 0.3 \
                     and not any(set(u.lines) & set(o.lines) or redundant(u, o) for o in out):
                 out.append(u)
         return out
@@ -172,7 +198,7 @@ class Judge:
             return lead, ""  # "不是…吗": let the quote speak
         forms = [p.lower() for p in q.predicate if len(p) >= 2]
         for u in [lead, *on_topic[:6]]:
-            if u.score < 0.75 * lead.score:
+            if u.logit < lead.logit - 1.0:
                 break
             low = u.text.lower()
             if YES_NO_OPENING.match(low):
@@ -201,9 +227,8 @@ class Judge:
     def _support(self, q: Question, lead: Evidence, likely: list[Evidence]) -> list[Evidence]:
         chosen: list[Evidence] = []
         limit = MAX_POINTS + (1 if "list" in q.kinds and lead.kind not in ("list", "table") else 0)
-        floor = max(self.relevance.support_at, 0.5 * lead.score)
         for u in likely:
-            if len(chosen) >= limit or u.score < floor:
+            if len(chosen) >= limit or u.logit < lead.logit - SUPPORT_SPAN:
                 break
             if u is lead or set(u.lines) & set(lead.lines) or any(set(u.lines) & set(c.lines) for c in chosen):
                 continue

@@ -31,9 +31,14 @@ LEANS = re.compile(
     r"^(它|它们|其|该|这|此|这些|这个|这种|这项|这一|这条|上述|前述|但|但是|不过|而且|并且|同时|因此|所以|也|还|此外|另外|届时|"
     r"(It|Its|This|These|That|Those|They|Their|Them|Such|However|But|Also|So|Therefore|Thus|Then|In addition|"
     r"Moreover|Otherwise|Instead|Here|There)\b)")
-NOT_PUBLIC = re.compile(r"(未公开|没有公开|未披露|没有披露|不公开|没有给出|未给出|没有说明|未说明|没有找到|未找到|查不到|没有收录|"
-                        r"not public|not been published|not published|not disclosed|undisclosed|not stated|do(es)? not (state|give|say)|"
-                        r"no (reliable |public )?(source|figure|table|rate))", re.I)
+# How a page says that something is not known: "not public", "not in our sources", "资料中没有".
+NOT_PUBLIC = re.compile(
+    r"(未公开|没有公开|未披露|没有披露|不公开|没有给出|未给出|没有说明|未说明|没有找到|未找到|查不到|没有收录|没有覆盖|未覆盖|"
+    r"(资料|来源|材料)(中|里)?(都)?没有|(资料|来源)(中|里)?(都)?未|"
+    r"not public|not publicly|not been published|not published|not disclosed|undisclosed|not stated|not covered|"
+    r"not in (our|the|these|those) (sources|material)|(sources|they) do(es)? not (state|give|say|cover|publish)|"
+    r"do(es)? not (state|give|say)|we found nothing|found no |nothing (on|about)|"
+    r"no (reliable |public |official )?(source|figure|table|rate|list))", re.I)
 NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万]+(天|小时|个|%|成|倍|年|月|日)")
 SENT_DATE = re.compile(r"(20\d\d)(?:年?(?:[-/.]|年)(\d{1,2})月?)?(?:(?:[-/.]|月)?(\d{1,2})日?)?")
 EN_MONTHS = {m: i + 1 for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
@@ -51,8 +56,10 @@ class Evidence:
     kind: str  # sentence | list | item | answer | table | row
     context: str  # section path, FAQ question, list intro or table header: what the unit is about
     rank: int  # rank of the passage it came from
+    first: bool = False  # opens its block (an FAQ answer's first sentence, a paragraph's opening)
     intro: bool = False  # a list whose first line is the sentence introducing it
-    score: float = 0.0
+    score: float = 0.0  # the rank model's probability (for ordering and relative cut-offs)
+    logit: float = 0.0
     sim: float = 0.0
     qsim: float = 0.0  # similarity of its FAQ question / list intro to the user's question
     lex: float = 0.0
@@ -140,7 +147,7 @@ class Reader:
                 for unit in self._units(rec, b, rank):
                     self._describe(unit, q, sims, p.score / top if top else 0.0)
                     units.append(unit)
-        units.sort(key=lambda u: -u.score)
+        units.sort(key=lambda u: -u.logit)
         return units
 
     # ---- units --------------------------------------------------------------------------------
@@ -186,7 +193,7 @@ class Reader:
             elif n + 1 < len(content) and len(text) < (14 if rec.lang == "zh" else 36) \
                     and rec.roles[content[n + 1]] == role:
                 lines = [i, content[n + 1]]  # "可以。" / "Not for every item." alone says too little
-            out.append(Evidence(rec, lines, "answer" if kind == "faq" else "sentence", context, rank))
+            out.append(Evidence(rec, lines, "answer" if kind == "faq" else "sentence", context, rank, first=n == 0))
         return out
 
     @staticmethod
@@ -237,7 +244,7 @@ class Reader:
             "sim": u.sim, "qsim": u.qsim, "lex": u.lex,
             "words": sum(t.weight * u.covered.get(t.label, 0.0) for t in words) / words_w if words_w else 1.0,
             "terms": float(all(u.covered.get(t.label, 0.0) >= 1.0 for t in terms)),
-            "ctx": u.ctx_lex, "passage": passage_weight, "rank": 1.0 / (1.0 + u.rank),
+            "ctx": u.ctx_lex, "passage": passage_weight, "rank": 1.0 / (1.0 + u.rank), "first": float(u.first),
             "answer": float(u.kind == "answer"), "list": float(u.kind in ("list", "table")),
             "item": float(u.kind in ("item", "row")),
             "figure_ok": float(q.figure is not None and u.figure),
@@ -247,13 +254,23 @@ class Reader:
             "superseded": float(u.superseded and "temporal" not in q.kinds),
             "glossary": float(u.is_glossary and "definition" not in q.kinds),
             "unknown": unknown_w / (unknown_w + words_w + 3.0 * len(terms)) if unknown_w else 0.0,
-            "not_public": float(self.says_not_public(u.text)),
+            "not_public": float(self.states_a_gap(u)),
         }
-        u.score = self.relevance.probability(u.features)
+        u.logit = self.relevance.logit(u.features)
+        u.score = 1.0 / (1.0 + np.exp(-u.logit))
 
     def says_not_public(self, text: str) -> bool:
         """The knowledge base's own voice: the answer is not public, or check elsewhere."""
         return bool(NOT_PUBLIC.search(text) or (self._kb_voice and self._kb_voice.search(text)))
+
+    @staticmethod
+    def states_a_gap(u: Evidence) -> bool:
+        """The unit's point is that something is not known ("The list of countries … is not in
+        our sources"), not a fact with a caveat at its end: it says so and gives no figure, or
+        it sits on a page or under a heading about what is not known."""
+        if not NOT_PUBLIC.search(u.text):
+            return False
+        return not has_figure(u.text) or bool(NOT_PUBLIC.search(f"{u.context} {u.meta.get('title', '')}"))
 
     def credit(self, text: str, topic: Topic) -> float:
         """How fully ``text`` names ``topic``: 1 when one of its forms is there (Chinese forms as

@@ -1,11 +1,15 @@
-"""How likely an evidence unit is to hold the answer to a question: a small logistic model over
-features the reader measures (meaning, words in common, what the unit is, what the question
-asks for).
+"""Two small logistic models the judge reads, fitted on the eval sets (``assistant eval
+--fit-judge``):
 
-The weights are fitted on the eval sets (``assistant eval --fit-judge``): a unit counts as a
-hit when it states the question's first key fact, and no unit is a hit for a question the
-knowledge base cannot answer. The judge then reads the probability directly: the best unit
-leads when it is likely enough, and the same number is the answer's ``confidence``.
+- **rank**: which evidence unit holds the answer. Fitted on pairs of units of one answerable
+  question (one stating its first key fact, one not), so it learns to order, not to accept.
+- **accept**: whether the best unit answers the question at all. Fitted per question: answered
+  right (the best unit states the first key fact) or not (a wrong unit, or a question the
+  knowledge base cannot answer). Its probability is the answer's ``confidence``, and the judge
+  leads with the best unit only when it clears ``answer_at``.
+
+Every feature is measured by the reader or the judge on the question and the unit; none names a
+domain word, so the same models serve any knowledge base.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ FEATURES = (
     "ctx",  # share of the question its heading / FAQ question / intro names
     "passage",  # retrieval score of the passage, relative to the best
     "rank",  # 1 / (1 + rank of the passage)
+    "first",  # the first statement of its block (an FAQ answer's first sentence, a paragraph's opening)
     "answer",  # an FAQ answer
     "list",  # a whole list or table
     "item",  # one list item or table row
@@ -36,52 +41,84 @@ FEATURES = (
     "superseded",  # a rule since replaced, for a question not about change
     "glossary",  # a glossary definition, for a question that is not a what-is
     "unknown",  # share of the question's words the knowledge base has never seen
-    "not_public",  # the unit says the answer is not public / not in the sources
+    "not_public",  # the unit's point is that something is not known
 )
-
-DEFAULT = {
-    "bias": -4.0, "sim": 3.0, "qsim": 1.5, "lex": 3.0, "words": 2.0, "terms": 1.0, "ctx": 0.5, "passage": 1.0,
-    "rank": 0.5, "answer": 0.2, "list": -0.3, "item": -0.3, "figure_ok": 1.0, "figure_missing": -1.0,
-    "date_ok": 0.5, "other_lang": -1.5, "superseded": -1.0, "glossary": -1.5, "unknown": -1.5, "not_public": 0.0,
-}
+ACCEPT = (
+    "top",  # rank logit of the best unit
+    "sim", "qsim", "lex", "words", "terms", "figure_missing", "unknown",
+    "margin",  # its lead over the second best unit
+    "gap",  # how much better a "not known" statement matches the question than the best unit
+)
+RANK_DEFAULT = {"sim": 3.0, "qsim": 1.5, "lex": 3.0, "words": 2.0, "terms": 1.0, "ctx": 0.5, "passage": 1.0,
+                "rank": 0.5, "first": 0.3, "answer": 0.2, "list": -0.3, "item": -0.3, "figure_ok": 1.0,
+                "figure_missing": -1.0, "date_ok": 0.5, "other_lang": -1.5, "superseded": -1.0, "glossary": -1.5,
+                "unknown": -1.0, "not_public": -1.0}
+ACCEPT_DEFAULT = {"bias": -3.0, "top": 0.6, "sim": 2.0, "lex": 2.0, "words": 1.0, "terms": 0.5,
+                  "figure_missing": -1.0, "unknown": -1.5, "margin": 0.3, "gap": -0.5, "qsim": 0.5}
 
 
 @dataclass
 class Relevance:
-    """Logistic weights over :data:`FEATURES`, and the judge's thresholds on its probability."""
+    """The rank and accept weights and the judge's threshold on the accept probability."""
 
-    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT))
-    answer_at: float = 0.35  # the best unit must be this likely to lead an answer
-    support_at: float = 0.25  # a supporting point must be this likely too
+    rank: dict[str, float] = field(default_factory=lambda: dict(RANK_DEFAULT))
+    accept: dict[str, float] = field(default_factory=lambda: dict(ACCEPT_DEFAULT))
+    answer_at: float = 0.5
 
     @classmethod
     def load(cls, path: Path) -> "Relevance":
         if not Path(path).exists():
             return cls()
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return cls({**DEFAULT, **data.get("weights", {})}, float(data.get("answer_at", 0.35)),
-                   float(data.get("support_at", 0.25)))
+        return cls({**RANK_DEFAULT, **data.get("rank", {})}, {**ACCEPT_DEFAULT, **data.get("accept", {})},
+                   float(data.get("answer_at", 0.5)))
 
     def save(self, path: Path, note: dict | None = None) -> None:
-        body = {"weights": {k: round(v, 4) for k, v in self.weights.items()}, "answer_at": self.answer_at,
-                "support_at": self.support_at, **(note or {})}
+        body = {"rank": {k: round(v, 4) for k, v in self.rank.items()},
+                "accept": {k: round(v, 4) for k, v in self.accept.items()}, "answer_at": self.answer_at, **(note or {})}
         Path(path).write_text(json.dumps(body, indent=1) + "\n", encoding="utf-8")
 
     def logit(self, features: dict[str, float]) -> float:
-        return self.weights.get("bias", 0.0) + sum(self.weights.get(k, 0.0) * features.get(k, 0.0) for k in FEATURES)
+        """How strongly a unit holds the answer, relative to the other units of its question."""
+        return sum(self.rank.get(k, 0.0) * features.get(k, 0.0) for k in FEATURES)
 
-    def probability(self, features: dict[str, float]) -> float:
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, self.logit(features)))))
+    def accept_probability(self, features: dict[str, float]) -> float:
+        z = self.accept.get("bias", 0.0) + sum(self.accept.get(k, 0.0) * features.get(k, 0.0) for k in ACCEPT)
+        return _sigmoid(z)
 
 
-def fit(samples: list[tuple[dict[str, float], bool]], l2: float = 2.0, steps: int = 4000) -> dict[str, float]:
-    """Logistic regression by gradient descent with an L2 penalty (numpy only)."""
-    x = np.array([[1.0] + [f.get(k, 0.0) for k in FEATURES] for f, _ in samples], dtype=np.float64)
-    y = np.array([1.0 if hit else 0.0 for _, hit in samples])
+def accept_features(best: dict[str, float], best_logit: float, second_logit: float | None,
+                    gap_logit: float | None) -> dict[str, float]:
+    """What the accept model reads: the best unit's features and how it stands against the rest."""
+    out = {k: best.get(k, 0.0) for k in ("sim", "qsim", "lex", "words", "terms", "figure_missing", "unknown")}
+    out["top"] = best_logit
+    out["margin"] = min(3.0, best_logit - second_logit) if second_logit is not None else 3.0
+    out["gap"] = max(0.0, gap_logit - best_logit) if gap_logit is not None else 0.0
+    return out
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, bias: bool = True, steps: int = 2000) -> np.ndarray:
+    """Logistic regression by gradient descent with an L2 penalty (numpy only). With ``bias`` the
+    first column of ``x`` is the intercept (not penalised). Features are standardised for the
+    descent and the weights mapped back, so features on different scales converge alike."""
+    start = 1 if bias else 0
+    mean = np.zeros(x.shape[1])
+    scale = np.ones(x.shape[1])
+    if bias:
+        mean[start:] = x[:, start:].mean(axis=0)
+    scale[start:] = x[:, start:].std(axis=0)
+    scale[scale == 0] = 1.0
+    z = (x - mean) / scale
     w = np.zeros(x.shape[1])
-    lr = 1.0
+    mask = np.r_[np.zeros(start), np.ones(x.shape[1] - start)]
     for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -30, 30)))
-        grad = x.T @ (p - y) / len(y) + l2 * np.r_[0.0, w[1:]] / len(y)
-        w -= lr * grad
-    return {"bias": float(w[0]), **{k: float(v) for k, v in zip(FEATURES, w[1:])}}
+        p = 1.0 / (1.0 + np.exp(-np.clip(z @ w, -30, 30)))
+        w -= 0.5 * (z.T @ (p - y) / len(y) + l2 * mask * w / len(y))
+    out = w / scale
+    if bias:
+        out[0] = w[0] - float((w[start:] * mean[start:] / scale[start:]).sum())
+    return out

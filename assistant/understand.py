@@ -22,8 +22,9 @@ from .text import CJK, EN_STOP, LATIN_WORD, ZH_STOP, Tokenizer, clean_text, dete
 
 INJECTION = re.compile(
     r"(ignore (all |any )?(the )?(previous|prior|above|earlier) (instructions|prompts?|rules)|disregard .{0,20}instructions|"
-    r"system prompt|you are now|act as|pretend to be|忽略(之前|以上|前面|上述)?的?(所有)?(指令|指示|说明|规则|提示)|"
-    r"无视(之前|以上|前面)?的?(指令|规则)|系统提示|你现在是|扮演)",
+    r"system prompt|you are now|act as|pretend to be|^\s*(system|assistant|developer)\s*[:：]|"
+    r"忽略(之前|以上|上面|前面|上述)?的?(所有)?(指令|指示|说明|规则|提示)|"
+    r"无视(之前|以上|上面|前面)?的?(指令|规则)|系统提示|你现在是|扮演)",
     re.IGNORECASE,
 )
 FUTURE_WORDS = re.compile(r"(明年|后年|将来|未来|下个月|下一年|next year|in the future|will .{0,30} in the future)", re.I)
@@ -68,14 +69,16 @@ QUESTION_WORDS = frozenset(
     """什么 怎么 怎样 怎么样 如何 多少 多少钱 多久 多长 几 几天 几个 哪 哪些 哪个 哪里 哪儿 谁 为什么 为何 是否 能否 能不能 可不可以
     可以 是不是 有没有 要不要 需要 需不需要 会不会 会 吗 呢 吧 啊 是 有 没 能 该 应该 怎么办 啥 咋 咋办 一下 请问 问 问下 一般 具体
     规则 要求 规定 政策 标准 情况 问题 方面 相关 介绍 说明 解释 意思 含义 定义 区别 不同 是什么 什么意思 现在 目前 最新 还是 或者 以及
-    和 与 及 跟 同 的话 时候 时 了 过 着 呢 麻烦 谢谢 您好 你好 到底 究竟 啥意思 什么样 怎么回事 才能 一定 能够 可能 大概
+    和 与 及 跟 同 的话 时候 时 了 过 着 呢 麻烦 谢谢 您好 你好 很多 非常 特别 比较 合适 适合 方式 东西 这类 这种 那种
+    一些 有些 所有 全部 我们 我们家 自己 朋友 老板 听说 感觉 觉得 好像 反正 主要 最近 一直 之前 现在 去年 今年 到底 究竟 啥意思 什么样 怎么回事 才能 一定 能够 可能 大概
     一般来说 通常 还能 还要 还有 就是 只是 已经 马上 多长时间 多少天 哪几种 哪几个 哪种 几种 几项 几分 啥时候 什么时候 为啥
     新规 新规定 新政 规定 几家 几个 几次 几天 好几次 最多 最少 至少 多少次 以后 之后 之前 以前 的时候 出来 回来 上去 下来
     long much many often soon when what which who whom whose why how where does do did can could would should
     is are was were will shall may might must have has had get gets got mean means meaning explain define
     difference differ compare versus vs kind kinds type types way ways thing things something anything
     rule rules policy policies requirement requirements work works happen happens now today currently
-    still actually really exactly please""".split()
+    still actually really exactly please lot lots stuff thing things kind sort bit pretty quite sure anyway
+    friend friends told say says said heard mine like products product item items sell selling""".split()
 )
 NUMBER_TOKEN = re.compile(r"^[\d.%]+$")
 # Characters that glue a Chinese sentence together; a run of other single characters is a word
@@ -245,16 +248,19 @@ class Understander:
     """
 
     def __init__(self, glossary: Glossary, domain: Domain, tokenizer: Tokenizer,
-                 doc_freq: Callable[[str], int] = lambda _t: 1) -> None:
+                 doc_freq: Callable[[str], int] = lambda _t: 1,
+                 vocabulary: Callable[[], dict[str, int]] = dict) -> None:
         self.glossary = glossary
         self.domain = domain
         self.tokenizer = tokenizer
         self.doc_freq = doc_freq
+        self.vocabulary = vocabulary
+        self._spelling: dict[str, str] = {}
 
     def understand(self, raw: str, history: list[dict[str, Any]] | None = None, max_chars: int = 4000,
                    lang: str | None = None) -> Question:
         text, notes = clean_question(raw, max_chars)
-        corrected = self.glossary.correct(text)
+        corrected = self.spell(self.glossary.correct(text))
         if corrected != text:
             notes.append(f"read as: {corrected[:80]}")
             text = corrected
@@ -265,6 +271,20 @@ class Understander:
         q.raw, q.notes = raw, notes
         q.parts = split_parts(text)
         return q
+
+    def spell(self, text: str) -> str:
+        """English words the knowledge base has never seen, corrected to the closest word it has
+        ("prise" -> "price", "semi-manged" -> "semi-managed"): one edit for short words, two
+        for long ones, the more frequent word on a tie."""
+        def fix(m: re.Match[str]) -> str:
+            word = m.group(0)
+            low = word.lower()
+            if len(low) < 4 or low in QUESTION_WORDS or low in EN_STOP or self.doc_freq(stem(low)):
+                return word
+            if low not in self._spelling:
+                self._spelling[low] = _closest(low, self.vocabulary()) or low
+            return self._spelling[low] if word.islower() else word if self._spelling[low] == low else self._spelling[low]
+        return re.sub(r"[A-Za-z]{4,}", fix, text)
 
     def part(self, text: str, before: list[str], lang: str) -> Question:
         """One part of a multi-part question; a later part may lean on an earlier one
@@ -290,8 +310,11 @@ class Understander:
     # ---- topic --------------------------------------------------------------------------------
     def topics(self, text: str) -> list[Topic]:
         """Glossary terms named in the question, then its other content words, each weighted by
-        how rare it is in the knowledge base."""
+        how rare it is in the knowledge base. In a long message the words come from the
+        sentences that ask something; the story around them ("我是做义乌小商品的…") names terms
+        at most."""
         low = text.lower()
+        asking = _asking_sentences(text)
         out: list[Topic] = []
         covered = low
         for term in self.glossary.matches(text):
@@ -305,7 +328,11 @@ class Understander:
                              else re.escape(scope.lower()), " ", covered)
         for p in self.domain.other_platforms_in(text):
             covered = covered.replace(p.lower(), " ")
-        for word in self._content_words(covered):
+        words_from = covered if asking is None else self._strip_terms(asking.lower())
+        for p in self.domain.other_platforms_in(text):
+            # evidence about another platform must name it
+            out.append(Topic(p, (p,), "term", 3.0))
+        for word in self._content_words(words_from):
             df = self.doc_freq(self._key(word))
             forms = (word, *self._synonyms(word))
             if df == 0 and not any(self.doc_freq(self._key(f)) for f in forms[1:]):
@@ -313,6 +340,15 @@ class Understander:
             else:
                 out.append(Topic(word, forms, "word", 1.0 / (1.0 + df / 50.0)))
         return out
+
+    def _strip_terms(self, low: str) -> str:
+        for term in self.glossary.matches(low):
+            for form in sorted(term.forms, key=len, reverse=True):
+                low = low.replace(form.lower(), " ")
+        for name in (*self.domain.scope, *self.domain.other_platforms):
+            low = re.sub(rf"(?<![a-z0-9]){re.escape(name.lower())}(?![a-z0-9])" if name.isascii()
+                         else re.escape(name.lower()), " ", low)
+        return low
 
     def _is_scope(self, term: Term) -> bool:
         return any(self.domain.in_scope_word(f) for f in (term.zh, term.en, *term.forms))
@@ -360,6 +396,39 @@ class Understander:
         words that are not a glossary term, with the domain's synonyms for them."""
         words = [t for t in topics if t.kind != "term"]
         return [f for t in words for f in t.forms][:6]
+
+
+def _closest(word: str, vocabulary: dict[str, int]) -> str:
+    limit = 1 if len(word) < 7 else 2
+    best: tuple[int, int, str] | None = None
+    for cand, count in vocabulary.items():
+        if cand[:1] != word[:1] or abs(len(cand) - len(word)) > limit:
+            continue
+        d = _edits(word, cand, limit)
+        if d <= limit and (best is None or (d, -count) < best[:2]):
+            best = (d, -count, cand)
+    return best[2] if best else ""
+
+
+def _edits(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, giving up once it exceeds ``limit``."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) > limit:
+            return limit + 1
+        prev = cur
+    return prev[-1]
+
+
+def _asking_sentences(text: str) -> str | None:
+    """The sentences of a long message that ask something, or None for a short question."""
+    if len(text) < (90 if CJK.search(text) else 220):
+        return None
+    asking = [s for s in split_sentences(text) if QUESTION_CUE.search(s) and not re.match(r"^(hi|hello|你好|您好)\b", s, re.I)]
+    return " ".join(asking) if asking else None
 
 
 def _forms(term: Term) -> tuple[str, ...]:
