@@ -80,10 +80,8 @@ def _best(relevance: Relevance, c: Case) -> tuple[dict[str, float], bool] | None
                     key=lambda t: -t[0])
     if not scored:
         return None
-    gaps = [relevance.logit({**f, "not_public": 0.0}) for f in c.units if f.get("not_public")]
-    top_logit, top, hit = scored[0]
-    second = scored[1][0] if len(scored) > 1 else None
-    return accept_features(top, top_logit, second, max(gaps) if gaps else None), hit
+    gaps = [relevance.logit({**f, "not_public": 0.0}) for f in c.units[:12] if f.get("not_public")]
+    return accept_features([f for _, f, _ in scored[:3]], scored[0][0], max(gaps) if gaps else None), scored[0][2]
 
 
 def fit_accept(relevance: Relevance, cases: list[Case]) -> dict[str, float]:
@@ -92,10 +90,10 @@ def fit_accept(relevance: Relevance, cases: list[Case]) -> dict[str, float]:
         best = _best(relevance, c)
         if best is None:
             continue
-        f, hit = best
+        f, _hit = best
         rows.append([1.0] + [f.get(k, 0.0) for k in ACCEPT])
-        labels.append(1.0 if c.answerable and hit else 0.0)
-    w = logistic(np.array(rows), np.array(labels), l2=1.0)
+        labels.append(1.0 if c.answerable else 0.0)
+    w = logistic(np.array(rows), np.array(labels), l2=5.0)
     return {"bias": float(w[0]), **{k: float(v) for k, v in zip(ACCEPT, w[1:])}}
 
 
@@ -114,16 +112,22 @@ def score_cases(relevance: Relevance, cases: list[Case], at: float) -> dict[str,
             "_score": right - wrong}
 
 
-def choose_threshold(relevance: Relevance, cases: list[Case]) -> float:
+def choose_threshold(relevance: Relevance, sets: list[list[Case]]) -> float:
+    """The threshold with the best mean, over the sets, of questions right minus irrelevant
+    answers per question: each kind of set counts alike, however many questions it has."""
     grid = [x / 100 for x in range(20, 85, 2)]
-    return max(grid, key=lambda at: score_cases(relevance, cases, at)["_score"])
+
+    def mean_score(at: float) -> float:
+        return sum(score_cases(relevance, cs, at)["_score"] / max(1, len(cs)) for cs in sets) / len(sets)
+    return max(grid, key=mean_score)
 
 
-def fit_cases(cases: list[Case]) -> Relevance:
+def fit_cases(sets: list[list[Case]]) -> Relevance:
+    cases = [c for cs in sets for c in cs]
     relevance = Relevance()
     relevance.rank = fit_rank(cases)
     relevance.accept = fit_accept(relevance, cases)
-    relevance.answer_at = choose_threshold(relevance, cases)
+    relevance.answer_at = choose_threshold(relevance, sets)
     return relevance
 
 
@@ -132,12 +136,12 @@ def fit_relevance(groups: list[tuple[str, Any, list[dict[str, Any]]]]) -> tuple[
     judge would do on that set when the set is left out of the fit."""
     by_set = {name: cases_for(assistant, items) for name, assistant, items in groups}
     everything = [c for cs in by_set.values() for c in cs]
-    relevance = fit_cases(everything)
+    relevance = fit_cases(list(by_set.values()))
     stats: dict[str, Any] = {"questions": len(everything),
                              "fitted": _public(score_cases(relevance, everything, relevance.answer_at)),
                              "held_out": {}}
     for name, cases in by_set.items():
-        rest = [c for other, cs in by_set.items() if other != name for c in cs]
+        rest = [cs for other, cs in by_set.items() if other != name]
         if rest:
             trial = fit_cases(rest)
             stats["held_out"][name] = _public(score_cases(trial, cases, trial.answer_at))

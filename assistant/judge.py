@@ -85,13 +85,13 @@ class Judge:
         return v
 
     def _accept(self, top: Evidence | None, ranked: list[Evidence], gap: Evidence | None, topic: bool = False) -> float:
-        """Probability that ``top`` answers the question (the accept model)."""
+        """Probability that the knowledge base answers the question, ``top`` being its best unit."""
         if top is None:
             return 0.0
         logit = self._topic_logit(top) if topic else top.logit
-        second = next((u.logit for u in ranked if u is not top), None)
+        others = [u.features for u in ranked if u is not top][:2]
         gap_logit = self._topic_logit(gap) if gap is not None else None
-        return self.relevance.accept_probability(accept_features(top.features, logit, second, gap_logit))
+        return self.relevance.accept_probability(accept_features([top.features, *others], logit, gap_logit))
 
     def _topic_logit(self, u: Evidence) -> float:
         """How well a unit matches the question, whatever it says about it."""
@@ -169,7 +169,7 @@ class Judge:
         spoken = {label for u in units[:12] for label, c in u.covered.items() if c >= 1.0}
         absent = [t for t in q.topics if t.label not in spoken]
         absent.sort(key=lambda t: (t.kind != "unknown", t.kind != "term", -t.weight))
-        return [t.label for t in absent[:2]] or [max(q.topics, key=lambda t: t.weight).label]
+        return [t.label for t in absent[:2]]  # empty: every word is somewhere, nothing answers it
 
     def _other_platform_only(self, q: Question, u: Evidence) -> bool:
         """A unit about another platform does not answer a question that names none."""

@@ -3,10 +3,10 @@
 
 - **rank**: which evidence unit holds the answer. Fitted on pairs of units of one answerable
   question (one stating its first key fact, one not), so it learns to order, not to accept.
-- **accept**: whether the best unit answers the question at all. Fitted per question: answered
-  right (the best unit states the first key fact) or not (a wrong unit, or a question the
-  knowledge base cannot answer). Its probability is the answer's ``confidence``, and the judge
-  leads with the best unit only when it clears ``answer_at``.
+- **accept**: whether the knowledge base answers the question at all. Fitted per question on
+  whether the eval set labels it answerable, from what the best units name of it and how close
+  they come. Its probability is the answer's ``confidence``, and the judge leads with the best
+  unit only when it clears ``answer_at``.
 
 Every feature is measured by the reader or the judge on the question and the unit; none names a
 domain word, so the same models serve any knowledge base.
@@ -44,17 +44,18 @@ FEATURES = (
     "not_public",  # the unit's point is that something is not known
 )
 ACCEPT = (
-    "top",  # rank logit of the best unit
-    "sim", "qsim", "lex", "words", "terms", "figure_missing", "unknown",
-    "margin",  # its lead over the second best unit
+    "sim",  # the closest meaning among the three best units
+    "qsim",  # the closest FAQ question / list intro among them
+    "lex", "words", "terms",  # what the best unit names of the question
+    "figure_missing",  # a figure question and none of the three best units gives one
     "gap",  # how much better a "not known" statement matches the question than the best unit
 )
 RANK_DEFAULT = {"sim": 3.0, "qsim": 1.5, "lex": 3.0, "words": 2.0, "terms": 1.0, "ctx": 0.5, "passage": 1.0,
                 "rank": 0.5, "first": 0.3, "answer": 0.2, "list": -0.3, "item": -0.3, "figure_ok": 1.0,
                 "figure_missing": -1.0, "date_ok": 0.5, "other_lang": -1.5, "superseded": -1.0, "glossary": -1.5,
                 "unknown": -1.0, "not_public": -1.0}
-ACCEPT_DEFAULT = {"bias": -3.0, "top": 0.6, "sim": 2.0, "lex": 2.0, "words": 1.0, "terms": 0.5,
-                  "figure_missing": -1.0, "unknown": -1.5, "margin": 0.3, "gap": -0.5, "qsim": 0.5}
+ACCEPT_DEFAULT = {"bias": -3.0, "sim": 2.0, "lex": 2.0, "words": 1.0, "terms": 0.5,
+                  "figure_missing": -1.0, "gap": -0.5, "qsim": 0.5}
 
 
 @dataclass
@@ -87,13 +88,15 @@ class Relevance:
         return _sigmoid(z)
 
 
-def accept_features(best: dict[str, float], best_logit: float, second_logit: float | None,
-                    gap_logit: float | None) -> dict[str, float]:
-    """What the accept model reads: the best unit's features and how it stands against the rest."""
-    out = {k: best.get(k, 0.0) for k in ("sim", "qsim", "lex", "words", "terms", "figure_missing", "unknown")}
-    out["top"] = best_logit
-    out["margin"] = min(3.0, best_logit - second_logit) if second_logit is not None else 3.0
-    out["gap"] = max(0.0, gap_logit - best_logit) if gap_logit is not None else 0.0
+def accept_features(ranked: list[dict[str, float]], best_logit: float, gap_logit: float | None) -> dict[str, float]:
+    """What the accept model reads: what the best unit names of the question, how close the
+    three best units come in meaning, and whether a "not known" statement matches better."""
+    best, top3 = ranked[0], ranked[:3]
+    out = {k: best.get(k, 0.0) for k in ("lex", "words", "terms")}
+    out["sim"] = max(f.get("sim", 0.0) for f in top3)
+    out["qsim"] = max(f.get("qsim", 0.0) for f in top3)
+    out["figure_missing"] = float(all(f.get("figure_missing", 0.0) for f in top3))
+    out["gap"] = min(3.0, max(0.0, gap_logit - best_logit)) if gap_logit is not None else 0.0
     return out
 
 

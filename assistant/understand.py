@@ -36,13 +36,14 @@ KIND_PATTERNS: dict[str, re.Pattern[str]] = {
                               r"should i (use|choose|pick|go)|suit|best for|recommend|right for)", re.I),
     "temporal": re.compile(r"(变化|变了|改了|改成|调整|以前|之前|过去|历史|时间线|演变|从.{0,6}起|后来|"
                            r"since when|changed?|history|timeline|used to|before|previously|over time|evolv|later)", re.I),
-    "when": re.compile(r"(什么时候|何时|哪天|哪一天|哪年|哪个月|几月|\bwhen\b|what date|which date|which year)", re.I),
+    "when": re.compile(r"(什么时候|何时|哪天|哪一天|哪年|哪个月|几月|几号|^\s*when\b|(since|from|by|until) when\b|"
+                       r"what date|which date|which year|what year)", re.I),
     "figure": re.compile(r"(%|多少|几天|几小时|几点|几层|几次|几个|几分|几家|哪几天|多久|多长|多大|多高|比例|占比|费率|抽成|几个点|额度是|门槛|"
                          r"how much|how many|how long|how large|how big|how deep|what percentage|percent|rate\b|"
                          r"threshold|amount|size of|deadline|limit|cap\b|maximum|minimum)", re.I),
     "list": re.compile(r"(哪些|有哪几|包括什么|包含什么|什么好处|什么权益|什么条件|什么资料|什么材料|要求是什么|条件是什么|"
                        r"what (support|perks|benefits|are the|documents|conditions|requirements)|which .{0,30}(are|include)|"
-                       r"\blist\b|perks|benefits|requirements)", re.I),
+                       r"\blist of\b|\bfull list\b|\bthe list\b|perks|benefits|requirements)", re.I),
     "definition": re.compile(r"(什么是|是什么|是啥|啥是|是指|指的是|含义|意思|定义|what is|what's|what are|what does .* mean|meaning of|define|explain)", re.I),
     "procedure": re.compile(r"(怎么|怎样|如何|步骤|流程|\bhow (do|can|to|should)\b|steps?\b|process\b)", re.I),
 }
@@ -399,7 +400,7 @@ class Understander:
 
 
 def _closest(word: str, vocabulary: dict[str, int]) -> str:
-    limit = 1 if len(word) < 7 else 2
+    limit = 1 if len(word) < 9 else 2
     best: tuple[int, int, str] | None = None
     for cand, count in vocabulary.items():
         if cand[:1] != word[:1] or abs(len(cand) - len(word)) > limit:
