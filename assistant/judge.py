@@ -101,21 +101,23 @@ class Judge:
     def _decide(self, q: Question, units: list[Evidence]) -> Verdict:
         if q.future:
             return Verdict(q, "not_covered", "future")
-        if q.platforms and not q.names_scope and "comparison" not in q.kinds \
-                and not any(self.domain.other_platforms_in(u.text) for u in units[:8]):
-            # another platform's rules, and nothing close at hand even names it
-            return Verdict(q, "not_covered", "other_platform", missing=q.platforms)
+        if q.platforms and not q.names_scope and "comparison" not in q.kinds:
+            # another platform's rules: only what names that platform can answer
+            units = [u for u in units if self._names_platform(q, u)]
+            if not units:
+                return Verdict(q, "not_covered", "other_platform", missing=q.platforms)
         if not q.topics:
             return Verdict(q, "not_covered", "too_broad", missing=[q.text])
         at = self.relevance.answer_at
         pool = sorted((u for u in units if not self._other_platform_only(q, u)), key=lambda u: -u.logit)
         answering = [u for u in pool if not u.features.get("not_public")]
-        gaps = [u for u in pool[:12] if u.features.get("not_public")]
+        # what-is and comparison questions are answered from what is known, whatever is not
+        gaps = [] if {"comparison", "definition"} & q.kinds else [u for u in pool[:12] if u.features.get("not_public")]
         top = answering[0] if answering else None
         gap = max(gaps, key=self._topic_logit, default=None)
         p = self._accept(top, answering, gap)
         v_conf = p
-        if gap is not None and "comparison" not in q.kinds and (top is None or self._topic_logit(gap) >= top.logit) \
+        if gap is not None and (top is None or self._topic_logit(gap) >= top.logit) \
                 and self._accept(gap, [gap], None, topic=True) >= 0.8 * at:
             # the knowledge base says itself that this is not known, and that statement matches
             # the question at least as well as anything that would answer it
@@ -170,6 +172,10 @@ class Judge:
         absent = [t for t in q.topics if t.label not in spoken]
         absent.sort(key=lambda t: (t.kind != "unknown", t.kind != "term", -t.weight))
         return [t.label for t in absent[:2]]  # empty: every word is somewhere, nothing answers it
+
+    def _names_platform(self, q: Question, u: Evidence) -> bool:
+        named = {p.lower() for p in self.domain.other_platforms_in(f"{u.text} {u.context}")}
+        return any(p.lower() in named for p in q.platforms)
 
     def _other_platform_only(self, q: Question, u: Evidence) -> bool:
         """A unit about another platform does not answer a question that names none."""

@@ -26,6 +26,8 @@ from .understand import INJECTION, Question, Topic
 
 CONTEXT_ROLES = frozenset({"intro", "question", "header"})
 INTRO_END = re.compile(r"[:：]\s*$")
+# after a term: an optional gloss in brackets, then "is / means / 是 / 指 / :"
+DEFINES = re.compile(r"\s*([（(][^)）]{0,30}[)）])?\s*(是|指|即|就是|意思是|[:：]|,? (is|are|means|refers to|stands for)\b)", re.I)
 # A sentence that cannot stand alone: it points back to the one before it.
 LEANS = re.compile(
     r"^(它|它们|其|该|这|此|这些|这个|这种|这项|这一|这条|上述|前述|但|但是|不过|而且|并且|同时|因此|所以|也|还|此外|另外|届时|"
@@ -47,9 +49,9 @@ EN_DATE = re.compile(r"(?:(\d{1,2}) )?(January|February|March|April|May|June|Jul
                      r"(?: (\d{1,2}))?,? (20\d\d)", re.I)
 
 
-@dataclass
+@dataclass(eq=False)
 class Evidence:
-    """One quotable unit and what the reader found out about it."""
+    """One quotable unit and what the reader found out about it (compared by identity)."""
 
     rec: DocRecord
     lines: list[int]  # layout positions quoted, in order
@@ -250,6 +252,7 @@ class Reader:
             "figure_ok": float(q.figure is not None and u.figure),
             "figure_missing": float(q.figure is not None and not u.figure),
             "date_ok": float("when" in q.kinds and bool(u.date)),
+            "defines": float("definition" in q.kinds and self.defines(u.text, terms or q.topics)),
             "other_lang": float(u.lang != q.lang and self.index.has_lang(u.doc_id, q.lang)),
             "superseded": float(u.superseded and "temporal" not in q.kinds),
             "glossary": float(u.is_glossary and "definition" not in q.kinds),
@@ -262,6 +265,19 @@ class Reader:
     def says_not_public(self, text: str) -> bool:
         """The knowledge base's own voice: the answer is not public, or check elsewhere."""
         return bool(NOT_PUBLIC.search(text) or (self._kb_voice and self._kb_voice.search(text)))
+
+    @staticmethod
+    def defines(text: str, topics: list[Topic]) -> bool:
+        """The text opens with one of the topics and says what it is ("JIT（有订单再发货）是…",
+        "Semi-managed is …", "POP (自运营): …")."""
+        low = text.lower()
+        for t in topics:
+            for form in t.forms:
+                f = form.lower()
+                at = low.find(f)
+                if 0 <= at <= 12 and DEFINES.match(low[at + len(f):at + len(f) + 40]):
+                    return True
+        return False
 
     @staticmethod
     def states_a_gap(u: Evidence) -> bool:

@@ -37,6 +37,7 @@ FEATURES = (
     "figure_ok",  # the question asks for a figure and the unit gives one of that kind
     "figure_missing",  # the question asks for a figure and the unit gives none
     "date_ok",  # a when-question and the unit states a date
+    "defines",  # a what-is question and the unit opens by saying what the asked term is
     "other_lang",  # quoted from the other language although the document exists in the question's
     "superseded",  # a rule since replaced, for a question not about change
     "glossary",  # a glossary definition, for a question that is not a what-is
@@ -52,7 +53,7 @@ ACCEPT = (
 )
 RANK_DEFAULT = {"sim": 3.0, "qsim": 1.5, "lex": 3.0, "words": 2.0, "terms": 1.0, "ctx": 0.5, "passage": 1.0,
                 "rank": 0.5, "first": 0.3, "answer": 0.2, "list": -0.3, "item": -0.3, "figure_ok": 1.0,
-                "figure_missing": -1.0, "date_ok": 0.5, "other_lang": -1.5, "superseded": -1.0, "glossary": -1.5,
+                "figure_missing": -1.0, "date_ok": 0.5, "defines": 1.0, "other_lang": -1.5, "superseded": -1.0, "glossary": -1.5,
                 "unknown": -1.0, "not_public": -1.0}
 ACCEPT_DEFAULT = {"bias": -3.0, "sim": 2.0, "lex": 2.0, "words": 1.0, "terms": 0.5,
                   "figure_missing": -1.0, "gap": -0.5, "qsim": 0.5}
