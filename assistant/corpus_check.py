@@ -303,6 +303,21 @@ def check_coverage(path: Path, docs: dict[tuple[str, str], dict[str, Any]]) -> l
     return errors
 
 
+def check_domain(path: Path) -> list[str]:
+    """The domain file the engine loads: what it covers, where to check, comparison entities
+    and aspects, synonyms (see :mod:`assistant.domain`)."""
+    from .domain import problems
+
+    rel = f"{path.parent.name}/{path.name}"
+    if not path.exists():
+        return [f"{rel}: file: missing (the engine's domain vocabulary: name, scope, check_where, ...)"]
+    try:
+        data = parse_yaml(read_text(path))
+    except (yaml.YAMLError, DocumentError) as exc:
+        return [f"{rel}: yaml: not valid YAML ({exc})"]
+    return [f"{path.parent.name}/{p}" for p in problems(data)]
+
+
 def check_corpus(root: Path) -> list[str]:
     root = Path(root)
     if not root.is_dir():
@@ -344,6 +359,7 @@ def check_corpus(root: Path) -> list[str]:
         errors.extend(check_glossary(glossary, ids))
     else:
         errors.append(f"{root.name}/glossary.yaml: file: missing")
+    errors.extend(check_domain(root / "domain.yaml"))
     coverage = root / "COVERAGE.md"
     if coverage.exists():
         errors.extend(check_coverage(coverage, docs))

@@ -11,6 +11,8 @@ need to change lives in the domain file beside the glossary:
 - ``check_where``: where a user can check what the knowledge base does not hold;
 - ``entities`` and ``aspects``: what a comparison table compares, and on which rows;
 - ``query_synonyms``: everyday question words and the words the documents use for them;
+- ``money_words``: the domain's names for sums of money (a question asking "how much" of one
+  wants an amount, not any number);
 - ``kb_voice``: phrases of the knowledge base's own voice (advice, "not public" notes);
 - ``examples``: example questions the web UI offers.
 """
@@ -57,6 +59,7 @@ class Domain:
     entities: tuple[Entity, ...] = ()
     aspects: tuple[Aspect, ...] = ()
     query_synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    money_words: tuple[str, ...] = ()
     kb_voice: dict[str, tuple[str, ...]] = field(default_factory=dict)
     examples: tuple[str, ...] = ()
 
@@ -90,6 +93,7 @@ class Domain:
                                  {lang: _strings((a.get("words") or {}).get(lang)) for lang in ("zh", "en")})
                           for a in data.get("aspects") or [] if isinstance(a, dict) and a.get("id")),
             query_synonyms={str(k).lower(): _strings(v) for k, v in (data.get("query_synonyms") or {}).items()},
+            money_words=_strings(data.get("money_words")),
             kb_voice={lang: _strings((data.get("kb_voice") or {}).get(lang)) for lang in ("zh", "en")},
             examples=_strings(data.get("examples")),
         )
@@ -127,11 +131,11 @@ def problems(data: Any) -> list[str]:
     if not isinstance(data, dict):
         return ["domain.yaml: must be a YAML mapping"]
     errors = []
-    for key in ("name", "check_where"):
+    for key in ("name", "title", "check_where"):
         value = data.get(key)
-        if not isinstance(value, dict) or not all(str(value.get(lang) or "").strip() for lang in ("zh", "en")):
+        if key in data and (not isinstance(value, dict) or not all(str(value.get(lang) or "").strip() for lang in ("zh", "en"))):
             errors.append(f"domain.yaml: {key}: needs a zh and an en text")
-    for key in ("scope", "other_platforms", "examples"):
+    for key in ("scope", "other_platforms", "examples", "money_words"):
         if key in data and not isinstance(data[key], list):
             errors.append(f"domain.yaml: {key}: must be a list")
     ids: set[str] = set()

@@ -33,8 +33,8 @@ YES_NO_OPENING = re.compile(r"^(是的|是。|对|可以|能|需要|不需要|�
 DENIAL = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|not|no|never|n't)\W*(\w+\W+){0,1}$", re.I)
 CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 NEGATION = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|无|禁止|\bnot\b|\bno\b|n't|\bnever\b|\bwithout\b|\bnone\b)", re.I)
-CONFLICT = re.compile(r"(说法不一|说法不同|不同来源|另一来源|有来源称|有的来源|存在分歧|相互矛盾|sources (differ|disagree)|"
-                      r"conflict|other sources|another source|some sources)", re.I)
+CONFLICT = re.compile(r"(说法不一|说法不同|不同来源|另一来源|有来源称|有的来源|有些来源|一些来源|存在分歧|相互矛盾|"
+                      r"sources (differ|disagree)|conflict|other sources|another source|some sources)", re.I)
 MAX_POINTS = 3
 SUPPORT_SPAN = 1.5  # a supporting point may be this much less likely (in logits) than the lead
 
@@ -150,7 +150,9 @@ class Judge:
         if "yes_no" in q.kinds:
             lead, v.yes_no = self._settle(q, likely, lead)
         if lead.superseded and "temporal" not in q.kinds:
-            current = [u for u in likely[:8] if not u.superseded and u.logit >= lead.logit - 0.7]
+            # the rule in force leads; the replaced one may follow as a point
+            current = [u for u in answering[:12] if not u.superseded and u.logit >= lead.logit - 2.5
+                       and u.lex >= 0.8 * lead.lex]
             lead = current[0] if current else lead
         v.lead = lead
         v.layout = self._layout(q, lead)
@@ -191,7 +193,7 @@ class Judge:
         for u in units:
             if len(out) >= 2:
                 break
-            if u.covered.get(main.label, 0.0) >= 1.0 and u.score >= 0.3 \
+            if u.covered.get(main.label, 0.0) >= 1.0 and u.sim >= 0.35 and u.lex >= 0.5 \
                     and not any(set(u.lines) & set(o.lines) or redundant(u, o) for o in out):
                 out.append(u)
         return out

@@ -58,6 +58,7 @@ class Evidence:
     kind: str  # sentence | list | item | answer | table | row
     context: str  # section path, FAQ question, list intro or table header: what the unit is about
     rank: int  # rank of the passage it came from
+    replaced_by: str = ""  # the document that supersedes this one, from either side of the link
     first: bool = False  # opens its block (an FAQ answer's first sentence, a paragraph's opening)
     intro: bool = False  # a list whose first line is the sentence introducing it
     score: float = 0.0  # the rank model's probability (for ordering and relative cut-offs)
@@ -96,7 +97,7 @@ class Evidence:
 
     @property
     def superseded(self) -> bool:
-        return bool(self.meta.get("superseded_by"))
+        return bool(self.replaced_by or self.meta.get("superseded_by"))
 
     @property
     def is_glossary(self) -> bool:
@@ -147,6 +148,7 @@ class Reader:
                     continue
                 seen.add((rec.uid, b))
                 for unit in self._units(rec, b, rank):
+                    unit.replaced_by = self.index.superseded_by.get(rec.doc_id, "")
                     self._describe(unit, q, sims, p.score / top if top else 0.0)
                     units.append(unit)
         units.sort(key=lambda u: -u.logit)
@@ -225,8 +227,12 @@ class Reader:
         title = str(rec.meta.get("title", ""))
         u.covered = {}
         ctx_w = 0.0
+        titled: set[str] = set()  # terms the document's title names: what the whole page is about
         for t in q.topics:
-            credit = self.credit(near, t) or 0.3 * self.credit(title, t)
+            in_title = self.credit(title, t)
+            if in_title >= 1.0:
+                titled.add(t.label)
+            credit = self.credit(near, t) or 0.3 * in_title
             if credit:
                 u.covered[t.label] = credit
                 ctx_w += t.weight * self.credit(u.context, t)
@@ -235,6 +241,9 @@ class Reader:
         u.coverage = sum(t.weight * u.covered.get(t.label, 0.0) for t in core) / total if total else 1.0
         all_w = sum(t.weight for t in q.topics)
         u.lex = sum(t.weight * u.covered.get(t.label, 0.0) for t in q.topics) / all_w if all_w else 0.0
+        if u.lang != q.lang:
+            # words of one language are not found in the other: meaning stands in for them
+            u.lex = max(u.lex, min(1.0, 1.6 * u.sim))
         u.ctx_lex = ctx_w / all_w if all_w else 0.0
         u.figure = bool(q.figure and q.figure.search(_without_dates(u.text)))
         u.date = sentence_date(u.text)
@@ -242,12 +251,15 @@ class Reader:
         words = [t for t in q.topics if t.kind != "term"]
         words_w = sum(t.weight for t in words)
         unknown_w = sum(t.weight for t in q.unknown)
+        said = sum(t.weight * u.covered.get(t.label, 0.0) for t in words) / words_w if words_w else 1.0
+        if u.lang != q.lang:
+            said = max(said, min(1.0, 1.6 * u.sim))
         u.features = {
-            "sim": u.sim, "qsim": u.qsim, "lex": u.lex,
-            "words": sum(t.weight * u.covered.get(t.label, 0.0) for t in words) / words_w if words_w else 1.0,
-            "terms": float(all(u.covered.get(t.label, 0.0) >= 1.0 for t in terms)),
+            "sim": u.sim, "qsim": u.qsim, "lex": u.lex, "words": said,
+            "terms": float(all(u.covered.get(t.label, 0.0) >= 1.0 or t.label in titled for t in terms)),
             "ctx": u.ctx_lex, "passage": passage_weight, "rank": 1.0 / (1.0 + u.rank), "first": float(u.first),
-            "answer": float(u.kind == "answer"), "list": float(u.kind in ("list", "table")),
+            "answer": float(u.kind == "answer"), "faq_match": u.qsim if u.kind == "answer" else 0.0,
+            "list": float(u.kind in ("list", "table")),
             "item": float(u.kind in ("item", "row")),
             "figure_ok": float(q.figure is not None and u.figure),
             "figure_missing": float(q.figure is not None and not u.figure),
@@ -268,8 +280,8 @@ class Reader:
 
     @staticmethod
     def defines(text: str, topics: list[Topic]) -> bool:
-        """The text opens with one of the topics and says what it is ("JIT（有订单再发货）是…",
-        "Semi-managed is …", "POP (自运营): …")."""
+        """The text opens with one of the topics and says what it is ("灯笼计划（Lantern）是…",
+        "The Lantern plan is …", "Lantern (灯笼计划): …")."""
         low = text.lower()
         for t in topics:
             for form in t.forms:

@@ -32,6 +32,7 @@ FEATURES = (
     "rank",  # 1 / (1 + rank of the passage)
     "first",  # the first statement of its block (an FAQ answer's first sentence, a paragraph's opening)
     "answer",  # an FAQ answer
+    "faq_match",  # an FAQ answer, times how close its question is to the user's
     "list",  # a whole list or table
     "item",  # one list item or table row
     "figure_ok",  # the question asks for a figure and the unit gives one of that kind
@@ -52,7 +53,7 @@ ACCEPT = (
     "gap",  # how much better a "not known" statement matches the question than the best unit
 )
 RANK_DEFAULT = {"sim": 3.0, "qsim": 1.5, "lex": 3.0, "words": 2.0, "terms": 1.0, "ctx": 0.5, "passage": 1.0,
-                "rank": 0.5, "first": 0.3, "answer": 0.2, "list": -0.3, "item": -0.3, "figure_ok": 1.0,
+                "rank": 0.5, "first": 0.3, "answer": 0.2, "faq_match": 2.0, "list": -0.3, "item": -0.3, "figure_ok": 1.0,
                 "figure_missing": -1.0, "date_ok": 0.5, "defines": 1.0, "other_lang": -1.5, "superseded": -1.0, "glossary": -1.5,
                 "unknown": -1.0, "not_public": -1.0}
 ACCEPT_DEFAULT = {"bias": -3.0, "sim": 2.0, "lex": 2.0, "words": 1.0, "terms": 0.5,

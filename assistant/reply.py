@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from .engine import Assistant
 
 GREETING = re.compile(r"^(你好|您好|hi|hello|hey|dear [^,，]*|谢谢|感谢|thanks|thank you|在吗|亲)[!！,，.。~～\s]*", re.I)
+# "想问三个问题：" / "I have two questions:" before the questions themselves
+PREAMBLE = re.compile(r"^[^？?]{0,24}?(问题|问一下|想问|请教|questions?|ask)[^？?:：]{0,8}[:：]\s*", re.I)
 CLOSING_ONLY = re.compile(r"^(谢谢|感谢|多谢|thanks|thank you|thx|辛苦了|盼复|looking forward.*)[!！.。~～\s]*$", re.I)
 
 WORDS = {
@@ -67,7 +69,7 @@ class ReplyDraft(BaseModel):
 def extract_questions(message: str) -> list[str]:
     """The questions inside a seller's message: greetings and thanks dropped, then split the way
     a multi-part question is (statements before a question stay with it as context)."""
-    pieces = [GREETING.sub("", p.strip(" ，,。.!！")).strip() for p in PART_SPLIT.split(message) if p]
+    pieces = [PREAMBLE.sub("", GREETING.sub("", p.strip(" ，,。.!！")).strip()) for p in PART_SPLIT.split(message) if p]
     kept = [p for p in pieces if len(p) >= 3 and not CLOSING_ONLY.match(p)]
     if not kept:
         return []

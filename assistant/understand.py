@@ -65,6 +65,7 @@ FIGURE_UNITS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     # any other count: "how many warehouses", "最多几家", "几分"
     (re.compile(r"(多少|几)(个|家|项|种|件|条|分|类|款)?|how many|how much", re.I), re.compile(NUMBER_WORD, re.I)),
 ]
+MONEY = next(answered for asked, answered in FIGURE_UNITS if asked.search("多少钱"))
 # Words that frame a question rather than name its topic.
 QUESTION_WORDS = frozenset(
     """什么 怎么 怎样 怎么样 如何 多少 多少钱 多久 多长 几 几天 几个 哪 哪些 哪个 哪里 哪儿 谁 为什么 为何 是否 能否 能不能 可不可以
@@ -160,10 +161,14 @@ def classify(text: str) -> set[str]:
     return kinds or {"fact"}
 
 
-def figure_unit(text: str) -> re.Pattern[str] | None:
+def figure_unit(text: str, money_words: tuple[str, ...] = ()) -> re.Pattern[str] | None:
     """The pattern a sentence must match to answer this figure question: that of the asking
-    phrase nearest the end ("被投诉好几次，最多扣几分" asks for points, not times)."""
+    phrase nearest the end ("被投诉好几次，最多扣几分" asks for points, not times); a question
+    naming one of the domain's sums of money wants an amount."""
     text = re.sub(r"(好几|几乎|几率)", "  ", text)
+    low = text.lower()
+    if any(w.lower() in low for w in money_words):
+        return MONEY
     best: tuple[int, re.Pattern[str]] | None = None
     for asked, answered in FIGURE_UNITS:
         for m in asked.finditer(text):
@@ -275,7 +280,7 @@ class Understander:
 
     def spell(self, text: str) -> str:
         """English words the knowledge base has never seen, corrected to the closest word it has
-        ("prise" -> "price", "semi-manged" -> "semi-managed"): one edit for short words, two
+        ("prise" -> "price", "warehuose" -> "warehouse"): one edit for short words, two
         for long ones, the more frequent word on a tie."""
         def fix(m: re.Match[str]) -> str:
             word = m.group(0)
@@ -303,7 +308,7 @@ class Understander:
         q.names_scope = self.domain.names_scope(text)
         q.future = is_future(text)
         q.topics = self.topics(text)
-        q.figure = figure_unit(text) if "figure" in q.kinds else None
+        q.figure = figure_unit(text, self.domain.money_words) if "figure" in q.kinds else None
         if "yes_no" in q.kinds:
             q.predicate = self.predicate(text, q.topics)
         return q

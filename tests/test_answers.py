@@ -7,14 +7,15 @@ import re
 import pytest
 
 from assistant.errors import QuestionError
-from assistant.evaluate import body_of
+from assistant.score import body_of, leads_of
 from assistant.text import detect_lang
 
 
 def _quotes_are_verbatim(assistant, answer) -> None:
     for c in answer.citations:
         rec = assistant.index.records[f"{c.doc_id}.{c.lang}"]
-        assert c.quote in rec.sentences, f"[{c.n}] quote not in {c.doc_id}: {c.quote}"
+        for line in c.quote.split("\n"):  # a list or a sentence with the one it leans on: each line
+            assert line in rec.sentences, f"[{c.n}] quote not in {c.doc_id}: {line}"
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", body_of(answer.answer, answer.lang))}
     assert markers and markers <= {c.n for c in answer.citations}
 
@@ -35,10 +36,11 @@ def test_english_question_gets_english_answer_about_jit(assistant):
     _quotes_are_verbatim(assistant, a)
 
 
-def test_commission_rate_is_refused_not_invented(assistant):
-    a = assistant.ask("What is the commission rate for POP sellers?")
-    assert a.refused
-    assert "%" not in body_of(a.answer, "en")
+def test_a_detail_the_sources_do_not_give_is_refused_not_invented(assistant):
+    a = assistant.ask("How many days is the settlement cycle for fully-managed suppliers?")
+    assert a.refused and a.verdict == "not_covered"
+    lead = body_of(a.answer, "en").split("\n\n")[0]
+    assert not re.search(r"\d", lead)
     assert "Seller Center" in a.answer
 
 
@@ -47,10 +49,11 @@ def test_other_platform_and_future_questions_are_refused(assistant):
     assert assistant.ask("2027年速卖通会取消半托管吗？").refused
 
 
-def test_comparison_gets_a_table_of_who_prices(assistant):
+def test_comparison_of_the_three_models_leads_with_who_prices_in_each(assistant):
     a = assistant.ask("POP、半托管和全托管有什么区别？")
-    assert "| 模式 | POP | 半托管 | 全托管 |" in a.answer
-    assert "谁定价" in a.answer
+    lead = leads_of(body_of(a.answer, "zh"))[0].block
+    assert all(m in lead for m in ("POP", "半托管", "全托管"))
+    assert "定价" in lead or "零售价" in lead
     _quotes_are_verbatim(assistant, a)
 
 
@@ -97,11 +100,11 @@ def test_very_long_question_is_answered_in_bounded_time(assistant):
 
 
 def test_reply_draft_answers_three_questions_and_flags_the_unknown(assistant):
-    draft = assistant.reply("你好！想问三个问题：半托管谁定价？96小时上网是从什么时候开始的？POP的佣金是多少？谢谢")
+    draft = assistant.reply("你好！想问三个问题：半托管谁定价？96小时上网是从什么时候开始的？全托管的货款多久结算一次？谢谢")
     assert draft.lang == "zh" and len(draft.questions) == 3
     assert "商家" in draft.reply and "96" in draft.reply
-    assert draft.unanswered == ["POP的佣金是多少？"] or any("佣金" in u for u in draft.unanswered)
-    assert "佣金" in draft.internal_note and draft.citations
+    assert any("结算" in u for u in draft.unanswered)
+    assert "结算" in draft.internal_note and draft.citations
     assert draft.reply.startswith("您好")
 
 

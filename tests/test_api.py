@@ -78,7 +78,7 @@ def assert_cited(answer: dict) -> None:
     """Every citation's quote is in the answer text and its [n] marker is used."""
     assert answer["citations"], answer
     for c in answer["citations"]:
-        assert c["quote"] in answer["answer"], c
+        assert all(line in answer["answer"] for line in c["quote"].split("\n")), c
         assert f"[{c['n']}]" in answer["answer"], c
 
 

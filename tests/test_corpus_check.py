@@ -236,3 +236,13 @@ def test_cli_exits_1_with_one_line_per_problem(tmp_path):
                             text=True, cwd=ROOT)
     assert result.returncode == 1
     assert "has no en version" in result.stdout
+
+
+def test_a_broken_domain_file_is_named_with_what_is_missing(tmp_path):
+    from assistant.corpus_check import check_domain
+
+    path = tmp_path / "domain.yaml"
+    path.write_text("name: {zh: 规则}\nentities:\n  - label: {zh: 甲, en: A}\n", encoding="utf-8")
+    problems = check_domain(path)
+    assert any("name: needs a zh and an en text" in p for p in problems)
+    assert any("entities[0]: needs an id" in p for p in problems)
