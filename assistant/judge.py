@@ -36,7 +36,9 @@ NEGATION = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|�
 CONFLICT = re.compile(r"(说法不一|说法不同|不同来源|另一来源|有来源称|有的来源|有些来源|一些来源|存在分歧|相互矛盾|"
                       r"sources (differ|disagree)|conflict|other sources|another source|some sources)", re.I)
 MAX_POINTS = 3
-SUPPORT_SPAN = 1.5  # a supporting point may be this much less likely (in logits) than the lead
+FAQ_MATCH = 0.75  # an FAQ question this close to the user's is the same question
+SUPPORT_SPAN = 1.5
+GAIN_SPAN = 4.0  # a point that covers what the lead leaves out may be this much less likely  # a supporting point may be this much less likely (in logits) than the lead
 
 
 @dataclass
@@ -125,6 +127,12 @@ class Judge:
                         related=[gap, *[u for u in answering[:1] if p >= 0.5 * at and not redundant(u, gap)]])
             v.confidence = round(1.0 - p, 3)
             return v
+        if top is not None and p < at:
+            # a what-is question the knowledge base defines, or a which-should-I-choose question
+            # its guidance answers by naming one of the options, is answered even when the
+            # user's own words (their product, their situation) are not in it
+            top = self._defining(q, answering) or self._advising(q, answering) or top
+            p = max(p, at) if top.features.get("defines") or self._names_entity(top) and "suitability" in q.kinds else p
         if top is None or p < at:
             v = Verdict(q, "not_covered", "no_evidence", missing=self._missing(q, pool[:12]),
                         related=self._related(q, pool))
@@ -132,6 +140,11 @@ class Judge:
             return v
         likely = [u for u in answering if u.logit >= top.logit - 2.0]
         lead = top
+        faq = [u for u in answering[:12] if u.kind == "answer" and u.first and u.qsim >= FAQ_MATCH
+               and u.logit >= top.logit - 3.0]
+        if faq:
+            # the knowledge base holds this very question as an FAQ: its answer leads
+            lead = max(faq, key=lambda u: u.qsim)
         if q.figure is not None and "comparison" not in q.kinds and not lead.figure:
             giving = [u for u in likely if u.figure]
             if not giving:
@@ -156,7 +169,7 @@ class Judge:
             lead = current[0] if current else lead
         v.lead = lead
         v.layout = self._layout(q, lead)
-        v.support = self._support(q, lead, likely)
+        v.support = self._support(q, lead, likely, answering)
         v.conflict = any(CONFLICT.search(u.text) for u in [lead, *v.support])
         return v
 
@@ -175,13 +188,28 @@ class Judge:
         absent.sort(key=lambda t: (t.kind != "unknown", t.kind != "term", -t.weight))
         return [t.label for t in absent[:2]]  # empty: every word is somewhere, nothing answers it
 
+    def _defining(self, q: Question, ranked: list[Evidence]) -> Evidence | None:
+        if "definition" not in q.kinds:
+            return None
+        return next((u for u in ranked[:6] if u.features.get("defines")), None)
+
+    def _advising(self, q: Question, ranked: list[Evidence]) -> Evidence | None:
+        if "suitability" not in q.kinds:
+            return None
+        return next((u for u in ranked[:6] if self._names_entity(u) and (u.features.get("terms") or u.sim >= 0.35)), None)
+
+    def _names_entity(self, u: Evidence) -> bool:
+        low = u.text.lower()
+        return any(_names(low, f) for e in self.domain.entities for f in e.forms)
+
     def _names_platform(self, q: Question, u: Evidence) -> bool:
         named = {p.lower() for p in self.domain.other_platforms_in(f"{u.text} {u.context}")}
         return any(p.lower() in named for p in q.platforms)
 
     def _other_platform_only(self, q: Question, u: Evidence) -> bool:
-        """A unit about another platform does not answer a question that names none."""
-        return not q.platforms and bool(self.domain.other_platforms_in(u.text)) and not self.domain.names_scope(u.text)
+        """A unit that brings in another platform does not answer a question that names none:
+        the user asked about this one (a comparison with another is not the answer)."""
+        return not q.platforms and bool(self.domain.other_platforms_in(u.text))
 
     def _related(self, q: Question, units: list[Evidence]) -> list[Evidence]:
         """For a refusal: at most two units that are truly about what the question names (its
@@ -232,19 +260,33 @@ class Judge:
             return "list"
         return "points"
 
-    def _support(self, q: Question, lead: Evidence, likely: list[Evidence]) -> list[Evidence]:
+    def _support(self, q: Question, lead: Evidence, likely: list[Evidence], ranked: list[Evidence]) -> list[Evidence]:
+        """First the units that speak of what the lead leaves out of the question ("…and who
+        handles logistics?"), then the next likeliest ones; never one that repeats another."""
         chosen: list[Evidence] = []
         limit = MAX_POINTS + (1 if "list" in q.kinds and lead.kind not in ("list", "table") else 0)
+
+        def fits(u: Evidence) -> bool:
+            if u is lead or set(u.lines) & set(lead.lines) or any(set(u.lines) & set(c.lines) for c in chosen):
+                return False
+            if lead.kind in ("list", "table") and u.rec is lead.rec and u.kind in ("item", "row"):
+                return False
+            return not (redundant(u, lead) or any(redundant(u, c) for c in chosen))
+
+        said = {t.label for t in q.topics if lead.covered.get(t.label, 0.0) >= 1.0}
+        for u in ranked[:20]:
+            if len(chosen) >= limit or u.logit < lead.logit - GAIN_SPAN:
+                break
+            gain = [t for t in q.topics if t.kind != "unknown" and t.label not in said
+                    and u.covered.get(t.label, 0.0) >= 1.0]
+            if gain and u.sim >= 0.25 and fits(u):
+                chosen.append(u)
+                said |= {t.label for t in gain}
         for u in likely:
             if len(chosen) >= limit or u.logit < lead.logit - SUPPORT_SPAN:
                 break
-            if u is lead or set(u.lines) & set(lead.lines) or any(set(u.lines) & set(c.lines) for c in chosen):
-                continue
-            if lead.kind in ("list", "table") and u.rec is lead.rec and u.kind in ("item", "row"):
-                continue
-            if redundant(u, lead) or any(redundant(u, c) for c in chosen):
-                continue
-            chosen.append(u)
+            if fits(u):
+                chosen.append(u)
         return chosen
 
 

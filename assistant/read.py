@@ -39,7 +39,8 @@ NOT_PUBLIC = re.compile(
     r"(资料|来源|材料)(中|里)?(都)?没有|(资料|来源)(中|里)?(都)?未|"
     r"not public|not publicly|not been published|not published|not disclosed|undisclosed|not stated|not covered|"
     r"not in (our|the|these|those) (sources|material)|(sources|they) do(es)? not (state|give|say|cover|publish)|"
-    r"do(es)? not (state|give|say)|we found nothing|found no |nothing (on|about)|"
+    r"do(es)? not (state|give|say)|we found nothing|found no |nothing (on|about)|without giving (a |any )?(number|figure)|"
+    r"没有给出(具体)?(数字|数额|比例)|"
     r"no (reliable |public |official )?(source|figure|table|rate|list))", re.I)
 NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万]+(天|小时|个|%|成|倍|年|月|日)")
 SENT_DATE = re.compile(r"(20\d\d)(?:年?(?:[-/.]|年)(\d{1,2})月?)?(?:(?:[-/.]|月)?(\d{1,2})日?)?")
@@ -243,7 +244,7 @@ class Reader:
         u.lex = sum(t.weight * u.covered.get(t.label, 0.0) for t in q.topics) / all_w if all_w else 0.0
         if u.lang != q.lang:
             # words of one language are not found in the other: meaning stands in for them
-            u.lex = max(u.lex, min(1.0, 1.6 * u.sim))
+            u.lex = max(u.lex, min(1.0, 2.0 * u.sim))
         u.ctx_lex = ctx_w / all_w if all_w else 0.0
         u.figure = bool(q.figure and q.figure.search(_without_dates(u.text)))
         u.date = sentence_date(u.text)
@@ -253,7 +254,7 @@ class Reader:
         unknown_w = sum(t.weight for t in q.unknown)
         said = sum(t.weight * u.covered.get(t.label, 0.0) for t in words) / words_w if words_w else 1.0
         if u.lang != q.lang:
-            said = max(said, min(1.0, 1.6 * u.sim))
+            said = max(said, min(1.0, 2.0 * u.sim))
         u.features = {
             "sim": u.sim, "qsim": u.qsim, "lex": u.lex, "words": said,
             "terms": float(all(u.covered.get(t.label, 0.0) >= 1.0 or t.label in titled for t in terms)),

@@ -63,8 +63,10 @@ FIGURE_UNITS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"(费率|费用|收费|手续费|多少钱|金额|门槛|补贴|价格|fee|cost|price|charge|how much|threshold|subsid)", re.I),
      re.compile(r"\d+(\.\d+)?\s*(%|％|元|万元|万|美元|欧元|亿元|bn|倍)|(US\$|\$|€|RMB|¥|CNY|USD)\s*\d|\d+(\.\d+)?\s*(RMB|CNY|USD|yuan|dollars?)|\d\s*[x×]", re.I)),
     # any other count: "how many warehouses", "最多几家", "几分"
-    (re.compile(r"(多少|几)(个|家|项|种|件|条|分|类|款)?|how many|how much", re.I), re.compile(NUMBER_WORD, re.I)),
+    (re.compile(r"(多少|几)(个|家|项|种|件|条|分|类|款)?|how many|how much|how large|how big|多大", re.I),
+     re.compile(NUMBER_WORD, re.I)),
 ]
+COUNT = FIGURE_UNITS[-1][1]
 MONEY = next(answered for asked, answered in FIGURE_UNITS if asked.search("多少钱"))
 # Words that frame a question rather than name its topic.
 QUESTION_WORDS = frozenset(
@@ -174,7 +176,21 @@ def figure_unit(text: str, money_words: tuple[str, ...] = ()) -> re.Pattern[str]
         for m in asked.finditer(text):
             if best is None or m.start() > best[0]:
                 best = (m.start(), answered)
+    if best is not None and best[1] is COUNT:
+        return counted(text) or COUNT
     return best[1] if best else None
+
+
+def counted(text: str) -> re.Pattern[str] | None:
+    """For "how many listings" / "几家店": a number followed closely by what is counted."""
+    m = re.search(r"how many ([a-z]{3,})", text, re.I)
+    if m:
+        stem_ = re.escape(m.group(1).lower()[:5])
+        return re.compile(NUMBER_WORD + rf"[\s,\-]*(\S+\s+){{0,2}}{stem_}", re.I)
+    m = re.search(r"(多少|几)(个|家|项|种|件|条|类|款)?([\u4e00-\u9fff]{1,2})", text)
+    if m and m.group(3) not in ("钱", "天", "小时"):
+        return re.compile(NUMBER_WORD + rf"\s*(个|家|项|种|件|条|类|款)?\s*{re.escape(m.group(3)[0])}")
+    return None
 
 
 def is_future(text: str, today: dt.date | None = None) -> bool:
