@@ -47,6 +47,7 @@ FEATURES = (
 )
 ACCEPT = (
     "sim",  # the closest meaning among the three best units
+    "sim_excess",  # how far that closeness goes past 0.5 (near-paraphrases need few shared words)
     "qsim",  # the closest FAQ question / list intro among them
     "lex", "words", "terms",  # what the best unit names of the question
     "figure_missing",  # a figure question and none of the three best units gives one
@@ -56,7 +57,7 @@ RANK_DEFAULT = {"sim": 3.0, "qsim": 1.5, "lex": 3.0, "words": 2.0, "terms": 1.0,
                 "rank": 0.5, "first": 0.3, "answer": 0.2, "faq_match": 2.0, "list": -0.3, "item": -0.3, "figure_ok": 1.0,
                 "figure_missing": -1.0, "date_ok": 0.5, "defines": 1.0, "other_lang": -1.5, "superseded": -1.0, "glossary": -1.5,
                 "unknown": -1.0, "not_public": -1.0}
-ACCEPT_DEFAULT = {"bias": -3.0, "sim": 2.0, "lex": 2.0, "words": 1.0, "terms": 0.5,
+ACCEPT_DEFAULT = {"bias": -3.0, "sim": 2.0, "sim_excess": 4.0, "lex": 2.0, "words": 1.0, "terms": 0.5,
                   "figure_missing": -1.0, "gap": -0.5, "qsim": 0.5}
 
 
@@ -96,6 +97,7 @@ def accept_features(ranked: list[dict[str, float]], best_logit: float, gap_logit
     best, top3 = ranked[0], ranked[:3]
     out = {k: best.get(k, 0.0) for k in ("lex", "words", "terms")}
     out["sim"] = max(f.get("sim", 0.0) for f in top3)
+    out["sim_excess"] = max(0.0, out["sim"] - 0.5)
     out["qsim"] = max(f.get("qsim", 0.0) for f in top3)
     out["figure_missing"] = float(all(f.get("figure_missing", 0.0) for f in top3))
     out["gap"] = min(3.0, max(0.0, gap_logit - best_logit)) if gap_logit is not None else 0.0

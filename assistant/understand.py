@@ -163,7 +163,8 @@ def classify(text: str) -> set[str]:
     return kinds or {"fact"}
 
 
-def figure_unit(text: str, money_words: tuple[str, ...] = ()) -> re.Pattern[str] | None:
+def figure_unit(text: str, money_words: tuple[str, ...] = (),
+                known: Callable[[str], bool] = lambda _w: True) -> re.Pattern[str] | None:
     """The pattern a sentence must match to answer this figure question: that of the asking
     phrase nearest the end ("被投诉好几次，最多扣几分" asks for points, not times); a question
     naming one of the domain's sums of money wants an amount."""
@@ -177,14 +178,15 @@ def figure_unit(text: str, money_words: tuple[str, ...] = ()) -> re.Pattern[str]
             if best is None or m.start() > best[0]:
                 best = (m.start(), answered)
     if best is not None and best[1] is COUNT:
-        return counted(text) or COUNT
+        return counted(text, known) or COUNT
     return best[1] if best else None
 
 
-def counted(text: str) -> re.Pattern[str] | None:
-    """For "how many listings" / "几家店": a number followed closely by what is counted."""
+def counted(text: str, known: Callable[[str], bool] = lambda _w: True) -> re.Pattern[str] | None:
+    """For "how many listings" / "几家店": a number followed closely by what is counted, when
+    the knowledge base knows that word (else any number: "promos" may be "activities" there)."""
     m = re.search(r"how many ([a-z]{3,})", text, re.I)
-    if m:
+    if m and known(m.group(1).lower()):
         stem_ = re.escape(m.group(1).lower()[:5])
         return re.compile(NUMBER_WORD + rf"[\s,\-]*(\S+\s+){{0,2}}{stem_}", re.I)
     m = re.search(r"(多少|几)(个|家|项|种|件|条|类|款)?([\u4e00-\u9fff]{1,2})", text)
@@ -324,7 +326,8 @@ class Understander:
         q.names_scope = self.domain.names_scope(text)
         q.future = is_future(text)
         q.topics = self.topics(text)
-        q.figure = figure_unit(text, self.domain.money_words) if "figure" in q.kinds else None
+        q.figure = figure_unit(text, self.domain.money_words, lambda w: bool(self.doc_freq(self._key(w)))) \
+            if "figure" in q.kinds else None
         if "yes_no" in q.kinds:
             q.predicate = self.predicate(text, q.topics)
         return q
