@@ -244,7 +244,7 @@ class Reader:
         u.lex = sum(t.weight * u.covered.get(t.label, 0.0) for t in q.topics) / all_w if all_w else 0.0
         if u.lang != q.lang:
             # words of one language are not found in the other: meaning stands in for them
-            u.lex = max(u.lex, min(1.0, 2.0 * u.sim))
+            u.lex = max(u.lex, min(1.0, 2.5 * u.sim))
         u.ctx_lex = ctx_w / all_w if all_w else 0.0
         u.figure = bool(q.figure and q.figure.search(_without_dates(u.text)))
         u.date = sentence_date(u.text)
@@ -254,7 +254,7 @@ class Reader:
         unknown_w = sum(t.weight for t in q.unknown)
         said = sum(t.weight * u.covered.get(t.label, 0.0) for t in words) / words_w if words_w else 1.0
         if u.lang != q.lang:
-            said = max(said, min(1.0, 2.0 * u.sim))
+            said = max(said, min(1.0, 2.5 * u.sim))
         u.features = {
             "sim": u.sim, "qsim": u.qsim, "lex": u.lex, "words": said,
             "terms": float(all(u.covered.get(t.label, 0.0) >= 1.0 or t.label in titled for t in terms)),

@@ -67,6 +67,12 @@ def _href(url: str) -> str:
     return html.escape(url, quote=True) if url.startswith(("http://", "https://")) else ""
 
 
+def _link(url: str, text: str) -> str:
+    href = _href(url)
+    label = html.escape(text)
+    return f'<a href="{href}" target="_blank" rel="noopener noreferrer">{label}</a>' if href else label
+
+
 def chat_body(answer: "Answer") -> str:
     """The answer as shown in the chat bubble: the lead answer first, then its points; the
     sources block moves to the Sources panel. A badge says when it is not or only partly covered."""
@@ -97,18 +103,23 @@ def sources_html(answer: "Answer | None", turn: int = 0) -> str:
         parts.append('<p class="muted">没有引用来源 / No sources cited.</p>')
     items = []
     for c in answer.citations:
-        link = _href(c.url)
         title = html.escape(c.title) + (f' <span class="muted">· {html.escape(c.section)}</span>'
                                         if c.section and c.section != c.title else "")
-        # the source's own date ("undated" when it has none); a summary names what it rests on
-        meta = html.escape(Writer.provenance(c, answer.lang))
         old = ' <span class="badge badge-superseded">已被取代 superseded</span>' if c.superseded else ""
-        old += ' <span class="badge badge-summary">知识库综述 KB summary</span>' if c.summary else ""
-        link_html = f'<a href="{link}" target="_blank" rel="noopener noreferrer">{html.escape(c.url)}</a>' if link else ""
+        if c.summary:
+            # a knowledge-base summary: say so, and link each source it rests on with its own date
+            old += ' <span class="badge badge-summary">知识库综述 KB summary</span>'
+            links = [_link(s.url, f"{s.publisher} {s.date}".strip()) for s in c.sources[:5]]
+            meta = html.escape(Writer.provenance(c, answer.lang).split(",")[0]) + \
+                (" · " + " · ".join(links) if links else "")
+        else:
+            link = _link(c.url, c.url)
+            # the source's own date ("undated" when it has none)
+            meta = html.escape(Writer.provenance(c, answer.lang)) + (f" · {link}" if link else "")
+        quote = "<br>".join(html.escape(line) for line in c.quote.split("\n"))
         items.append(
             f'<li><details class="source" id="source-{c.n}" open><summary>[{c.n}] {title}{old}</summary>'
-            f'<div class="meta">{meta}{" · " if meta and link_html else ""}{link_html}</div>'
-            f'<blockquote class="quote">{html.escape(c.quote).replace(chr(10), "<br>")}</blockquote></details></li>'
+            f'<div class="meta">{meta}</div><blockquote class="quote">{quote}</blockquote></details></li>'
         )
     if items:
         parts.append(f'<ol class="sources-list">{"".join(items)}</ol>')
