@@ -129,6 +129,7 @@ class Reader:
         cues = [c for lang in ("zh", "en") for c in (domain or Domain()).kb_voice.get(lang, ())]
         self._kb_voice = re.compile("|".join(re.escape(c).replace("…", ".{0,12}") for c in cues), re.I) if cues else None
         self._tok_cache: dict[str, frozenset[str]] = {}
+        self._credits: dict[tuple[str, str], float] = {}
 
     def read(self, q: Question, retrieval: Retrieval, whole_docs: bool = False) -> list[Evidence]:
         qvec = retrieval.query_vector
@@ -137,6 +138,7 @@ class Reader:
         units: list[Evidence] = []
         seen: set[tuple[str, int]] = set()
         top = retrieval.passages[0].score if retrieval.passages else 1.0
+        self._credits: dict[tuple[str, str], float] = {}  # titles and contexts repeat across units
         for rank, p in enumerate(retrieval.passages):
             rec, chunk = self.index.chunks[p.chunk_id]
             if rec.sentence_vectors() is None:
@@ -230,13 +232,13 @@ class Reader:
         ctx_w = 0.0
         titled: set[str] = set()  # terms the document's title names: what the whole page is about
         for t in q.topics:
-            in_title = self.credit(title, t)
+            in_title = self._cached_credit(title, t)
             if in_title >= 1.0:
                 titled.add(t.label)
             credit = self.credit(near, t) or 0.3 * in_title
             if credit:
                 u.covered[t.label] = credit
-                ctx_w += t.weight * self.credit(u.context, t)
+                ctx_w += t.weight * self._cached_credit(u.context, t)
         core = q.core
         total = sum(t.weight for t in core)
         u.coverage = sum(t.weight * u.covered.get(t.label, 0.0) for t in core) / total if total else 1.0
@@ -300,6 +302,13 @@ class Reader:
         if not NOT_PUBLIC.search(u.text):
             return False
         return not has_figure(u.text) or bool(NOT_PUBLIC.search(f"{u.context} {u.meta.get('title', '')}"))
+
+    def _cached_credit(self, text: str, topic: Topic) -> float:
+        key = (text, topic.label)
+        found = self._credits.get(key)
+        if found is None:
+            found = self._credits[key] = self.credit(text, topic)
+        return found
 
     def credit(self, text: str, topic: Topic) -> float:
         """How fully ``text`` names ``topic``: 1 when one of its forms is there (Chinese forms as

@@ -106,9 +106,7 @@ class ChromaStore:
             offset += len(got)
 
     def query(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) for the k nearest chunks."""
-        n = self.count()
-        if n == 0:
-            return []
-        res = self._col.query(query_embeddings=[vector.astype(np.float32)], n_results=min(k, n), include=["distances"])
+        """(chunk id, cosine similarity) for the k nearest chunks (fewer when the collection
+        holds fewer: Chroma answers with what it has, so no count is needed per question)."""
+        res = self._col.query(query_embeddings=[vector.astype(np.float32)], n_results=k, include=["distances"])
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
