@@ -136,10 +136,14 @@ class Assistant:
         return ingestor.ingest(paths, progress=progress, wait_s=wait_s)
 
     def preload(self) -> None:
-        """Load the embedder weights, jieba's dictionary and the index side by side: they are
-        independent, and together they are most of a cold start."""
+        """Load the embedder weights, jieba's dictionary, the index and the answer path's code
+        side by side: they are independent, and together they are most of a cold start."""
+        import importlib
+
         embedder, tokenizer = self.embedder, self.tokenizer  # create the objects once, here
-        jobs = [lambda: embedder.embed_query("预热"), lambda: tokenizer.tokenize("预热"), lambda: self.index]
+        stages = (".retrieve", ".read", ".judge", ".write", ".understand")
+        jobs = [lambda: embedder.embed_query("预热"), lambda: tokenizer.tokenize("预热"), lambda: self.index,
+                lambda: [importlib.import_module(m, __package__) for m in stages]]
         threads = [threading.Thread(target=job, daemon=True) for job in jobs]
         for t in threads:
             t.start()

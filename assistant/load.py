@@ -34,7 +34,7 @@ HTML_NOISE = re.compile(
 )
 
 
-class _TextDatesLoader(yaml.SafeLoader):
+class _TextDatesLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when PyYAML has it
     """YAML without implicit timestamps: dates stay strings, so a bad date is reported by field
     instead of crashing the parser."""
 

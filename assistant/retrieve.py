@@ -1,5 +1,9 @@
 """Hybrid retrieval: dense (Chroma) + BM25 keyword, fused by reciprocal rank, with glossary
-expansion across languages, a preference for the question's language and for current rules."""
+expansion across languages, a preference for the question's language and for current rules.
+
+:meth:`HybridRetriever.as_langchain` gives the same retriever as a LangChain ``BaseRetriever``
+for chains built on it; LangChain's retriever machinery is imported only then, so the answer
+path and a cold start do without it."""
 
 from __future__ import annotations
 
@@ -7,12 +11,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from functools import lru_cache
+
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
 from langchain_core.embeddings import Embeddings
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from .domain import Domain
 from .glossary import Glossary
@@ -35,24 +37,31 @@ class Retrieval:
     query_vector: np.ndarray | None = None
 
 
-class HybridRetriever(BaseRetriever):
-    """A LangChain retriever over a :class:`PolicyIndex`.
+@dataclass
+class HybridRetriever:
+    """Dense + keyword retrieval over a :class:`PolicyIndex`.
 
     Example:
-        >>> retriever.invoke("灯笼计划谁定价?")  # doctest: +SKIP
+        >>> retriever.search("灯笼计划谁定价?").passages[0].text  # doctest: +SKIP
+        '灯笼计划下，商家自己定价。'
+        >>> retriever.as_langchain().invoke("灯笼计划谁定价?")  # doctest: +SKIP
         [Document(page_content='灯笼计划下，商家自己定价。', metadata={...}), ...]
     """
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     index: PolicyIndex
     embedder: Embeddings
     tokenizer: Tokenizer
     glossary: Glossary
-    domain: Domain = Domain()
+    domain: Domain = field(default_factory=Domain)
     mode: str = "hybrid"
     k: int = 8
     use_glossary: bool = True
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("hybrid", "dense", "keyword"):
+            raise ValueError(f"unknown retrieval mode '{self.mode}' (use hybrid, dense or keyword)")
+        if self.k < 1:
+            raise ValueError(f"k must be at least 1, got {self.k}")
 
     def search(self, query: str, k: int | None = None, lang: str | None = None, mode: str | None = None,
                prefer_current: bool = True) -> Retrieval:
@@ -114,12 +123,30 @@ class HybridRetriever(BaseRetriever):
         timings["fuse"] = _ms(t)
         return Retrieval(passages[:k], timings, expansion, qvec)
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
-                                **kwargs: Any) -> list[LCDocument]:
-        result = self.search(query)
-        return [LCDocument(page_content=p.text, metadata={"chunk_id": p.chunk_id, "doc_id": p.doc_id, "lang": p.lang,
-                                                          "title": p.title, "score": p.score})
-                for p in result.passages]
+    def as_langchain(self):
+        """This retriever as a LangChain ``BaseRetriever`` (``invoke``, chains, callbacks)."""
+        return _langchain_class()(retriever=self)
+
+
+@lru_cache(maxsize=1)
+def _langchain_class():
+    from langchain_core.callbacks import CallbackManagerForRetrieverRun
+    from langchain_core.documents import Document as LCDocument
+    from langchain_core.retrievers import BaseRetriever
+    from pydantic import ConfigDict
+
+    class LangChainRetriever(BaseRetriever):
+        model_config = ConfigDict(arbitrary_types_allowed=True)
+        retriever: Any
+
+        def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
+                                    **kwargs: Any) -> list[LCDocument]:
+            result = self.retriever.search(query)
+            return [LCDocument(page_content=p.text, metadata={"chunk_id": p.chunk_id, "doc_id": p.doc_id,
+                                                              "lang": p.lang, "title": p.title, "score": p.score})
+                    for p in result.passages]
+
+    return LangChainRetriever
 
 
 def _ms(start: float) -> float:
