@@ -27,6 +27,7 @@ from typing import Literal
 from .domain import Domain
 from .read import Evidence, has_figure
 from .relevance import Relevance, accept_features
+from .score import Point, same_thing
 from .understand import Question
 
 YES_NO_OPENING = re.compile(r"^(是的|是。|对|可以|能|需要|不需要|不可以|不能|不会|会|不用|无需|不是|没有|yes\b|no\b|not\b)", re.I)
@@ -291,13 +292,17 @@ class Judge:
 
 
 def redundant(a: Evidence, b: Evidence) -> bool:
-    """Two units that say the same thing: near-identical meaning, or most of one's characters
-    repeated in the other (the same fact restated by two documents)."""
+    """Two units that say the same thing: near-identical meaning, or one of them (or one line of
+    a quoted list) restated by the other (the measure the eval's redundancy uses)."""
     if a.text == b.text:
         return True
     if a.vec is not None and b.vec is not None and a.lang == b.lang and float(a.vec @ b.vec) > 0.86:
         return True
-    return overlap(a.text, b.text) >= 0.6
+    if overlap(a.text, b.text) >= 0.6:
+        return True
+    return any(same_thing(Point(x), Point(y)) is not None for x in a.quotes for y in b.quotes) or \
+        any(same_thing(Point(x), Point(b.text)) is not None for x in a.quotes) or \
+        any(same_thing(Point(a.text), Point(y)) is not None for y in b.quotes)
 
 
 def overlap(a: str, b: str) -> float:

@@ -236,10 +236,13 @@ def answer_first(body: str, groups: Sequence[str]) -> bool:
 @dataclass(frozen=True)
 class Point:
     """One thing an answer asserts. ``column`` is the table column a cell sits in ("" outside
-    tables): cells of different columns speak of different subjects, so they are never compared."""
+    tables): cells of different columns speak of different subjects, so they are never compared.
+    ``group`` joins the items of one quoted list (bullets without a [n] of their own under a cited
+    intro): one quote, one point, so its items are not compared with each other."""
 
     text: str
     column: str = ""
+    group: str = ""
 
 
 def clean_point(text: str) -> str:
@@ -277,10 +280,11 @@ def points_of(body: str) -> list[Point]:
     data row (a comparison row holds different facts side by side, so its cells are points on
     their own), in every part of the answer."""
     raw: list[Point] = []
-    for part in split_parts(body):
+    for p_no, part in enumerate(split_parts(body)):
         lead = lead_of(part.paragraphs)
         raw += [Point(s) for s in sentences(MARKER.sub("", lead.text))]
-        for para in part.paragraphs:
+        for q_no, para in enumerate(part.paragraphs):
+            group = f"{p_no}.{q_no}"
             table: list[str] = []
             for line in para.splitlines() + [""]:
                 if TABLE_LINE.match(line):
@@ -290,8 +294,8 @@ def points_of(body: str) -> list[Point]:
                     raw += _table_points(table)
                     table = []
                 if LIST_MARK.match(line):
-                    raw.append(Point(line))
-    points = [Point(clean_point(p.text), p.column) for p in raw]
+                    raw.append(Point(line, group="" if MARKER.search(line) else group))
+    points = [Point(clean_point(p.text), p.column, p.group) for p in raw]
     return [p for p in points if len(content_tokens(p.text)) >= MIN_POINT_TOKENS]
 
 
@@ -329,6 +333,8 @@ def same_thing(a: Point, b: Point, threshold: float = REDUNDANT_CONTAINMENT) -> 
     the other point, unless the shorter one states a figure the other does not (14 January vs
     14 February are two facts) or they are cells of different table columns."""
     if a.column and b.column and a.column != b.column:
+        return None
+    if a.group and a.group == b.group:
         return None
     ta, tb = content_tokens(a.text), content_tokens(b.text)
     if not ta or not tb:

@@ -380,3 +380,12 @@ def test_eval_cli_runs_the_documents_set_and_reports_figures_per_language(tmp_pa
     assert (tmp_path / "data" / "documents-set").is_dir()
     assert "## documents" in (report / "summary.md").read_text(encoding="utf-8")
     assert not compare(result, json.loads(baseline.read_text(encoding="utf-8")), 0.0).failed
+
+
+def test_items_of_one_quoted_list_are_one_point_not_a_repetition():
+    from assistant.score import points_of, redundant_pair
+
+    body = "无忧物流下，卖家只能投诉以下类型： [1]\n\n- 揽收后未入库\n- 签收后未入库\n- 费用争议"
+    assert redundant_pair(points_of(body)) is None
+    restated = "全托管的售后由平台负责。 [1]\n\n- 据两篇报道，全托管的售后由平台负责。 [2]"
+    assert redundant_pair(points_of(restated)) is not None
