@@ -34,6 +34,9 @@ YES_NO_OPENING = re.compile(r"^(是的|是。|对|可以|能|需要|不需要|�
 DENIAL = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|not|no|never|n't)\W*(\w+\W+){0,1}$", re.I)
 CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 NEGATION = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|无|禁止|\bnot\b|\bno\b|n't|\bnever\b|\bwithout\b|\bnone\b)", re.I)
+YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+# a word that names something: letters mixed with digits ("3C数码"), or an acronym in capitals ("ERP", "IOSS")
+MIXED = re.compile(r"(\d[a-z]|[a-z]\d)", re.I)
 CONFLICT = re.compile(r"(说法不一|说法不同|不同来源|另一来源|有来源称|有的来源|有些来源|一些来源|存在分歧|相互矛盾|"
                       r"sources (differ|disagree)|conflict|other sources|another source|some sources)", re.I)
 MAX_POINTS = 3
@@ -138,6 +141,18 @@ class Judge:
             v = Verdict(q, "not_covered", "no_evidence", missing=self._missing(q, pool[:12]),
                         related=self._related(q, pool))
             v.confidence = round(1.0 - p, 3)
+            return v
+        asked_years = [y for y in YEAR.findall(q.text)]
+        if asked_years and not any(y in f"{top.text} {top.context} {top.meta.get('title', '')}" for y in asked_years) \
+                and "temporal" not in q.kinds:
+            # asked about a year the best evidence does not speak of: say so, show what is known
+            return Verdict(q, "not_covered", "no_evidence", missing=asked_years,
+                           related=self._related(q, answering) or answering[:1], confidence=round(1.0 - p, 3))
+        named = [t.label for t in q.unknown if _named(t.label, q.text) and top.covered.get(t.label, 0.0) < 1.0]
+        if named:
+            # a named thing the knowledge base has never seen ("3C", "ERP", "VAT"): what it holds
+            # is general, so the answer says first that the named thing itself is not covered
+            v = Verdict(q, "not_covered", "no_evidence", missing=named, related=[top], confidence=round(1.0 - p, 3))
             return v
         likely = [u for u in answering if u.logit >= top.logit - 2.0]
         lead = top
@@ -320,6 +335,14 @@ def _names(text: str, form: str) -> bool:
     if f.isascii():
         return bool(re.search(rf"(?<![a-z0-9]){re.escape(f)}(?![a-z0-9])", low))
     return f in low
+
+
+def _named(label: str, text: str) -> bool:
+    """Whether a word, as the question writes it, names a specific thing."""
+    if MIXED.search(label):
+        return True
+    return bool(re.search(rf"(?<![A-Za-z]){re.escape(label.upper())}(?![A-Za-z])", text)) and 2 <= len(label) <= 6 \
+        and label.isascii()
 
 
 def _figure_label(q: Question) -> str:

@@ -41,7 +41,9 @@ NOT_PUBLIC = re.compile(
     r"not in (our|the|these|those) (sources|material)|(sources|they) do(es)? not (state|give|say|cover|publish)|"
     r"do(es)? not (state|give|say)|we found nothing|found no |nothing (on|about)|without giving (a |any )?(number|figure)|"
     r"没有给出(具体)?(数字|数额|比例)|"
-    r"no (reliable |public |official )?(source|figure|table|rate|list))", re.I)
+    r"no (reliable |public |official )?(source|figure|table|rate|list)|neither .{0,40}(is|are) (public|given|known)|"
+    r"outside the scope|hold no |give none|超出.{0,8}范围|不在.{0,8}(范围|资料|来源)(之)?(内|中))", re.I)
+NEGATED = re.compile(r"(没有|没|不|未|无|no\b|not\b|none\b|neither|nor\b|never|outside)", re.I)
 NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万]+(天|小时|个|%|成|倍|年|月|日)")
 SENT_DATE = re.compile(r"(20\d\d)(?:年?(?:[-/.]|年)(\d{1,2})月?)?(?:(?:[-/.]|月)?(\d{1,2})日?)?")
 EN_MONTHS = {m: i + 1 for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
@@ -294,12 +296,13 @@ class Reader:
                     return True
         return False
 
-    @staticmethod
-    def states_a_gap(u: Evidence) -> bool:
+    def states_a_gap(self, u: Evidence) -> bool:
         """The unit's point is that something is not known ("The list of countries … is not in
-        our sources"), not a fact with a caveat at its end: it says so and gives no figure, or
-        it sits on a page or under a heading about what is not known."""
-        if not NOT_PUBLIC.search(u.text):
+        our sources", "本知识库的来源没有公开…"), not a fact with a caveat at its end: it says
+        so, in those words or in the knowledge base's own voice with a negation, and gives no
+        figure, or it sits on a page or under a heading about what is not known."""
+        own_voice = bool(self._kb_voice and self._kb_voice.search(u.text) and NEGATED.search(u.text))
+        if not (NOT_PUBLIC.search(u.text) or own_voice):
             return False
         return not has_figure(u.text) or bool(NOT_PUBLIC.search(f"{u.context} {u.meta.get('title', '')}"))
 
