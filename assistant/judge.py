@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .domain import Domain
-from .read import Evidence, has_figure
+from .read import CONFLICT, Evidence, has_figure
 from .relevance import Relevance, accept_features
 from .score import Point, same_thing
 from .understand import Question
@@ -37,8 +37,6 @@ NEGATION = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|�
 YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 # a word that names something: letters mixed with digits ("3C数码"), or an acronym in capitals ("ERP", "IOSS")
 MIXED = re.compile(r"(\d[a-z]|[a-z]\d)", re.I)
-CONFLICT = re.compile(r"(说法不一|说法不同|不同来源|另一来源|有来源称|有的来源|有些来源|一些来源|存在分歧|相互矛盾|"
-                      r"sources (differ|disagree)|conflict|other sources|another source|some sources)", re.I)
 MAX_POINTS = 3
 FAQ_MATCH = 0.75  # an FAQ question this close to the user's is the same question
 SUPPORT_SPAN = 1.5
@@ -143,8 +141,8 @@ class Judge:
             v.confidence = round(1.0 - p, 3)
             return v
         asked_years = [y for y in YEAR.findall(q.text)]
-        if asked_years and not any(y in f"{top.text} {top.context} {top.meta.get('title', '')}" for y in asked_years) \
-                and "temporal" not in q.kinds:
+        if asked_years and "temporal" not in q.kinds and not any(
+                y in f"{u.text} {u.context} {u.meta.get('title', '')}" for u in answering[:5] for y in asked_years):
             # asked about a year the best evidence does not speak of: say so, show what is known
             return Verdict(q, "not_covered", "no_evidence", missing=asked_years,
                            related=self._related(q, answering) or answering[:1], confidence=round(1.0 - p, 3))
@@ -186,6 +184,11 @@ class Judge:
         v.lead = lead
         v.layout = self._layout(q, lead)
         v.support = self._support(q, lead, likely, answering)
+        disagreeing = [u for u in likely[:10] if CONFLICT.search(u.text) and u is not lead and u not in v.support
+                       and not redundant(u, lead)]
+        if disagreeing and not any(CONFLICT.search(u.text) for u in [lead, *v.support]):
+            # the sources disagree on what was asked: the answer says so and shows the other view
+            v.support = [*v.support[:MAX_POINTS - 1], disagreeing[0]]
         v.conflict = any(CONFLICT.search(u.text) for u in [lead, *v.support])
         return v
 

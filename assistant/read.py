@@ -43,6 +43,9 @@ NOT_PUBLIC = re.compile(
     r"没有给出(具体)?(数字|数额|比例)|"
     r"no (reliable |public |official )?(source|figure|table|rate|list)|neither .{0,40}(is|are) (public|given|known)|"
     r"outside the scope|hold no |give none|超出.{0,8}范围|不在.{0,8}(范围|资料|来源)(之)?(内|中))", re.I)
+# Words that say sources disagree: such a sentence states both sides, it is not a gap.
+CONFLICT = re.compile(r"(说法不一|说法不同|不同来源|另一来源|有来源称|有的来源|有些来源|一些来源|存在分歧|相互矛盾|"
+                      r"sources (differ|disagree)|conflict|other sources|another source|some sources)", re.I)
 NEGATED = re.compile(r"(没有|没|不|未|无|no\b|not\b|none\b|neither|nor\b|never|outside)", re.I)
 NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万]+(天|小时|个|%|成|倍|年|月|日)")
 SENT_DATE = re.compile(r"(20\d\d)(?:年?(?:[-/.]|年)(\d{1,2})月?)?(?:(?:[-/.]|月)?(\d{1,2})日?)?")
@@ -302,7 +305,7 @@ class Reader:
         so, in those words or in the knowledge base's own voice with a negation, and gives no
         figure, or it sits on a page or under a heading about what is not known."""
         own_voice = bool(self._kb_voice and self._kb_voice.search(u.text) and NEGATED.search(u.text))
-        if not (NOT_PUBLIC.search(u.text) or own_voice):
+        if CONFLICT.search(u.text) or not (NOT_PUBLIC.search(u.text) or own_voice):
             return False
         return not has_figure(u.text) or bool(NOT_PUBLIC.search(f"{u.context} {u.meta.get('title', '')}"))
 
