@@ -27,6 +27,8 @@ RRF_K = 60
 CANDIDATES = 30
 OTHER_LANG_FACTOR = 0.55  # the same document exists in the question's language
 SUPERSEDED_FACTOR = 0.75
+TITLE_FACTOR = 2.0  # the document's title names a term of the question
+SECTION_FACTOR = 1.4  # the passage's heading does
 
 
 @dataclass
@@ -106,8 +108,17 @@ class HybridRetriever:
             for rank, (cid, _score) in enumerate(hits):
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
         passages = []
+        # a document whose title (or a section whose heading) names what the question names is
+        # about it, however many other documents mention the word in passing
+        named = [f.lower() for t in (self.glossary.matches(query) if self.use_glossary else [])
+                 if not any(self.domain.in_scope_word(x) for x in t.forms) for f in t.forms if len(f) >= 2]
         for cid, score in fused.items():
             rec, chunk = self.index.chunks[cid]
+            if named:
+                if any(f in rec.meta["title"].lower() for f in named):
+                    score *= TITLE_FACTOR
+                elif any(f in chunk.section.lower() for f in named):
+                    score *= SECTION_FACTOR
             if rec.lang != lang and self.index.has_lang(rec.doc_id, lang):
                 score *= OTHER_LANG_FACTOR
             superseded = self.index.superseded_by.get(rec.doc_id, "")
