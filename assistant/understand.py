@@ -75,7 +75,7 @@ QUESTION_WORDS = frozenset(
     规则 要求 规定 政策 标准 情况 问题 方面 相关 介绍 说明 解释 意思 含义 定义 区别 不同 是什么 什么意思 现在 目前 最新 还是 或者 以及
     和 与 及 跟 同 的话 时候 时 了 过 着 呢 麻烦 谢谢 您好 你好 很多 非常 特别 比较 合适 适合 方式 东西 这类 这种 那种
     一些 有些 所有 全部 我们 我们家 自己 朋友 老板 听说 感觉 觉得 好像 反正 主要 最近 一直 之前 现在 去年 今年 到底 究竟 啥意思 什么样 怎么回事 才能 一定 能够 可能 大概
-    一般来说 通常 还能 还要 还有 就是 只是 已经 马上 多长时间 多少天 哪几种 哪几个 哪种 几种 几项 几分 啥时候 什么时候 为啥
+    哪天 哪一天 哪年 哪个月 几月 几号 几点 一般来说 通常 还能 还要 还有 就是 只是 已经 马上 多长时间 多少天 哪几种 哪几个 哪种 几种 几项 几分 啥时候 什么时候 为啥
     新规 新规定 新政 规定 几家 几个 几次 几天 好几次 最多 最少 至少 多少次 以后 之后 之前 以前 的时候 出来 回来 上去 下来
     long much many often soon when what which who whom whose why how where does do did can could would should
     is are was were will shall may might must have has had get gets got mean means meaning explain define
@@ -85,6 +85,10 @@ QUESTION_WORDS = frozenset(
     friend friends told say says said heard mine like products product item items sell selling""".split()
 )
 NUMBER_TOKEN = re.compile(r"^[\d.%]+$")
+# everyday words (zipf at or above this, per language; the two word lists differ in scale) weigh
+# this much of a topic word
+EVERYDAY_ZIPF = {"zh": 5.0, "en": 4.7}
+EVERYDAY_WEIGHT = 0.4
 # Characters that glue a Chinese sentence together; a run of other single characters is a word
 # the dictionary does not know ("抽"+"佣" -> "抽佣").
 FUNCTION_CHARS = frozenset("的了是在和与及或吗呢吧啊呀么有我你他她它这那个一从到给对把被让跟就都也还又再才没不很太更最天起"
@@ -100,6 +104,7 @@ class Topic:
     forms: tuple[str, ...]
     kind: str  # "term" (a glossary term) | "word" (a content word the knowledge base knows) | "unknown"
     weight: float = 1.0
+    everyday: bool = False  # a word of everyday language ("影响", "few"): it says little of the topic
 
 
 @dataclass
@@ -284,7 +289,7 @@ class Understander:
     def understand(self, raw: str, history: list[dict[str, Any]] | None = None, max_chars: int = 4000,
                    lang: str | None = None) -> Question:
         text, notes = clean_question(raw, max_chars)
-        corrected = self.spell(self.glossary.correct(text))
+        corrected = self.spell(self.glossary.correct(text, lambda w: self.tokenizer.zipf(w) is not None))
         if corrected != text:
             notes.append(f"read as: {corrected[:80]}")
             text = corrected
@@ -360,11 +365,19 @@ class Understander:
         for word in self._content_words(words_from):
             df = self.doc_freq(self._key(word))
             forms = (word, *self._synonyms(word))
+            everyday = self.everyday(word)
+            scale = EVERYDAY_WEIGHT if everyday else 1.0
             if df == 0 and not any(self.doc_freq(self._key(f)) for f in forms[1:]):
-                out.append(Topic(word, forms, "unknown", 0.8))
+                out.append(Topic(word, forms, "unknown", 0.8 * scale, everyday))
             else:
-                out.append(Topic(word, forms, "word", 1.0 / (1.0 + df / 50.0)))
+                out.append(Topic(word, forms, "word", scale / (1.0 + df / 50.0), everyday))
         return out
+
+    def everyday(self, word: str) -> bool:
+        """Whether a word is common in everyday language, so its absence from a passage (or from
+        a small knowledge base) says little about whether the passage is on topic."""
+        zipf = self.tokenizer.zipf(word)
+        return zipf is not None and zipf >= EVERYDAY_ZIPF["zh" if CJK.search(word) else "en"]
 
     def _strip_terms(self, low: str) -> str:
         for term in self.glossary.matches(low):

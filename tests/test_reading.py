@@ -1,0 +1,66 @@
+"""How a question is read and its evidence weighed, seen in the answers a user gets: a short FAQ
+answer quoted whole, everyday words neither sinking an answer nor named as missing, and a
+glossary term not "corrected" into an ordinary word."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.score import leads_of
+from conftest import write_doc
+
+FAQ = """对物流商的处理结果不满意怎么办？
+
+双方谈不拢的，卖家可以在15天内在线申诉。菜鸟承诺在1个工作日内介入。
+
+一个物流订单可以投诉几次？
+
+每个物流订单最多可以投诉2次。物流商须在10个自然日内给出反馈。
+"""
+
+
+@pytest.fixture(scope="module")
+def faq_assistant(tmp_path_factory):
+    from assistant import Assistant, Settings
+
+    root = tmp_path_factory.mktemp("faq")
+    write_doc(root / "corpus", "logistics-complaints", "zh", "物流投诉常见问题", FAQ, type="faq")
+    a = Assistant(Settings(data_dir=root / "data"))
+    assert a.ingest([root / "corpus"]).ok
+    return a
+
+
+def test_the_second_sentence_of_a_short_faq_answer_answers_first(faq_assistant):
+    answer = faq_assistant.ask("对处理结果不服去申诉，菜鸟多久会介入？")
+    assert not answer.refused
+    assert "1个工作日" in leads_of(answer.answer)[0].block
+    assert answer.citations[0].published == "2026-11-01"
+    assert "菜鸟承诺在1个工作日内介入。" in answer.citations[0].quote
+
+
+def test_an_everyday_word_the_page_does_not_use_does_not_sink_the_answer(faq_assistant):
+    # "看到" (saw) and "影响" (affect) are not on the page, which still answers the question
+    answer = faq_assistant.ask("看到物流商的处理结果不满意，影响我申诉吗？可以在几天内申诉？")
+    assert not answer.refused and "15天" in leads_of(answer.answer)[0].block
+
+
+def test_a_refusal_names_the_specific_thing_asked_not_an_everyday_word(assistant):
+    answer = assistant.ask("速卖通的货能办出口退税吗？")
+    first = answer.answer.split("\n")[0]
+    assert answer.refused
+    assert "退税" in first
+    assert "“出口" not in first and "、出口" not in first
+
+
+def test_everyday_words_weigh_less_than_specific_ones(assistant):
+    q = assistant.understander.understand("how do I get a few more days before the penalty?")
+    weights = {t.label: t for t in q.topics}
+    assert weights["few"].everyday and not weights["penalty"].everyday
+    assert weights["few"].weight < weights["penalty"].weight
+
+
+def test_an_ordinary_word_next_to_a_term_is_not_taken_for_a_typo(assistant):
+    q = assistant.understander.understand("速卖通直通车要先储值吗，会影响店铺排名吗")
+    assert "排名" in q.text and "店铺券" not in q.text
+    typo = assistant.understander.understand("联盟营消的佣金怎么算")
+    assert "联盟营销" in typo.text
