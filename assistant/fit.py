@@ -20,7 +20,7 @@ from .relevance import ACCEPT, FEATURES, Relevance, accept_features, logistic
 from .score import includes
 
 logger = logging.getLogger(__name__)
-MAX_UNITS = 40
+MAX_UNITS = 40  # per question, for the second round: the units the first model ranks highest
 
 
 @dataclass
@@ -50,7 +50,8 @@ def cases_for(assistant, items: list[dict[str, Any]]) -> list[Case]:
     for item in items:
         key = (item.get("must_include") or [""])[0]
         _q, units = question_units(assistant, item)
-        units = units[:MAX_UNITS]
+        # in retrieval order, not by the running model's scores: fitting twice gives one model
+        units = sorted(units, key=lambda u: (u.rank, u.doc_id, u.lines, u.kind, u.lang))
         hits = [bool(item["answerable"]) and bool(key) and includes(u.text, key) for u in units]
         out.append(Case([u.features for u in units], hits, bool(item["answerable"])))
     return out
@@ -130,6 +131,18 @@ def choose_threshold(relevance: Relevance, sets: list[list[Case]]) -> float:
 
 
 def fit_cases(sets: list[list[Case]]) -> Relevance:
+    """Two rounds: a first model on every unit, then the final one on the units that first model
+    ranks highest for each question (the hard negatives a ranking must get right)."""
+    first = _fit_round(sets)
+    return _fit_round([[_hardest(first, c) for c in cs] for cs in sets])
+
+
+def _hardest(relevance: Relevance, c: Case) -> Case:
+    order = sorted(range(len(c.units)), key=lambda i: (-relevance.logit(c.units[i]), i))[:MAX_UNITS]
+    return Case([c.units[i] for i in order], [c.hits[i] for i in order], c.answerable)
+
+
+def _fit_round(sets: list[list[Case]]) -> Relevance:
     cases = [c for cs in sets for c in cs]
     relevance = Relevance()
     relevance.rank = fit_rank(cases)

@@ -60,14 +60,16 @@ FIGURE_UNITS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
      re.compile(r"\d+\s*(个)?\s*(天|日|小时|周|个?工作日|个?自然日|days?|hours?|weeks?|months?|business days|calendar days|working days)", re.I)),
     (re.compile(r"(占比|比例|几个点|share|percentage|percent|%)", re.I), re.compile(r"\d+\s*(%|％)|一半|half|过半", re.I)),
     (re.compile(r"(多少次|几次|how many times)", re.I), re.compile(r"\d+\s*(次|times)", re.I)),
-    (re.compile(r"(费率|费用|收费|手续费|多少钱|金额|门槛|补贴|价格|fee|cost|price|charge|how much|threshold|subsid)", re.I),
+    (re.compile(r"(多少钱|几块钱|多少元|多少美元|how much money)", re.I),
+     re.compile(r"\d+(\.\d+)?\s*(元|万元|万|美元|欧元|亿元|bn)|(US\$|\$|€|RMB|¥|CNY|USD)\s*\d|\d+(\.\d+)?\s*(RMB|CNY|USD|yuan|dollars?)", re.I)),
+    (re.compile(r"(费率|费用|收费|手续费|金额|门槛|补贴|价格|fee|cost|price|charge|how much|threshold|subsid)", re.I),
      re.compile(r"\d+(\.\d+)?\s*(%|％|元|万元|万|美元|欧元|亿元|bn|倍)|(US\$|\$|€|RMB|¥|CNY|USD)\s*\d|\d+(\.\d+)?\s*(RMB|CNY|USD|yuan|dollars?)|\d\s*[x×]", re.I)),
     # any other count: "how many warehouses", "最多几家", "几分"
     (re.compile(r"(多少|几)(个|家|项|种|件|条|分|类|款)?|how many|how much|how large|how big|多大", re.I),
      re.compile(NUMBER_WORD, re.I)),
 ]
 COUNT = FIGURE_UNITS[-1][1]
-MONEY = next(answered for asked, answered in FIGURE_UNITS if asked.search("多少钱"))
+MONEY = next(answered for asked, answered in FIGURE_UNITS if asked.search("费用"))
 # Words that frame a question rather than name its topic.
 QUESTION_WORDS = frozenset(
     """什么 怎么 怎样 怎么样 如何 多少 多少钱 多久 多长 几 几天 几个 哪 哪些 哪个 哪里 哪儿 谁 为什么 为何 是否 能否 能不能 可不可以
@@ -175,13 +177,13 @@ def figure_unit(text: str, money_words: tuple[str, ...] = (),
     naming one of the domain's sums of money wants an amount."""
     text = re.sub(r"(好几|几乎|几率)", "  ", text)
     low = text.lower()
-    if any(w.lower() in low for w in money_words):
-        return MONEY
     best: tuple[int, re.Pattern[str]] | None = None
     for asked, answered in FIGURE_UNITS:
         for m in asked.finditer(text):
             if best is None or m.start() > best[0]:
                 best = (m.start(), answered)
+    if any(w.lower() in low for w in money_words) and (best is None or best[1] is COUNT):
+        return MONEY  # "how much is the fee" wants an amount; "how long until the fee is back" a time
     if best is not None and best[1] is COUNT:
         return counted(text, known) or COUNT
     return best[1] if best else None

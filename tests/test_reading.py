@@ -64,3 +64,17 @@ def test_an_ordinary_word_next_to_a_term_is_not_taken_for_a_typo(assistant):
     assert "排名" in q.text and "店铺券" not in q.text
     typo = assistant.understander.understand("联盟营消的佣金怎么算")
     assert "联盟营销" in typo.text
+
+
+@pytest.mark.parametrize("question, answering, not_answering", [
+    ("速卖通保证金退了多久到账", "退回后7天到账", "保证金1万元"),       # a deposit, but the question asks how long
+    ("保证金要交多少", "保证金1万元", "退回后7天到账"),
+    ("丢件平台赔多少钱", "最多赔偿300元", "运费便宜20%"),          # money asked: a percentage is not an amount
+    ("佣金几个点", "佣金为8%", "佣金按类目收取"),
+])
+def test_the_figure_a_question_asks_for(question, answering, not_answering):
+    from assistant.understand import figure_unit
+
+    wanted = figure_unit(question, ("保证金", "佣金"))
+    assert wanted is not None
+    assert wanted.search(answering) and not wanted.search(not_answering)
