@@ -38,7 +38,7 @@ KIND_PATTERNS: dict[str, re.Pattern[str]] = {
                            r"since when|changed?|history|timeline|used to|before|previously|over time|evolv|later)", re.I),
     "when": re.compile(r"(什么时候|何时|哪天|哪一天|哪年|哪个月|几月|几号|^\s*when\b|(since|from|by|until) when\b|"
                        r"what date|which date|which year|what year)", re.I),
-    "figure": re.compile(r"(%|多少|几天|几小时|几点|几层|几次|几个|几分|几家|哪几天|多久|多长|多大|多高|比例|占比|费率|抽成|几个点|额度是|门槛|"
+    "figure": re.compile(r"((多少|几)\s*%|what\b[^?？]{0,40}%|多少|几天|几小时|几点|几层|几次|几个|几分|几家|哪几天|多久|多长|多大|多高|比例|占比|费率|抽成|几个点|额度是|门槛|"
                          r"how much|how many|how long|how large|how big|how deep|what percentage|percent|rate\b|"
                          r"threshold|amount|size of|deadline|limit|cap\b|maximum|minimum)", re.I),
     "list": re.compile(r"(哪些|有哪几|包括什么|包含什么|什么好处|什么权益|什么条件|什么资料|什么材料|要求是什么|条件是什么|"
@@ -50,16 +50,18 @@ KIND_PATTERNS: dict[str, re.Pattern[str]] = {
 YES_NO = re.compile(r"(吗[？?]?$|(?<![什怎多这那])么[？?]?$|是否|能否|能不能|可不可以|可以不|是不是|有没有|要不要|需不需要|会不会|必须.{0,10}吗|"
                     r"^(is|are|does|do|did|can|could|must|should|will|was|were|has|have|may)\b)", re.I)
 # What kind of figure a question asks for, and how a sentence that gives one looks.
+NUM = r"(\d+|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty)\b|[一二两三四五六七八九十百千]+)"
 NUMBER_WORD = (r"(\d+|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty)\b|"
                r"[一二两三四五六七八九十百千]+(?=个|家|项|种|件|条|分|类|款|天|次|倍|成|小时|周|月|年))")
 FIGURE_UNITS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"(多少(个)?(国家|市场)|几个(国家|市场)|how many (countries|markets))", re.I),
      re.compile(NUMBER_WORD + r"\s*(个)?\s*(new )?(国家|市场|countries|markets)", re.I)),
-    (re.compile(r"(多少小时|几小时|几个小时|how many hours)", re.I), re.compile(r"\d+\s*(个)?\s*(小时|h\b|hours?)", re.I)),
+    (re.compile(r"(多少小时|几小时|几个小时|how many hours)", re.I), re.compile(NUM + r"\s*(个)?\s*(小时|h\b|hours?)", re.I)),
     (re.compile(r"(多少天|几天|多少个?工作日|多久|多长时间|how many days|how long)", re.I),
-     re.compile(r"\d+\s*(个)?\s*(天|日|小时|周|个?工作日|个?自然日|days?|hours?|weeks?|months?|business days|calendar days|working days)", re.I)),
-    (re.compile(r"(占比|比例|几个点|share|percentage|percent|%)", re.I), re.compile(r"\d+\s*(%|％)|一半|half|过半", re.I)),
-    (re.compile(r"(多少次|几次|how many times)", re.I), re.compile(r"\d+\s*(次|times)", re.I)),
+     re.compile(NUM + r"\s*(个)?\s*(天|日|小时|周|个?工作日|个?自然日|days?|hours?|weeks?|months?|business days|calendar days|working days)", re.I)),
+    (re.compile(r"(占比|比例|几个点|百分之几|(多少|几)\s*%|what (share|percentage|percent)|what\b[^?？]{0,40}%)", re.I),
+     re.compile(r"\d+\s*(%|％)|一半|half|过半", re.I)),
+    (re.compile(r"(多少次|几次|how many times)", re.I), re.compile(NUM + r"\s*(次|times)", re.I)),
     (re.compile(r"(多少钱|几块钱|多少元|多少美元|how much money)", re.I),
      re.compile(r"\d+(\.\d+)?\s*(元|万元|万|美元|欧元|亿元|bn)|(US\$|\$|€|RMB|¥|CNY|USD)\s*\d|\d+(\.\d+)?\s*(RMB|CNY|USD|yuan|dollars?)", re.I)),
     (re.compile(r"(费率|费用|收费|手续费|金额|门槛|补贴|价格|fee|cost|price|charge|how much|threshold|subsid)", re.I),

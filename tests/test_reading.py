@@ -78,3 +78,21 @@ def test_the_figure_a_question_asks_for(question, answering, not_answering):
     wanted = figure_unit(question, ("保证金", "佣金"))
     assert wanted is not None
     assert wanted.search(answering) and not wanted.search(not_answering)
+
+
+def test_a_count_written_in_chinese_numerals_answers_how_many_times():
+    from assistant.understand import figure_unit
+
+    wanted = figure_unit("侵权被投诉几次会关店")
+    assert wanted.search("严重侵权累计到第三次，账号就会被关闭") and not wanted.search("账号会被关闭")
+
+
+@pytest.mark.parametrize("question, figure", [
+    ("how is the positive feedback % calculated", False),   # names a percentage, asks how it is worked out
+    ("what affiliate commission % am i allowed to set?", True),
+    ("好评率是多少%", True),
+])
+def test_a_percent_sign_alone_does_not_make_a_figure_question(question, figure):
+    from assistant.understand import classify
+
+    assert ("figure" in classify(question)) is figure
