@@ -30,6 +30,7 @@ CONTEXT_ROLES = frozenset({"intro", "question", "header"})
 CROSS_GAIN, CROSS_CAP = 2.0, 0.85
 # an FAQ answer of at most this many sentences and characters (zh, en) is quoted whole
 SHORT_ANSWER = (3, 90, 260)
+SIGN = re.compile(r"[+&#@]")
 INTRO_END = re.compile(r"[:：]\s*$")
 # after a term: an optional gloss in brackets, then "is / means / 是 / 指 / :"
 DEFINES = re.compile(r"\s*([（(][^)）]{0,30}[)）])?\s*(是|指|即|就是|意思是|[:：]|,? (is|are|means|refers to|stands for)\b)", re.I)
@@ -339,6 +340,10 @@ class Reader:
                     return 1.0
                 if len(f) >= 3 and sum(ch in low for ch in set(f)) / len(set(f)) >= 0.67:
                     best = 0.5
+            elif SIGN.search(f):
+                # a name carrying a sign the word tokens drop ("Local+", "AT&T") is matched as written
+                if re.search(rf"(?<![a-z0-9]){re.escape(f)}", low):
+                    return 1.0
             else:
                 ftoks = self._tokens(f)
                 if ftoks and all(t in toks or (len(t) >= 4 and any(x.startswith(t) or t.startswith(x)

@@ -96,3 +96,19 @@ def test_a_percent_sign_alone_does_not_make_a_figure_question(question, figure):
     from assistant.understand import classify
 
     assert ("figure" in classify(question)) is figure
+
+
+def test_a_name_with_a_sign_is_not_found_in_the_plain_word(tmp_path):
+    from assistant import Assistant, Settings
+
+    write_doc(tmp_path / "corpus", "korea-local", "en", "Local seller rules in Korea",
+              "A seller who applies under the Korean local rules must be an incorporated legal entity.")
+    write_doc(tmp_path / "corpus", "local-plus", "en", "Local+ in Europe",
+              "AliExpress runs Local+ from ten warehouses in the UK, Germany and Spain.")
+    a = Assistant(Settings(data_dir=tmp_path / "data"))
+    assert a.ingest([tmp_path / "corpus"]).ok
+    reader = a.reader
+    q = a.understander.understand("Where are the Local+ warehouses?")
+    topic = next(t for t in q.topics if t.label.lower() == "local+")
+    assert reader.credit("AliExpress runs Local+ from ten warehouses", topic) == 1.0
+    assert reader.credit("under the Korean local rules", topic) == 0.0
