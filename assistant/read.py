@@ -341,7 +341,7 @@ class Reader:
                 if len(f) >= 3 and sum(ch in low for ch in set(f)) / len(set(f)) >= 0.67:
                     best = 0.5
             elif SIGN.search(f):
-                # a name carrying a sign the word tokens drop ("Local+", "AT&T") is matched as written
+                # a name carrying a sign the word tokens drop ("C++", "AT&T") is matched as written
                 if re.search(rf"(?<![a-z0-9]){re.escape(f)}", low):
                     return 1.0
             else:
