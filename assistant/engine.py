@@ -93,7 +93,7 @@ class Assistant:
             posting = index.keyword.postings.get(token)
             return len(posting[0]) if posting is not None else 0
 
-        return Understander(self.glossary, self.domain, self.tokenizer, doc_freq, index.latin_words)
+        return Understander(self.glossary, self.domain, self.tokenizer, doc_freq, index.latin_words, self.embedder)
 
     @cached_property
     def relevance(self):

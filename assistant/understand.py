@@ -12,8 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+import numpy as np
 
 from .domain import Domain
 from .errors import QuestionError
@@ -93,6 +95,10 @@ NUMBER_TOKEN = re.compile(r"^[\d.%]+$")
 # this much of a topic word
 EVERYDAY_ZIPF = {"zh": 5.0, "en": 4.7}
 EVERYDAY_WEIGHT = 0.4
+# a never-seen word whose removal moves the question's meaning by this much (1 - cosine) or more
+# keeps its full weight; one that moves it less weighs in proportion, down to the floor
+MEANING_FULL = 0.07
+UNKNOWN_FLOOR = 0.25
 # Characters that glue a Chinese sentence together; a run of other single characters is a word
 # the dictionary does not know ("抽"+"佣" -> "抽佣").
 FUNCTION_CHARS = frozenset("的了是在和与及或吗呢吧啊呀么有我你他她它这那个一从到给对把被让跟就都也还又再才没不很太更最天起"
@@ -269,6 +275,11 @@ def resolve_follow_up(text: str, history: list[dict[str, Any]], glossary: Glossa
     return f"{subject} {text}"
 
 
+def _without(text: str, word: str) -> str:
+    """The question with one word taken out (a space for a Latin word)."""
+    return re.sub(re.escape(word), " " if word.isascii() else "", text, flags=re.I)
+
+
 class Understander:
     """Turns raw text into a :class:`Question`.
 
@@ -278,11 +289,15 @@ class Understander:
         tokenizer: the keyword tokenizer (its jieba dictionary knows the glossary terms).
         doc_freq: how many indexed chunks contain a keyword token; 0 means the knowledge base
             has never seen the word.
+        vocabulary: the knowledge base's Latin words and their counts (spelling correction).
+        embedder: sentence embeddings (LangChain ``Embeddings``), to tell how much of the
+            question's meaning a word the knowledge base has never seen carries.
     """
 
     def __init__(self, glossary: Glossary, domain: Domain, tokenizer: Tokenizer,
                  doc_freq: Callable[[str], int] = lambda _t: 1,
-                 vocabulary: Callable[[], dict[str, int]] = dict) -> None:
+                 vocabulary: Callable[[], dict[str, int]] = dict, embedder: Any = None) -> None:
+        self.embedder = embedder
         self.glossary = glossary
         self.domain = domain
         self.tokenizer = tokenizer
@@ -335,6 +350,7 @@ class Understander:
         q.names_scope = self.domain.names_scope(text)
         q.future = is_future(text)
         q.topics = self.topics(text)
+        self._weigh_unknown(text, q.topics)
         q.figure = figure_unit(text, self.domain.money_words, lambda w: bool(self.doc_freq(self._key(w)))) \
             if "figure" in q.kinds else None
         if "yes_no" in q.kinds:
@@ -376,6 +392,20 @@ class Understander:
             else:
                 out.append(Topic(word, forms, "word", scale / (1.0 + df / 50.0), everyday))
         return out
+
+    def _weigh_unknown(self, text: str, topics: list[Topic]) -> None:
+        """A word the knowledge base has never seen weighs by how much of the question's meaning
+        it carries: the question read without it is compared with the question itself. "发到买家手上"
+        (delivered into the buyer's hands) says little the rest does not; "VAT" or "jewelry" does."""
+        unknown = [t for t in topics if t.kind == "unknown"]
+        if not unknown or self.embedder is None:
+            return
+        variants = [text] + [_without(text, t.label) for t in unknown]
+        vecs = np.asarray(self.embedder.embed_documents(variants), dtype=np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-9
+        for t, v in zip(unknown, vecs[1:]):
+            share = 1.0 - float(vecs[0] @ v)
+            topics[topics.index(t)] = replace(t, weight=t.weight * min(1.0, max(UNKNOWN_FLOOR, share / MEANING_FULL)))
 
     def everyday(self, word: str) -> bool:
         """Whether a word is common in everyday language, so its absence from a passage (or from

@@ -4,6 +4,8 @@ glossary term not "corrected" into an ordinary word."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant.score import leads_of
@@ -112,3 +114,15 @@ def test_a_name_with_a_sign_is_not_found_in_the_plain_word(tmp_path):
     topic = next(t for t in q.topics if t.label.lower() == "local+")
     assert reader.credit("AliExpress runs Local+ from ten warehouses", topic) == 1.0
     assert reader.credit("under the Korean local rules", topic) == 0.0
+
+
+def test_a_colloquial_word_the_knowledge_base_lacks_does_not_sink_a_covered_question(assistant):
+    # "手上" (into the buyer's hands) is not in the knowledge base; the delivery time is
+    answer = assistant.ask("半托管发到买家手上一般要几天")
+    assert not answer.refused
+    assert re.search(r"\d+\s*[–-]\s*\d+\s*天|\d+\s*天", leads_of(answer.answer)[0].block)
+
+
+def test_a_specific_word_the_knowledge_base_lacks_is_named_in_the_refusal(assistant):
+    answer = assistant.ask("速卖通卖英国要注册VAT吗")
+    assert answer.refused and "vat" in answer.answer.split("\n")[0].lower()
