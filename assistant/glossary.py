@@ -43,7 +43,7 @@ class Glossary:
                 if not f:
                     continue
                 if re.search(r"[a-z0-9]", f[:1]):
-                    latin.setdefault(f, []).append(i)
+                    latin.setdefault(dehyphen(f), []).append(i)
                 else:
                     self._cjk.append((f, i))
         self._latin = latin
@@ -73,7 +73,7 @@ class Glossary:
 
     def matches(self, text: str) -> list[Term]:
         """Terms any of whose forms occurs in the text (whole words for Latin forms)."""
-        low = to_simplified(text).lower()
+        low = dehyphen(to_simplified(text).lower())
         hit: set[int] = {i for f, i in self._cjk if f in low}
         if self._latin_re is not None:
             for m in self._latin_re.finditer(low):
@@ -128,6 +128,11 @@ class Glossary:
         return extra
 
 
+def dehyphen(text: str) -> str:
+    """Latin words joined by a hyphen read as written apart ("full-time" = "full time")."""
+    return re.sub(r"(?<=[a-z0-9])-(?=[a-z])", " ", text)
+
+
 def _reads_as_words(head: str, i: int, n: int, form: str, is_word: Callable[[str], bool]) -> bool:
     """Whether the one differing character of ``head[i:i+n]`` belongs to a word with the
     character just outside the window."""
@@ -144,8 +149,8 @@ def _drop_contained(terms: list[Term], text: str) -> list[Term]:
     """'灯笼计划' also contains '计划': keep only the longest match covering a span."""
     spans = []
     for term in terms:
-        best = max((f for f in term.forms if f.lower() in text), key=len, default="")
-        spans.append((term, best.lower()))
+        best = max((dehyphen(f.lower()) for f in term.forms if dehyphen(f.lower()) in text), key=len, default="")
+        spans.append((term, best))
     keep = []
     for term, form in spans:
         if not form or not any(form != other and form in other for _, other in spans):

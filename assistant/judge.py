@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .domain import Domain
+from .glossary import dehyphen
 from .read import CONFLICT, Evidence, has_figure
 from .relevance import Relevance, accept_features
 from .score import Point, same_thing
@@ -36,6 +37,11 @@ CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 NEGATION = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|无|禁止|\bnot\b|\bno\b|n't|\bnever\b|\bwithout\b|\bnone\b)", re.I)
 YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 # a word that names something: letters mixed with digits ("3C数码"), or an acronym in capitals ("ERP", "IOSS")
+# words that set two things side by side
+CONTRAST = re.compile(r"(区别|不同|差异|相比|而|则|不像|却|whereas|\bwhile\b|unlike|differ|\bbut\b|in contrast|compared|"
+                      r"instead|rather than|on the other hand)", re.I)
+CLAUSE = re.compile(r"[；;。!?！？]\s*|\.\s+")
+COMPARE_SPAN = 3.5  # logit: how much less likely a contrasting unit may be than the best one
 MIXED = re.compile(r"(\d[a-z]|[a-z]\d)", re.I)
 MAX_POINTS = 3
 OWN_LANGUAGE_MARGIN = 2.0  # logit
@@ -168,6 +174,12 @@ class Judge:
                                related=self._related(q, said + likely))
             lead = giving[0]
         v = Verdict(q, "answer", pool=likely, confidence=round(v_conf, 3))
+        if "comparison" in q.kinds and not self._contrasts(q, lead):
+            # a difference is answered by a passage that sets the things side by side
+            contrasting = [u for u in answering[:12] if u.logit >= lead.logit - COMPARE_SPAN and self._contrasts(q, u)]
+            if contrasting:
+                lead = contrasting[0]
+                v.pool = [lead, *(u for u in likely if u is not lead)]
         if "list" in q.kinds and lead.kind not in ("list", "table"):
             listing = [u for u in likely[:6] if u.kind in ("list", "table") and u.logit >= lead.logit - 0.7]
             lead = listing[0] if listing else lead
@@ -199,6 +211,20 @@ class Judge:
         out = [u for u in units if (u.lang == q.lang or not self.has_lang(u.doc_id, q.lang))
                and (not u.is_glossary or "definition" in q.kinds)]
         return out or [u for u in units if not u.is_glossary]
+
+    @staticmethod
+    def _contrasts(q: Question, u: Evidence) -> bool:
+        """The unit names two or more of the things compared and sets them side by side (a
+        table, or words of contrast)."""
+        named = [t for t in q.core if u.covered.get(t.label, 0.0) >= 1.0]
+        if len(named) < 2 or CONFLICT.search(u.text):
+            return False  # sources disagreeing on one thing do not set two things side by side
+        if u.kind == "table" or CONTRAST.search(u.text):
+            return True
+        # "A is …; B is …": the things named in clauses of their own
+        clauses = [dehyphen(c.lower()) for c in CLAUSE.split(u.text)]
+        where = [{i for i, c in enumerate(clauses) if any(dehyphen(f.lower()) in c for f in t.forms)} for t in named]
+        return any(a != b for a in where[0] for b in where[1])
 
     @staticmethod
     def _own_language_first(q: Question, ranked: list[Evidence]) -> list[Evidence]:
@@ -345,7 +371,7 @@ def overlap(a: str, b: str) -> float:
 
 
 def _names(text: str, form: str) -> bool:
-    low, f = text.lower(), form.lower()
+    low, f = dehyphen(text.lower()), dehyphen(form.lower())
     if f.isascii():
         return bool(re.search(rf"(?<![a-z0-9]){re.escape(f)}(?![a-z0-9])", low))
     return f in low

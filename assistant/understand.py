@@ -19,7 +19,7 @@ import numpy as np
 
 from .domain import Domain
 from .errors import QuestionError
-from .glossary import Glossary, Term
+from .glossary import Glossary, Term, dehyphen
 from .text import CJK, EN_STOP, LATIN_WORD, ZH_STOP, Tokenizer, clean_text, detect_lang, split_sentences, stem, to_simplified
 
 INJECTION = re.compile(
@@ -363,13 +363,13 @@ class Understander:
         how rare it is in the knowledge base. In a long message the words come from the
         sentences that ask something; the story around them ("我是做义乌小商品的…") names terms
         at most."""
-        low = text.lower()
+        low = dehyphen(text.lower())
         asking = _asking_sentences(text)
         out: list[Topic] = []
         covered = low
         for term in self.glossary.matches(text):
-            form = max((f for f in term.forms if f.lower() in low), key=len, default=term.zh or term.en)
-            covered = covered.replace(form.lower(), " ")
+            form = max((f for f in term.forms if dehyphen(f.lower()) in low), key=len, default=term.zh or term.en)
+            covered = covered.replace(dehyphen(form.lower()), " ")
             if self._is_scope(term):
                 continue
             out.append(Topic(form, _forms(term), "term", 3.0))
@@ -414,9 +414,10 @@ class Understander:
         return zipf is not None and zipf >= EVERYDAY_ZIPF["zh" if CJK.search(word) else "en"]
 
     def _strip_terms(self, low: str) -> str:
+        low = dehyphen(low)
         for term in self.glossary.matches(low):
             for form in sorted(term.forms, key=len, reverse=True):
-                low = low.replace(form.lower(), " ")
+                low = low.replace(dehyphen(form.lower()), " ")
         for name in (*self.domain.scope, *self.domain.other_platforms):
             low = re.sub(rf"(?<![a-z0-9]){re.escape(name.lower())}(?![a-z0-9])" if name.isascii()
                          else re.escape(name.lower()), " ", low)

@@ -126,3 +126,17 @@ def test_a_colloquial_word_the_knowledge_base_lacks_does_not_sink_a_covered_ques
 def test_a_specific_word_the_knowledge_base_lacks_is_named_in_the_refusal(assistant):
     answer = assistant.ask("速卖通卖英国要注册VAT吗")
     assert answer.refused and "vat" in answer.answer.split("\n")[0].lower()
+
+
+def test_a_term_written_with_a_space_instead_of_a_hyphen_is_the_same_term(assistant):
+    q = assistant.understander.understand("what is the difference between semi managed and full managed")
+    assert {t.label.replace(" ", "-") for t in q.core} >= {"semi-managed", "full-managed"}
+
+
+def test_a_difference_question_leads_with_a_passage_that_sets_both_side_by_side(assistant):
+    answer = assistant.ask("what is the difference between semi managed and full managed")
+    lead = leads_of(answer.answer)[0].block.lower()
+    assert not answer.refused
+    assert "semi-managed" in lead and "fully-managed" in lead
+    # not merely named together: the lead says how they differ (who prices, ships, runs the store)
+    assert re.search(r"differ|while|whereas|price|ship", lead)
