@@ -36,18 +36,18 @@ DENIAL = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|not
 CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 NEGATION = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|无|禁止|\bnot\b|\bno\b|n't|\bnever\b|\bwithout\b|\bnone\b)", re.I)
 YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
-# a word that names something: letters mixed with digits ("3C数码"), or an acronym in capitals ("ERP", "IOSS")
 # words that set two things side by side
 CONTRAST = re.compile(r"(区别|不同|差异|相比|而|则|不像|却|whereas|\bwhile\b|unlike|differ|\bbut\b|in contrast|compared|"
                       r"instead|rather than|on the other hand)", re.I)
 CLAUSE = re.compile(r"[；;。!?！？]\s*|\.\s+")
 COMPARE_SPAN = 3.5  # logit: how much less likely a contrasting unit may be than the best one
+# a word that names something: letters mixed with digits ("3C数码"), or an acronym in capitals ("ERP", "IOSS")
 MIXED = re.compile(r"(\d[a-z]|[a-z]\d)", re.I)
 MAX_POINTS = 3
 OWN_LANGUAGE_MARGIN = 2.0  # logit
 FAQ_MATCH = 0.75  # an FAQ question this close to the user's is the same question
-SUPPORT_SPAN = 1.5
-GAIN_SPAN = 4.0  # a point that covers what the lead leaves out may be this much less likely  # a supporting point may be this much less likely (in logits) than the lead
+SUPPORT_SPAN = 1.5  # a supporting point may be this much less likely (in logits) than the lead
+GAIN_SPAN = 4.0  # a point that covers what the lead leaves out may be this much less likely
 
 
 @dataclass
@@ -222,8 +222,8 @@ class Judge:
         if u.kind == "table" or CONTRAST.search(u.text):
             return True
         # "A is …; B is …": the things named in clauses of their own
-        clauses = [dehyphen(c.lower()) for c in CLAUSE.split(u.text)]
-        where = [{i for i, c in enumerate(clauses) if any(dehyphen(f.lower()) in c for f in t.forms)} for t in named]
+        clauses = CLAUSE.split(u.text)
+        where = [{i for i, c in enumerate(clauses) if any(_names(c, f) for f in t.forms)} for t in named]
         return any(a != b for a in where[0] for b in where[1])
 
     @staticmethod

@@ -28,8 +28,9 @@ CONTEXT_ROLES = frozenset({"intro", "question", "header"})
 # words of one language are not found in the other: a unit in the other language is credited
 # for meaning instead, never as fully as a unit whose words were seen
 CROSS_GAIN, CROSS_CAP = 2.0, 0.85
-# an FAQ answer of at most this many sentences and characters (zh, en) is quoted whole
-SHORT_ANSWER = (3, 90, 260)
+# an FAQ answer of at most this many sentences and characters is quoted whole
+SHORT_ANSWER_SENTENCES = 3
+SHORT_ANSWER_CHARS = {"zh": 90, "en": 260}
 SIGN = re.compile(r"[+&#@]")
 INTRO_END = re.compile(r"[:：]\s*$")
 # after a term: an optional gloss in brackets, then "is / means / 是 / 指 / :"
@@ -180,8 +181,9 @@ class Reader:
             return []
         context = " ".join(x for x in (section, *(rec.sentences[i] for i in context_lines)) if x)
         out: list[Evidence] = []
-        if kind == "faq" and 1 < len(content) <= SHORT_ANSWER[0] and all(rec.roles[i] in ("body", "answer") for i in content) \
-                and sum(len(rec.sentences[i]) for i in content) <= SHORT_ANSWER[1 if rec.lang == "zh" else 2]:
+        if kind == "faq" and 1 < len(content) <= SHORT_ANSWER_SENTENCES \
+                and all(rec.roles[i] in ("body", "answer") for i in content) \
+                and sum(len(rec.sentences[i]) for i in content) <= SHORT_ANSWER_CHARS.get(rec.lang, SHORT_ANSWER_CHARS["en"]):
             # a short FAQ answer is one statement: quoted whole, judged by everything it says
             return [Evidence(rec, content, "answer", context, rank, first=True)]
         intro_line = next((i for i in context_lines if rec.roles[i] == "intro"), None)

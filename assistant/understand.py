@@ -52,9 +52,12 @@ KIND_PATTERNS: dict[str, re.Pattern[str]] = {
 YES_NO = re.compile(r"(吗[？?]?$|(?<![什怎多这那])么[？?]?$|是否|能否|能不能|可不可以|可以不|是不是|有没有|要不要|需不需要|会不会|必须.{0,10}吗|"
                     r"^(is|are|does|do|did|can|could|must|should|will|was|were|has|have|may)\b)", re.I)
 # What kind of figure a question asks for, and how a sentence that gives one looks.
-NUM = r"(\d+|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty)\b|[一二两三四五六七八九十百千]+)"
-NUMBER_WORD = (r"(\d+|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty)\b|"
-               r"[一二两三四五六七八九十百千]+(?=个|家|项|种|件|条|分|类|款|天|次|倍|成|小时|周|月|年))")
+_EN_NUMBERS = r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty)\b"
+_ZH_NUMBER = r"[一二两三四五六七八九十百千]+"
+# a number before a unit the pattern names ("七天", "第三次", "3 days")
+NUM = rf"(\d+|{_EN_NUMBERS}|{_ZH_NUMBER})"
+# a number on its own: Chinese numerals only before a counter, or "一" in any word would count
+NUMBER_WORD = rf"(\d+|{_EN_NUMBERS}|{_ZH_NUMBER}(?=个|家|项|种|件|条|分|类|款|天|次|倍|成|小时|周|月|年))"
 FIGURE_UNITS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"(多少(个)?(国家|市场)|几个(国家|市场)|how many (countries|markets))", re.I),
      re.compile(NUMBER_WORD + r"\s*(个)?\s*(new )?(国家|市场|countries|markets)", re.I)),

@@ -114,6 +114,10 @@ def test_a_name_with_a_sign_is_not_found_in_the_plain_word(tmp_path):
     topic = next(t for t in q.topics if t.label.lower() == "local+")
     assert reader.credit("AliExpress runs Local+ from ten warehouses", topic) == 1.0
     assert reader.credit("under the Korean local rules", topic) == 0.0
+    # what the seller sees: the Local+ page answers, the Korean rules are not quoted for it
+    answer = a.ask("Where are the Local+ warehouses?")
+    assert not answer.refused and "UK, Germany and Spain" in leads_of(answer.answer)[0].block
+    assert all(c.doc_id != "korea-local" for c in answer.citations)
 
 
 def test_a_colloquial_word_the_knowledge_base_lacks_does_not_sink_a_covered_question(assistant):
