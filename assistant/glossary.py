@@ -11,6 +11,10 @@ from pathlib import Path
 from .load import parse_yaml
 from .text import to_simplified
 
+# a character this common on its own (有, 的, 是, 在: zipf >= 6) is a word, not a typo in a term
+FUNCTION_ZIPF = 6.0
+CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+
 
 @dataclass(frozen=True)
 class Term:
@@ -85,10 +89,11 @@ class Glossary:
         found = [t for i, t in enumerate(self.terms) if i in hit]
         return _drop_contained(found, low)
 
-    def correct(self, text: str, is_word: Callable[[str], bool] = lambda w: False) -> str:
+    def correct(self, text: str, zipf: Callable[[str], float | None] = lambda w: None) -> str:
         """Fix a one-character typo in a Chinese term ("灯龙计划" -> "灯笼计划") so retrieval finds it.
-        ``is_word`` tells an ordinary word: a character that makes one with its neighbour outside
-        the term ("店铺排名": 排名) is not a typo of the term ("店铺券")."""
+        ``zipf`` tells an ordinary word and how common it is: a character that makes a word with
+        its neighbour outside the term ("店铺排名": 排名), or one of the language's commonest
+        words on its own ("店铺有问题": 有), is not a typo of the term ("店铺券")."""
         head = text[:300]
         if not re.search(r"[\u4e00-\u9fff]", head):
             return text
@@ -109,7 +114,7 @@ class Glossary:
                     continue
                 window = head[i : i + n]
                 if sum(a != b for a, b in zip(window, form)) == 1 and not self._holds_term(window) \
-                        and not _reads_as_words(head, i, n, form, is_word):
+                        and not _reads_as_words(head, i, n, form, zipf):
                     return text[:i] + form + text[i + n :]
         return text
 
@@ -133,16 +138,19 @@ def dehyphen(text: str) -> str:
     return re.sub(r"(?<=[a-z0-9])-(?=[a-z])", " ", text)
 
 
-def _reads_as_words(head: str, i: int, n: int, form: str, is_word: Callable[[str], bool]) -> bool:
-    """Whether the one differing character of ``head[i:i+n]`` belongs to a word with the
-    character just outside the window."""
+def _reads_as_words(head: str, i: int, n: int, form: str, zipf: Callable[[str], float | None]) -> bool:
+    """Whether the one differing character of ``head[i:i+n]`` is not a Chinese character ("店铺？"
+    is no typo of "店铺券"), is a common word by itself, or belongs to a word with the character
+    just outside the window."""
     at = next(k for k in range(n) if head[i + k] != form[k])
+    if not CJK_CHAR.match(head[i + at]) or (zipf(head[i + at]) or 0.0) >= FUNCTION_ZIPF:
+        return True
     pairs = []
     if at == n - 1 and i + n < len(head):
         pairs.append(head[i + at] + head[i + n])
     if at == 0 and i > 0:
         pairs.append(head[i - 1] + head[i])
-    return any(is_word(p) for p in pairs)
+    return any(zipf(p) is not None for p in pairs)
 
 
 def _drop_contained(terms: list[Term], text: str) -> list[Term]:

@@ -29,7 +29,7 @@ from .glossary import dehyphen
 from .read import CONFLICT, Evidence, has_figure
 from .relevance import Relevance, accept_features
 from .score import Point, same_thing
-from .understand import Question
+from .understand import Question, Topic
 
 YES_NO_OPENING = re.compile(r"^(是的|是。|对|可以|能|需要|不需要|不可以|不能|不会|会|不用|无需|不是|没有|yes\b|no\b|not\b)", re.I)
 DENIAL = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|not|no|never|n't)\W*(\w+\W+){0,1}$", re.I)
@@ -56,7 +56,8 @@ class Verdict:
 
     question: Question
     kind: Literal["answer", "partial", "not_covered"]
-    reason: str = ""  # for not_covered/partial: future | other_platform | too_broad | unknown_topic | no_evidence | no_figure | not_public
+    reason: str = ""  # for not_covered/partial: future | other_platform | too_broad | unknown_topic | no_evidence |
+    # not_specific | no_figure | not_public
     lead: Evidence | None = None
     support: list[Evidence] = field(default_factory=list)
     related: list[Evidence] = field(default_factory=list)  # for not_covered: units truly about the topic
@@ -142,6 +143,13 @@ class Judge:
             # user's own words (their product, their situation) are not in it
             top = self._defining(q, answering) or self._advising(q, answering) or top
             p = max(p, at) if top.features.get("defines") or self._names_entity(top) and "suitability" in q.kinds else p
+        if top is not None and p < at:
+            # the knowledge base holds this very question as an FAQ, and its answer names the
+            # question's terms and gives what kind of figure is asked: that answers it
+            asked = [u for u in answering[:12] if u.kind == "answer" and u.first and u.qsim >= FAQ_MATCH
+                     and u.features.get("terms") and (q.figure is None or u.figure)]
+            if asked:
+                top, p = asked[0], max(p, at)
         if top is None or p < at:
             v = Verdict(q, "not_covered", "no_evidence", missing=self._missing(q, pool[:12]),
                         related=self._related(q, pool))
@@ -159,6 +167,16 @@ class Judge:
             # is general, so the answer says first that the named thing itself is not covered
             v = Verdict(q, "not_covered", "no_evidence", missing=named, related=[top], confidence=round(1.0 - p, 3))
             return v
+        programmes = [t.label for t in q.topics if t.kind == "term" and self._is_entity(t)]
+        naming = [u for u in answering[:12] if u.logit >= top.logit - 2.0 and all(x in u.named for x in programmes)]
+        general = [x for x in programmes if x not in top.named]
+        if general and naming:
+            top = naming[0]  # a close second that speaks of the programme asked about
+        elif general and not {"comparison", "definition", "temporal"} & q.kinds:
+            # the best evidence is about something wider than the programme the question names (a
+            # fee in general, asked for one programme): say first that it is not stated for it
+            return Verdict(q, "not_covered", "not_specific", missing=general, related=[top],
+                           confidence=round(1.0 - p, 3))
         likely = [u for u in answering if u.logit >= top.logit - 2.0]
         lead = top
         faq = [u for u in answering[:12] if u.kind == "answer" and u.first and u.qsim >= FAQ_MATCH
@@ -253,6 +271,11 @@ class Judge:
         if "suitability" not in q.kinds:
             return None
         return next((u for u in ranked[:6] if self._names_entity(u) and (u.features.get("terms") or u.sim >= 0.35)), None)
+
+    def _is_entity(self, t: Topic) -> bool:
+        """One of the things the knowledge base is organised around (its models, programmes)."""
+        forms = {f.lower() for f in t.forms}
+        return any(f.lower() in forms for e in self.domain.entities for f in e.forms)
 
     def _names_entity(self, u: Evidence) -> bool:
         low = u.text.lower()

@@ -55,6 +55,7 @@ CONFLICT = re.compile(r"(说法不一|说法不同|不同来源|另一来源|有
                       r"sources (differ|disagree)|conflict|other sources|another source|some sources)", re.I)
 NEGATED = re.compile(r"(没有|没|不|未|无|no\b|not\b|none\b|neither|nor\b|never|outside)", re.I)
 NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万]+(天|小时|个|%|成|倍|年|月|日)")
+POINTER = re.compile(r"[这那此上下前后][一二两三四五六七八九十几]+(个|项|种|家|条|类|点)|\b(these|those|the) (two|three|both)\b", re.I)
 SENT_DATE = re.compile(r"(20\d\d)(?:年?(?:[-/.]|年)(\d{1,2})月?)?(?:(?:[-/.]|月)?(\d{1,2})日?)?")
 EN_MONTHS = {m: i + 1 for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
                                               "september", "october", "november", "december"])}
@@ -82,6 +83,7 @@ class Evidence:
     coverage: float = 0.0
     ctx_lex: float = 0.0  # the share of the question its heading / FAQ question / intro speaks of
     covered: dict[str, float] = field(default_factory=dict)  # topic label -> how fully it is named (0.5 or 1)
+    named: set[str] = field(default_factory=set)  # topic labels it, its context or its page's title names as written
     figure: bool = False
     date: str = ""
     vec: np.ndarray | None = None
@@ -147,7 +149,7 @@ class Reader:
         qvec = retrieval.query_vector
         if qvec is None:
             qvec = np.asarray(self.embedder.embed_query(q.text), dtype=np.float32)
-        units: list[Evidence] = []
+        found: list[tuple[Evidence, np.ndarray, float]] = []
         seen: set[tuple[str, int]] = set()
         top = retrieval.passages[0].score if retrieval.passages else 1.0
         self._credits: dict[tuple[str, str], float] = {}  # titles and contexts repeat across units
@@ -164,8 +166,10 @@ class Reader:
                 seen.add((rec.uid, b))
                 for unit in self._units(rec, b, rank):
                     unit.replaced_by = self.index.superseded_by.get(rec.doc_id, "")
-                    self._describe(unit, q, sims, p.score / top if top else 0.0)
-                    units.append(unit)
+                    found.append((unit, sims, p.score / top if top else 0.0))
+        for unit, sims, weight in found:
+            self._describe(unit, q, sims, weight)
+        units = [u for u, _, _ in found]
         units.sort(key=lambda u: -u.logit)
         return units
 
@@ -252,10 +256,14 @@ class Reader:
             in_title = self._cached_credit(title, t)
             if in_title >= 1.0:
                 titled.add(t.label)
-            credit = self.credit(near, t) or 0.3 * in_title
+            credit = self.credit(near, t)
+            if credit >= 1.0:
+                u.named.add(t.label)
+            credit = credit or 0.3 * in_title
             if credit:
                 u.covered[t.label] = credit
                 ctx_w += t.weight * self._cached_credit(u.context, t)
+        u.named |= titled
         core = q.core
         total = sum(t.weight for t in core)
         u.coverage = sum(t.weight * u.covered.get(t.label, 0.0) for t in core) / total if total else 1.0
@@ -316,10 +324,15 @@ class Reader:
         our sources", "本知识库的来源没有公开…"), not a fact with a caveat at its end: it says
         so, in those words or in the knowledge base's own voice with a negation, and gives no
         figure, or it sits on a page or under a heading about what is not known."""
-        own_voice = bool(self._kb_voice and self._kb_voice.search(u.text) and NEGATED.search(u.text))
-        if CONFLICT.search(u.text) or not (NOT_PUBLIC.search(u.text) or own_voice):
+        # a sentence quoted with the one it leans on makes its point in the second one; an FAQ
+        # answer makes it in its first ("Our sources do not say. They give …")
+        text = u.quotes[-1] if len(u.lines) == 2 and LEANS.match(u.quotes[-1].strip()) else u.text
+        if u.kind == "answer" and len(u.lines) > 1 and NOT_PUBLIC.search(u.quotes[0]) and not has_figure(u.quotes[0]):
+            return True
+        own_voice = bool(self._kb_voice and self._kb_voice.search(text) and NEGATED.search(text))
+        if CONFLICT.search(text) or not (NOT_PUBLIC.search(text) or own_voice):
             return False
-        return not has_figure(u.text) or bool(NOT_PUBLIC.search(f"{u.context} {u.meta.get('title', '')}"))
+        return not has_figure(text) or bool(NOT_PUBLIC.search(f"{u.context} {u.meta.get('title', '')}"))
 
     def _cached_credit(self, text: str, topic: Topic) -> float:
         key = (text, topic.label)
@@ -386,8 +399,9 @@ def _without_dates(text: str) -> str:
 
 
 def has_figure(text: str) -> bool:
-    """A number other than a date: a count, duration, share or amount."""
-    stripped = _without_dates(text)
+    """A number other than a date or a pointer ("这两个渠道": these two): a count, duration,
+    share or amount."""
+    stripped = POINTER.sub(" ", _without_dates(text))
     stripped = re.sub(r"(January|February|March|April|May|June|July|August|September|October|November|December) \d{1,2}\b", " ", stripped)
     return bool(NUMBER.search(stripped))
 

@@ -200,12 +200,20 @@ def figure_unit(text: str, money_words: tuple[str, ...] = (),
     return best[1] if best else None
 
 
+# "how many" and the words it counts, up to the verb, pronoun or preposition that ends the phrase
+HOW_MANY = re.compile(r"how many ((?:[a-z][a-z\-]*\s*)+?)(?=\b(?:can|could|do|does|did|are|is|was|were|will|would|should|"
+                      r"may|might|must|have|has|had|i|we|you|they|per|a|an|the|in|on|for|of|at|to|before|after|under|"
+                      r"with)\b|[?？,.，]|$)", re.I)
+
+
 def counted(text: str, known: Callable[[str], bool] = lambda _w: True) -> re.Pattern[str] | None:
-    """For "how many listings" / "几家店": a number followed closely by what is counted, when
-    the knowledge base knows that word (else any number: "promos" may be "activities" there)."""
-    m = re.search(r"how many ([a-z]{3,})", text, re.I)
-    if m and known(m.group(1).lower()):
-        stem_ = re.escape(m.group(1).lower()[:5])
+    """For "how many listings" / "几家店": a number followed closely by what is counted (the last
+    word of the phrase after "how many": "summer sale promos"), when the knowledge base
+    knows that word (else any number: "promos" may be "activities" there)."""
+    m = HOW_MANY.search(text)
+    head = m.group(1).split()[-1].lower() if m and m.group(1).split() else ""
+    if len(head) >= 3 and known(head):
+        stem_ = re.escape(head[:5])
         return re.compile(NUMBER_WORD + rf"[\s,\-]*(\S+\s+){{0,2}}{stem_}", re.I)
     m = re.search(r"(多少|几)(个|家|项|种|件|条|类|款)?([\u4e00-\u9fff]{1,2})", text)
     if m and m.group(3) not in ("钱", "天", "小时"):
@@ -311,7 +319,7 @@ class Understander:
     def understand(self, raw: str, history: list[dict[str, Any]] | None = None, max_chars: int = 4000,
                    lang: str | None = None) -> Question:
         text, notes = clean_question(raw, max_chars)
-        corrected = self.spell(self.glossary.correct(text, lambda w: self.tokenizer.zipf(w) is not None))
+        corrected = self.spell(self.glossary.correct(text, self.tokenizer.zipf))
         if corrected != text:
             notes.append(f"read as: {corrected[:80]}")
             text = corrected

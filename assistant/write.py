@@ -23,6 +23,7 @@ TEXT = {
         "not_covered": "知识库里没有关于“{topic}”的资料，我不能给出答案。",
         "not_answered": "知识库里的资料没有直接回答这个问题，我不能给出确切答案。",
         "not_covered_figure": "知识库没有给出“{topic}”的具体数字，我不能给出确切答案。",
+        "not_specific": "知识库没有专门针对“{topic}”的说法，我不能给出确切答案。",
         "not_public": "知识库的来源没有公开关于“{topic}”的这一细节。",
         "other_platform": "知识库只收录{scope}，没有关于“{topic}”的资料。",
         "future": "知识库只记录已经公布的规则，无法预测以后的政策变化。",
@@ -50,6 +51,7 @@ TEXT = {
         "not_covered": "The knowledge base has no information on “{topic}”, so I can't answer this.",
         "not_answered": "Nothing in the knowledge base answers this directly, so I can't give a definite answer.",
         "not_covered_figure": "The knowledge base does not give a figure for “{topic}”, so I can't give an exact answer.",
+        "not_specific": "The knowledge base does not say this for “{topic}” specifically, so I can't give a definite answer.",
         "not_public": "The sources behind the knowledge base do not publish this detail about “{topic}”.",
         "other_platform": "The knowledge base covers {scope} only; it has no information on “{topic}”.",
         "future": "The knowledge base only records rules that have been announced; it can't predict future changes.",
@@ -201,7 +203,8 @@ class Writer:
         T = TEXT[lang]
         topic = "、".join(v.missing[:3]) if lang == "zh" else ", ".join(v.missing[:3])
         key = {"future": "future", "too_broad": "too_broad", "other_platform": "other_platform",
-               "not_public": "not_public", "no_figure": "not_covered_figure"}.get(v.reason, "not_covered")
+               "not_public": "not_public", "no_figure": "not_covered_figure",
+               "not_specific": "not_specific"}.get(v.reason, "not_covered")
         if not topic:
             key, topic = ("not_answered" if key == "not_covered" else key), v.question.text
         lines = [T[key].format(topic=topic, scope=self.domain.name.get(lang, ""))]

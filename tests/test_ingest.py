@@ -39,6 +39,21 @@ def test_reingesting_unchanged_files_does_nothing(make_assistant, tmp_path):
     assert _indexed_chunk_ids(a) == ids
 
 
+def test_files_are_read_again_after_the_readers_change_but_unchanged_documents_keep_their_chunks(
+        make_assistant, tmp_path, monkeypatch):
+    import assistant.ingest as ingest_module
+
+    corpus = _small_corpus(tmp_path / "c")
+    a = make_assistant(corpus_dir=corpus)
+    a.ingest([corpus])
+    ids = _indexed_chunk_ids(a)
+    monkeypatch.setattr(ingest_module, "reader_version", lambda: "newer")
+    again = a.ingest([corpus])
+    assert len(again.documents) == 3 and again.unchanged == 3  # every file read again, each reads the same
+    assert (again.added, again.updated, again.removed) == ([], [], [])  # what was read is the same
+    assert _indexed_chunk_ids(a) == ids
+
+
 def test_changed_document_replaces_its_chunks_and_deleted_one_disappears(make_assistant, tmp_path):
     corpus = _small_corpus(tmp_path / "c")
     a = make_assistant(corpus_dir=corpus)

@@ -64,6 +64,10 @@ def test_everyday_words_weigh_less_than_specific_ones(assistant):
 def test_an_ordinary_word_next_to_a_term_is_not_taken_for_a_typo(assistant):
     q = assistant.understander.understand("速卖通直通车要先储值吗，会影响店铺排名吗")
     assert "排名" in q.text and "店铺券" not in q.text
+    common = assistant.understander.understand("银牌店铺有纠纷的话多久有人处理")  # 有 is a word, not a typo of 券
+    assert "店铺有纠纷" in common.text and "店铺券" not in common.text
+    mark = assistant.understander.understand("年度销售额考核针对哪些店铺？")  # a question mark is no typo either
+    assert "店铺券" not in mark.text
     typo = assistant.understander.understand("联盟营消的佣金怎么算")
     assert "联盟营销" in typo.text
 
@@ -87,6 +91,17 @@ def test_a_count_written_in_chinese_numerals_answers_how_many_times():
 
     wanted = figure_unit("侵权被投诉几次会关店")
     assert wanted.search("严重侵权累计到第三次，账号就会被关闭") and not wanted.search("账号会被关闭")
+
+
+def test_how_many_counts_the_last_word_of_its_phrase():
+    from assistant.understand import figure_unit
+
+    known = {"store", "stores", "limited", "discount"}.__contains__
+    stores = figure_unit("how many stores can one company open?", known=known)
+    assert stores.search("A company may open up to 6 stores") and not stores.search("up to 6 categories")
+    # "promos" is the counted thing, and a word the knowledge base does not use: any count answers
+    promos = figure_unit("how many limited time discount promos can i create a month?", known=known)
+    assert promos.search("A store can create up to 60 activities a month")
 
 
 @pytest.mark.parametrize("question, figure", [
@@ -144,3 +159,22 @@ def test_a_difference_question_leads_with_a_passage_that_sets_both_side_by_side(
     assert "semi-managed" in lead and "fully-managed" in lead
     # not merely named together: the lead says how they differ (who prices, ships, runs the store)
     assert re.search(r"differ|while|whereas|price|ship", lead)
+
+
+def test_general_evidence_for_a_question_about_one_programme_is_not_passed_off_as_its_answer(assistant):
+    # the coupon rule is stated for every store; nothing says how it applies under semi-managed
+    answer = assistant.ask("半托管的商品能用店铺优惠券吗")
+    first = answer.answer.split("\n")[0]
+    assert answer.refused and "半托管" in first and "没有专门" in first
+    assert "店铺优惠券只能用于发券店铺的商品" in answer.answer  # what is known still shown, after
+
+
+def test_a_sentence_leaning_on_a_fact_can_still_say_what_is_not_known(assistant):
+    from assistant.read import has_figure
+
+    assert not has_figure("这两个渠道的日期、报名门槛和折扣力度，我们的资料中没有。")
+    assert has_figure("平台提供两个营销渠道")
+    answer = assistant.ask("超级爆发日哪天 怎么报名")
+    first = answer.answer.split("\n")[0]
+    assert answer.refused and "超级爆发日" in first and "没有公开" in first
+

@@ -53,7 +53,8 @@ def test_a_pdf_line_cut_mid_sentence_joins_the_next_one():
 
 def test_boilerplate_lines_are_removed_and_reported():
     text, removed, _ = clean_page("Skip to main content\n首页 > 卖家中心 > 规则\n广告\n加载中…\nHi sellers, welcome!\n"
-                                  "分享 | 收藏 | 点赞\nThe rule applies to new items.\n帮我再读一遍\n")
+                                  "分享 | 收藏 | 点赞\nThe rule applies to new items.\n帮我再读一遍\n"
+                                  "以上内容对您有帮助吗？  有用 | 没用\nWas this answer helpful?\n")
     assert text == "The rule applies to new items."
     assert {"Skip to main content", "广告", "加载中…", "分享 | 收藏 | 点赞", "帮我再读一遍"} <= set(removed)
 
