@@ -29,7 +29,7 @@ from .glossary import dehyphen
 from .read import CONFLICT, Evidence, has_figure
 from .relevance import Relevance, accept_features
 from .score import Point, same_thing
-from .understand import Question, Topic
+from .understand import Question, Topic, asking_word, same_asking
 
 YES_NO_OPENING = re.compile(r"^(是的|是。|对|可以|能|需要|不需要|不可以|不能|不会|会|不用|无需|不是|没有|yes\b|no\b|not\b)", re.I)
 DENIAL = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|not|no|never|n't)\W*(\w+\W+){0,1}$", re.I)
@@ -146,7 +146,7 @@ class Judge:
         if top is not None and p < at:
             # the knowledge base holds this very question as an FAQ, and its answer names the
             # question's terms and gives what kind of figure is asked: that answers it
-            asked = [u for u in answering[:12] if u.kind == "answer" and u.first and u.qsim >= FAQ_MATCH
+            asked = [u for u in answering[:12] if self._same_question(q, u)
                      and u.features.get("terms") and (q.figure is None or u.figure)]
             if asked:
                 top, p = asked[0], max(p, at)
@@ -179,7 +179,7 @@ class Judge:
                            confidence=round(1.0 - p, 3))
         likely = [u for u in answering if u.logit >= top.logit - 2.0]
         lead = top
-        faq = [u for u in answering[:12] if u.kind == "answer" and u.first and u.qsim >= FAQ_MATCH
+        faq = [u for u in answering[:12] if self._same_question(q, u)
                and u.logit >= top.logit - 3.0]
         if faq:
             # the knowledge base holds this very question as an FAQ: its answer leads
@@ -271,6 +271,14 @@ class Judge:
         if "suitability" not in q.kinds:
             return None
         return next((u for u in ranked[:6] if self._names_entity(u) and (u.features.get("terms") or u.sim >= 0.35)), None)
+
+    @staticmethod
+    def _same_question(q: Question, u: Evidence) -> bool:
+        """An FAQ answer whose question is the user's: close in meaning and asked with a
+        compatible question word ("Who ships it?" does not answer "Where are the warehouses?")."""
+        if u.kind != "answer" or not u.first or u.qsim < FAQ_MATCH:
+            return False
+        return same_asking(q.asks, asking_word(u.faq_question))
 
     def _is_entity(self, t: Topic) -> bool:
         """One of the things the knowledge base is organised around (its models, programmes)."""

@@ -119,6 +119,13 @@ class Evidence:
         return self.meta.get("type") == "glossary"
 
     @property
+    def faq_question(self) -> str:
+        """The FAQ question this unit answers ("" outside an FAQ pair)."""
+        rec = self.rec
+        return next((rec.sentences[i] for i in rec.block_lines(rec.block_of[self.lines[0]])
+                     if rec.roles[i] == "question"), "") if self.kind == "answer" else ""
+
+    @property
     def section(self) -> str:
         return self.rec.blocks[self.rec.block_of[self.lines[0]]]["section"] if self.lines else ""
 

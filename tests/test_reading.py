@@ -178,3 +178,24 @@ def test_a_sentence_leaning_on_a_fact_can_still_say_what_is_not_known(assistant)
     first = answer.answer.split("\n")[0]
     assert answer.refused and "超级爆发日" in first and "没有公开" in first
 
+
+
+def test_an_faq_asked_with_another_question_word_is_not_the_users_question(tmp_path):
+    from assistant import Assistant, Settings
+    from assistant.understand import asking_word, same_asking
+
+    assert not same_asking(asking_word("Where are the warehouses?"), asking_word("Who ships the orders?"))
+    assert same_asking(asking_word("what is the fee?"), asking_word("How much is the fee?"))
+    assert same_asking(asking_word("半托管要交保证金吗"), asking_word("半托管需要保证金吗？"))
+    write_doc(tmp_path / "corpus", "depot-faq", "en", "Depot delivery: quick answers",
+              "Q: Who ships a depot order?\n\nA: The marketplace does, not the seller.\n\n"
+              "Q: Where are the depots?\n\nA: There are four depots, in Lyon, Turin, Porto and Ghent.",
+              type="faq")
+    a = Assistant(Settings(data_dir=tmp_path / "data"))
+    assert a.ingest([tmp_path / "corpus"]).ok
+    q = a.understander.understand("Where does a depot order ship from?")
+    units = a.reader.read(q, a.retriever.search(q.text, lang=q.lang))
+    who = next(u for u in units if u.faq_question.startswith("Who"))
+    where = next(u for u in units if u.faq_question.startswith("Where"))
+    # close in words, but "who" does not answer "where": it is not led with as the user's own question
+    assert who.qsim >= 0.75 and not a.judge._same_question(q, who)
