@@ -214,6 +214,28 @@ def classify(text: str) -> set[str]:
     return kinds or {"fact"}
 
 
+EN_WHAT_IS = re.compile(r"\b(?:what is|what's|what are|define|explain|meaning of)\s+(?:the |a |an )?(.+)$")
+ZH_WHAT_IS = re.compile(r"(?:什么是|啥是)(.+)$|^(.+?)(?:是什么|是啥|是指什么|指的是什么|指什么|是指)")
+EN_SUBJECT_END = re.compile(r"\s(?:at|of|for|in|on|under|from|to|with|by|per|when|if|after|before)\s")
+
+
+def asks_what_it_is(text: str, topics: list["Topic"]) -> bool:
+    """Whether a what-is question asks what its subject is: the subject ("the daily cut-off time"
+    in "what is the daily cut-off time at the warehouse", "…的截单时间" before "是什么") ends in
+    one of its glossary terms, or is short enough to be a name itself ("what is dropshipping")."""
+    low = dehyphen(text.lower()).strip(" ?？。.!！")
+    forms = [dehyphen(f.lower()) for t in topics if t.kind == "term" for f in t.forms]
+    m = EN_WHAT_IS.search(low)
+    if m:
+        subject = EN_SUBJECT_END.split(f" {m.group(1)} ")[0].strip()
+        return any(f in subject for f in forms) or len(subject.split()) <= 2
+    m = ZH_WHAT_IS.search(low)
+    if m:
+        subject = re.sub(r"[^\u4e00-\u9fffa-z0-9+ ]", "", m.group(1) or m.group(2)).strip()
+        return any(subject.endswith(f) for f in forms) or len(subject) <= 4
+    return True  # "含义", "意思", "what does … mean": asks for a meaning
+
+
 def figure_unit(text: str, money_words: tuple[str, ...] = (),
                 known: Callable[[str], bool] = lambda _w: True) -> re.Pattern[str] | None:
     """The pattern a sentence must match to answer this figure question: that of the asking
@@ -391,10 +413,13 @@ class Understander:
         q = Question(raw=text, text=text, lang=lang)
         q.kinds = classify(text)
         q.asks = asking_word(text)
+        q.topics = self.topics(text)
+        if "definition" in q.kinds and not asks_what_it_is(text, q.topics):
+            # "what is the daily cut-off time at …": a fact about the thing, not what the thing is
+            q.kinds = (q.kinds - {"definition"}) or {"fact"}
         q.platforms = list({p.lower(): p for p in self.domain.other_platforms_in(text)}.values())
         q.names_scope = self.domain.names_scope(text)
         q.future = is_future(text)
-        q.topics = self.topics(text)
         self._weigh_unknown(text, q.topics)
         q.figure = figure_unit(text, self.domain.money_words, lambda w: bool(self.doc_freq(self._key(w)))) \
             if "figure" in q.kinds else None

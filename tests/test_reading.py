@@ -199,3 +199,22 @@ def test_an_faq_asked_with_another_question_word_is_not_the_users_question(tmp_p
     where = next(u for u in units if u.faq_question.startswith("Where"))
     # close in words, but "who" does not answer "where": it is not led with as the user's own question
     assert who.qsim >= 0.75 and not a.judge._same_question(q, who)
+
+
+@pytest.mark.parametrize("question, defining", [
+    ("What is semi-managed?", True),
+    ("what is dropshipping", True),
+    ("速卖通的半托管是什么", True),
+    ("JIT是什么意思", True),
+    ("What is the daily cut-off time at semi-managed consolidation warehouses?", False),  # a fact about it
+    ("半托管集货仓每天的截单时间是什么", False),
+])
+def test_a_what_is_question_about_a_detail_of_a_thing_is_not_a_definition(assistant, question, defining):
+    q = assistant.understander.understand(question)
+    assert ("definition" in q.kinds) == defining
+
+
+def test_a_detail_the_sources_do_not_give_is_said_to_be_missing_not_answered_with_a_definition(assistant):
+    answer = assistant.ask("What is the daily cut-off time at semi-managed consolidation warehouses?")
+    assert answer.refused
+    assert "cut-off times" in answer.answer and "Semi-managed is" not in answer.answer
