@@ -46,6 +46,7 @@ MIXED = re.compile(r"(\d[a-z]|[a-z]\d)", re.I)
 MAX_POINTS = 3
 OWN_LANGUAGE_MARGIN = 2.0  # logit
 FAQ_MATCH = 0.75  # an FAQ question this close to the user's is the same question
+FAQ_LOOSE = 0.5  # this close, when it also names most of the user's words
 SUPPORT_SPAN = 1.5  # a supporting point may be this much less likely (in logits) than the lead
 GAIN_SPAN = 4.0  # a point that covers what the lead leaves out may be this much less likely
 
@@ -177,6 +178,9 @@ class Judge:
             # fee in general, asked for one programme): say first that it is not stated for it
             return Verdict(q, "not_covered", "not_specific", missing=general, related=[top],
                            confidence=round(1.0 - p, 3))
+        if self._answers_another(q, top):
+            # "能：…" says yes to its own FAQ question, not to this one: a plain statement leads
+            top = next((u for u in answering[:12] if not self._answers_another(q, u)), top)
         likely = [u for u in answering if u.logit >= top.logit - 2.0]
         lead = top
         faq = [u for u in answering[:12] if self._same_question(q, u)
@@ -273,12 +277,25 @@ class Judge:
         return next((u for u in ranked[:6] if self._names_entity(u) and (u.features.get("terms") or u.sim >= 0.35)), None)
 
     @staticmethod
-    def _same_question(q: Question, u: Evidence) -> bool:
+    def _same_question(q: Question, u: Evidence, loose: bool = False) -> bool:
         """An FAQ answer whose question is the user's: close in meaning and asked with a
-        compatible question word ("Who ships it?" does not answer "Where are the warehouses?")."""
-        if u.kind != "answer" or not u.first or u.qsim < FAQ_MATCH:
+        compatible question word ("Who ships it?" does not answer "Where are the warehouses?").
+        ``loose``: less close in meaning, but its question names most of the user's own words."""
+        if u.kind != "answer" or not u.first or not same_asking(q.asks, asking_word(u.faq_question)):
             return False
-        return same_asking(q.asks, asking_word(u.faq_question))
+        if u.qsim >= FAQ_MATCH:
+            return True
+        words = [t for t in q.topics if t.kind != "term"]
+        total = sum(t.weight for t in words)
+        asked = u.faq_question.lower()
+        named = sum(t.weight for t in words if any(_names(asked, f.lower()) for f in t.forms))
+        return loose and u.qsim >= FAQ_LOOSE and total > 0 and named >= 0.5 * total
+
+    def _answers_another(self, q: Question, u: Evidence) -> bool:
+        """An FAQ answer that opens with yes or no ("能：…", "No, …") to a question that is not
+        the user's: its yes or no would read as the answer to theirs."""
+        return u.kind == "answer" and bool(YES_NO_OPENING.match(u.text.lower())) \
+            and not self._same_question(q, u, loose=True)
 
     def _is_entity(self, t: Topic) -> bool:
         """One of the things the knowledge base is organised around (its models, programmes)."""
@@ -324,7 +341,7 @@ class Judge:
             if u.logit < lead.logit - 1.0:
                 break
             low = u.text.lower()
-            if YES_NO_OPENING.match(low):
+            if YES_NO_OPENING.match(low) and not self._answers_another(q, u):
                 return u, ""  # the document answers yes or no itself
             for f in forms:
                 hit = low.find(f)

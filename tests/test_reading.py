@@ -218,3 +218,19 @@ def test_a_detail_the_sources_do_not_give_is_said_to_be_missing_not_answered_wit
     answer = assistant.ask("What is the daily cut-off time at semi-managed consolidation warehouses?")
     assert answer.refused
     assert "cut-off times" in answer.answer and "Semi-managed is" not in answer.answer
+
+
+def test_a_yes_or_no_to_another_faq_question_is_not_the_answer(tmp_path):
+    from assistant import Assistant, Settings
+
+    write_doc(tmp_path / "corpus", "hosting-faq", "zh", "托管常见问题",
+              "半托管商品能转成全托管吗？\n\n能：品类更适合仓发时，平台会开通把货转入全托管仓库的通道。\n\n"
+              "半托管要整店加入吗？\n\n不需要：半托管按商品报名，不是整店转换。", type="faq")
+    write_doc(tmp_path / "corpus", "hosting-pickup", "zh", "半托管的揽收",
+              "半托管订单一般由菜鸟上门揽收，商家也可以选择自寄。")
+    a = Assistant(Settings(data_dir=tmp_path / "data"))
+    assert a.ingest([tmp_path / "corpus"]).ok
+    answer = a.ask("半托管的货要自己送到仓库吗")
+    lead = leads_of(answer.answer)[0].block
+    # "能" and "不需要" answer their own FAQ questions; shown first they would answer this one wrongly
+    assert not lead.startswith(("能", "不需要")), lead
