@@ -55,6 +55,10 @@ YES_NO = re.compile(r"(吗[？?]?$|(?<![什怎多这那])么[？?]?$|是否|能�
 # asking with different ones ("Who ships it?" / "Where are the warehouses?") are not the same
 # question, however close their words.
 ASKING_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # how long someone has to do something, not how long something takes
+    ("deadline", re.compile(r"(\bhow (long|many (days|hours))\b.{0,20}\b(have|get)\b.{0,6}\bto\b|\bdeadline\b|"
+                            r"(几天|多久|多长时间|几个?小时)(之|以)?内(要|必须|得|需要)|(要|必须|得|需要)在(几天|多久|多长时间|几个?小时)内|截止)",
+                            re.I)),
     ("figure", re.compile(r"(多少|几[天个次家项分点层小年月]|多久|多长|多大|\bhow (much|many|long|large|big|often)\b)", re.I)),
     ("when", re.compile(r"(什么时候|何时|哪天|哪一天|哪年|几月|几号|\bwhen\b|what (date|year|time)\b)", re.I)),
     ("where", re.compile(r"(哪里|哪儿|在哪|去哪|\bwhere\b)", re.I)),

@@ -187,6 +187,10 @@ def test_an_faq_asked_with_another_question_word_is_not_the_users_question(tmp_p
     assert not same_asking(asking_word("Where are the warehouses?"), asking_word("Who ships the orders?"))
     assert same_asking(asking_word("what is the fee?"), asking_word("How much is the fee?"))
     assert same_asking(asking_word("半托管要交保证金吗"), asking_word("半托管需要保证金吗？"))
+    # how long one has to act is not how long something takes
+    assert not same_asking(asking_word("how long do I have to ship an order?"),
+                           asking_word("How long does an order take to reach the buyer?"))
+    assert not same_asking(asking_word("几天内必须发货"), asking_word("订单多久能送到"))
     write_doc(tmp_path / "corpus", "depot-faq", "en", "Depot delivery: quick answers",
               "Q: Who ships a depot order?\n\nA: The marketplace does, not the seller.\n\n"
               "Q: Where are the depots?\n\nA: There are four depots, in Lyon, Turin, Porto and Ghent.",
