@@ -47,6 +47,7 @@ MAX_POINTS = 3
 OWN_LANGUAGE_MARGIN = 2.0  # logit
 FAQ_MATCH = 0.75  # an FAQ question this close to the user's is the same question
 FAQ_LOOSE = 0.5  # this close, when it also names most of the user's words
+FAQ_SPAN = 1.0  # a unit this close to the best (in rank logit) may lead instead when it fits the question better
 SUPPORT_SPAN = 1.5  # a supporting point may be this much less likely (in logits) than the lead
 GAIN_SPAN = 4.0  # a point that covers what the lead leaves out may be this much less likely
 
@@ -188,6 +189,15 @@ class Judge:
         if faq:
             # the knowledge base holds this very question as an FAQ: its answer leads
             lead = max(faq, key=lambda u: u.qsim)
+        elif lead.kind == "answer" and not self._same_question(q, lead, loose=True):
+            # the best unit answers another FAQ question; one nearly as good whose question
+            # names the user's words and asks the same way answers this one
+            close = [u for u in answering[:12] if u.logit >= lead.logit - FAQ_SPAN and self._same_question(q, u, loose=True)]
+            lead = close[0] if close else lead
+        continued = [u for u in answering[:12] if u.lines[:-1] == lead.lines and u.doc_id == lead.doc_id
+                     and u.lang == lead.lang and u.logit >= lead.logit - FAQ_SPAN]
+        if lead.kind == "sentence" and continued:
+            lead = continued[0]  # quoted with the sentence that goes on from it ("… It is recorded against the seller.")
         if q.figure is not None and "comparison" not in q.kinds and not lead.figure:
             giving = [u for u in likely if u.figure]
             if not giving:
@@ -203,7 +213,8 @@ class Judge:
                 lead = contrasting[0]
                 v.pool = [lead, *(u for u in likely if u is not lead)]
         if "list" in q.kinds and lead.kind not in ("list", "table"):
-            listing = [u for u in likely[:6] if u.kind in ("list", "table") and u.logit >= lead.logit - 0.7]
+            listing = [u for u in likely[:6] if u.kind in ("list", "table") and u.logit >= lead.logit - 0.7
+                       and (u.lang == q.lang or lead.lang != q.lang)]  # never a list in the other language over the question's
             lead = listing[0] if listing else lead
         if "when" in q.kinds and not lead.date:
             # the date may sit in a plainer sentence than the best match ("effective from …")

@@ -238,3 +238,16 @@ def test_a_yes_or_no_to_another_faq_question_is_not_the_answer(tmp_path):
     lead = leads_of(answer.answer)[0].block
     # "能" and "不需要" answer their own FAQ questions; shown first they would answer this one wrongly
     assert not lead.startswith(("能", "不需要")), lead
+
+
+def test_a_lead_sentence_is_quoted_with_the_one_that_goes_on_from_it(tmp_path):
+    from assistant import Assistant, Settings
+
+    write_doc(tmp_path / "corpus", "non-fulfilment", "en", "Non-fulfilment",
+              "Non-fulfilment covers paid orders the seller never ships. A cancellation by the buyer before "
+              "shipment can count too. It is then attributed to the seller.\n\nNon-fulfilment is fined per order.")
+    a = Assistant(Settings(data_dir=tmp_path / "data"))
+    assert a.ingest([tmp_path / "corpus"]).ok
+    answer = a.ask("If a buyer cancels before I ship, does that count against me as non-fulfilment?")
+    lead = leads_of(answer.answer)[0].block
+    assert "cancellation by the buyer" in lead and "attributed to the seller" in lead
