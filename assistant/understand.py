@@ -42,7 +42,7 @@ KIND_PATTERNS: dict[str, re.Pattern[str]] = {
                        r"what date|which date|which year|what year)", re.I),
     "figure": re.compile(r"((多少|几)\s*%|what\b[^?？]{0,40}%|多少|几天|几小时|几点|几层|几次|几个|几分|几家|哪几天|多久|多长|多大|多高|比例|占比|费率|抽成|几个点|额度是|门槛|"
                          r"how much|how many|how long|how large|how big|how deep|what percentage|percent|rate\b|"
-                         r"threshold|amount|size of|deadline|limit|cap\b|maximum|minimum)", re.I),
+                         r"threshold|amount|size of|deadline|limit|cap\b|maximum|minimum|\bmax\b|最多|最长|上限|下限)", re.I),
     "list": re.compile(r"(哪些|有哪几|包括什么|包含什么|什么好处|什么权益|什么条件|什么资料|什么材料|要求是什么|条件是什么|"
                        r"what (support|perks|benefits|are the|documents|conditions|requirements)|which .{0,30}(are|include)|"
                        r"\blist of\b|\bfull list\b|\bthe list\b|perks|benefits|requirements)", re.I),
@@ -98,7 +98,8 @@ FIGURE_UNITS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"(多少(个)?(国家|市场)|几个(国家|市场)|how many (countries|markets))", re.I),
      re.compile(NUMBER_WORD + r"\s*(个)?\s*(new )?(国家|市场|countries|markets)", re.I)),
     (re.compile(r"(多少小时|几小时|几个小时|how many hours)", re.I), re.compile(NUM + r"\s*(个)?\s*(小时|h\b|hours?)", re.I)),
-    (re.compile(r"(多少天|几天|多少个?工作日|多久|多长时间|how many days|how long)", re.I),
+    (re.compile(r"(多少天|几天|多少个?工作日|多久|多长时间|how many days|how long|"
+                r"\b(max|maximum|min|minimum)\b[^?？]{0,20}\b(days|hours)\b|(最多|最长|最少|最短|上限)[^?？]{0,6}(天|小时))", re.I),
      re.compile(NUM + r"\s*(个)?\s*(天|日|小时|周|个?工作日|个?自然日|days?|hours?|weeks?|months?|business days|calendar days|working days)", re.I)),
     (re.compile(r"(占比|比例|几个点|百分之几|(多少|几)\s*%|what (share|percentage|percent)|what\b[^?？]{0,40}%)", re.I),
      re.compile(r"\d+\s*(%|％)|一半|half|过半", re.I)),

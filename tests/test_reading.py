@@ -251,3 +251,13 @@ def test_a_lead_sentence_is_quoted_with_the_one_that_goes_on_from_it(tmp_path):
     answer = a.ask("If a buyer cancels before I ship, does that count against me as non-fulfilment?")
     lead = leads_of(answer.answer)[0].block
     assert "cancellation by the buyer" in lead and "attributed to the seller" in lead
+
+
+@pytest.mark.parametrize("question", ["max days a seller can extend buyer protection", "延长收货时间最多几天", "备货期上限是多少天"])
+def test_a_maximum_asked_in_days_wants_a_number_of_days(question):
+    from assistant.understand import classify, figure_unit
+
+    assert "figure" in classify(question)
+    wanted = figure_unit(question)
+    assert wanted.search("up to 90 days") or wanted.search("最多延长90天")
+    assert not wanted.search("by a number of days the seller chooses")
