@@ -158,11 +158,14 @@ class Judge:
             v.confidence = round(1.0 - p, 3)
             return v
         asked_years = [y for y in YEAR.findall(q.text)]
-        if asked_years and "temporal" not in q.kinds and not any(
-                y in f"{u.text} {u.context} {u.meta.get('title', '')}" for u in answering[:5] for y in asked_years):
-            # asked about a year the best evidence does not speak of: say so, show what is known
-            return Verdict(q, "not_covered", "no_evidence", missing=asked_years,
-                           related=self._related(q, answering) or answering[:1], confidence=round(1.0 - p, 3))
+        if asked_years and "temporal" not in q.kinds:
+            dated = [u for u in answering[:5]
+                     if any(y in f"{u.text} {u.context} {u.meta.get('title', '')}" for y in asked_years)]
+            if not dated:
+                # asked about a year the best evidence does not speak of: say so, show what is known
+                return Verdict(q, "not_covered", "no_evidence", missing=asked_years,
+                               related=self._related(q, answering) or answering[:1], confidence=round(1.0 - p, 3))
+            top = top if top in dated else dated[0]  # what speaks of the asked year leads
         named = [t.label for t in q.unknown if _named(t.label, q.text) and top.covered.get(t.label, 0.0) < 1.0]
         if named:
             # a named thing the knowledge base has never seen ("3C", "ERP", "VAT"): what it holds

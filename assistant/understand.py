@@ -462,10 +462,12 @@ class Understander:
             forms = (word, *self._synonyms(word))
             everyday = self.everyday(word)
             scale = EVERYDAY_WEIGHT if everyday else 1.0
+            written = re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text, re.I) if word.isascii() else None
+            label = written.group(0) if written else word  # named as the user wrote it ("3C", "VAT")
             if df == 0 and not any(self.doc_freq(self._key(f)) for f in forms[1:]):
-                out.append(Topic(word, forms, "unknown", 0.8 * scale, everyday))
+                out.append(Topic(label, forms, "unknown", 0.8 * scale, everyday))
             else:
-                out.append(Topic(word, forms, "word", scale / (1.0 + df / 50.0), everyday))
+                out.append(Topic(label, forms, "word", scale / (1.0 + df / 50.0), everyday))
         return out
 
     def _weigh_unknown(self, text: str, topics: list[Topic]) -> None:
@@ -529,7 +531,9 @@ class Understander:
                     if len(tok) >= 2:
                         words.append(tok)
             else:
-                words.extend(w for w in re.findall(r"[a-z][a-z0-9\-]*[a-z0-9]|[a-z]", piece.lower()) if len(w) >= 3)
+                # "3c", "5g": a digit and a letter name a thing however short
+                words.extend(w for w in re.findall(r"[a-z0-9]*[a-z][a-z0-9\-]*[a-z0-9]|[0-9]*[a-z]", piece.lower())
+                             if len(w) >= 3 or re.fullmatch(r"\d+[a-z]+", w))
         keep = []
         for w in words:
             if w in ZH_STOP or w in EN_STOP or w in QUESTION_WORDS or w in generic or stem(w) in QUESTION_WORDS \

@@ -261,3 +261,26 @@ def test_a_maximum_asked_in_days_wants_a_number_of_days(question):
     wanted = figure_unit(question)
     assert wanted.search("up to 90 days") or wanted.search("最多延长90天")
     assert not wanted.search("by a number of days the seller chooses")
+
+
+def test_a_short_name_with_a_digit_is_a_topic_named_as_written(assistant):
+    q = assistant.understander.understand("速卖通3C数码类目抽佣多少")
+    assert "3C" in {t.label for t in q.topics}
+    answer = assistant.ask("速卖通3C数码类目抽佣多少")
+    # the general commission is not the 3C rate: the answer says first what it does not hold
+    assert answer.refused and "3C" in answer.answer.split("\n")[0]
+
+
+def test_a_question_about_a_year_is_led_by_what_speaks_of_that_year(tmp_path):
+    from assistant import Assistant, Settings
+
+    write_doc(tmp_path / "corpus", "holiday-2020", "en", "Holiday handling time rules",
+              "Holiday handling time rules: in 2020 every order placed over the holiday got 7 more days of handling time.")
+    write_doc(tmp_path / "corpus", "holiday-2024", "en", "Spring break",
+              "Sellers got 10 extra days over the 2024 New Year break.")
+    a = Assistant(Settings(data_dir=tmp_path / "data"))
+    assert a.ingest([tmp_path / "corpus"]).ok
+    answer = a.ask("holiday handling time rules 2024")
+    assert "2024" in leads_of(answer.answer)[0].block and "10 extra days" in leads_of(answer.answer)[0].block
+    refused = a.ask("holiday handling time rules 2022")
+    assert refused.refused and "2022" in refused.answer.split("\n")[0]
