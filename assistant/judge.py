@@ -387,6 +387,8 @@ class Judge:
         def fits(u: Evidence) -> bool:
             if u is lead or set(u.lines) & set(lead.lines) or any(set(u.lines) & set(c.lines) for c in chosen):
                 return False
+            if u.lang != q.lang and lead.lang == q.lang:
+                return False  # an answer in the question's language is not padded with quotes in the other
             if lead.kind in ("list", "table") and u.rec is lead.rec and u.kind in ("item", "row"):
                 return False
             return not (redundant(u, lead) or any(redundant(u, c) for c in chosen))

@@ -284,3 +284,23 @@ def test_a_question_about_a_year_is_led_by_what_speaks_of_that_year(tmp_path):
     assert "2024" in leads_of(answer.answer)[0].block and "10 extra days" in leads_of(answer.answer)[0].block
     refused = a.ask("holiday handling time rules 2022")
     assert refused.refused and "2022" in refused.answer.split("\n")[0]
+
+
+def test_an_english_word_in_a_chinese_question_is_read_for_its_meaning(assistant):
+    answer = assistant.ask("Choice order share 最新是多少？")
+    assert not answer.refused and "%" in leads_of(answer.answer)[0].block
+
+
+def test_an_answer_in_the_questions_language_is_not_padded_with_quotes_in_the_other(tmp_path):
+    from assistant import Assistant, Settings
+
+    write_doc(tmp_path / "corpus", "jit-lateness", "en", "JIT lateness",
+              "For JIT, lateness is counted from 24:00 on the day the pickup was due. A JIT order late by up to "
+              "48 hours is fined half the product price.")
+    write_doc(tmp_path / "corpus", "jit-vs-warehouse", "zh", "JIT和仓发",
+              "JIT和仓发的区别在于什么时候备货：JIT是有订单再发货，仓发是提前备货进仓。JIT迟到按揽收截止当天24点起算。")
+    a = Assistant(Settings(data_dir=tmp_path / "data"))
+    assert a.ingest([tmp_path / "corpus"]).ok
+    answer = a.ask("from what time is JIT lateness counted?")
+    assert "24:00" in leads_of(answer.answer)[0].block
+    assert not re.search(r"[\u4e00-\u9fff]", answer.answer.split("**Sources**")[0])
