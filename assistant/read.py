@@ -267,7 +267,7 @@ class Reader:
             if credit >= 1.0:
                 u.named.add(t.label)
             if not credit and bool(CJK.search(t.label)) != (u.lang == "zh"):
-                # a word in the other script ("Choice order share 最新是多少"): meaning stands in for it
+                # a word in the other script ("order share 最新是多少"): meaning stands in for it
                 credit = min(CROSS_CAP, CROSS_GAIN * u.sim)
             credit = credit or 0.3 * in_title
             if credit:
