@@ -116,7 +116,7 @@ COUNT = FIGURE_UNITS[-1][1]
 MONEY = next(answered for asked, answered in FIGURE_UNITS if asked.search("费用"))
 # Words that frame a question rather than name its topic.
 QUESTION_WORDS = frozenset(
-    """什么 怎么 怎样 怎么样 如何 多少 多少钱 多久 多长 几 几天 几个 哪 哪些 哪个 哪里 哪儿 谁 为什么 为何 是否 能否 能不能 可不可以
+    """什么 怎么 怎样 怎么样 如何 多少 多少钱 多久 多长 几 几天 几个 几年 几个月 几周 这几年 近几年 哪 哪些 哪个 哪里 哪儿 谁 为什么 为何 是否 能否 能不能 可不可以
     可以 是不是 有没有 要不要 需要 需不需要 会不会 会 吗 呢 吧 啊 是 有 没 能 该 应该 怎么办 啥 咋 咋办 一下 请问 问 问下 一般 具体
     规则 要求 规定 政策 标准 情况 问题 方面 相关 介绍 说明 解释 意思 含义 定义 区别 不同 是什么 什么意思 现在 目前 最新 还是 或者 以及
     和 与 及 跟 同 的话 时候 时 了 过 着 呢 麻烦 谢谢 您好 你好 很多 非常 特别 比较 合适 适合 方式 东西 这类 这种 那种

@@ -304,3 +304,8 @@ def test_an_answer_in_the_questions_language_is_not_padded_with_quotes_in_the_ot
     answer = a.ask("from what time is JIT lateness counted?")
     assert "24:00" in leads_of(answer.answer)[0].block
     assert not re.search(r"[\u4e00-\u9fff]", answer.answer.split("**Sources**")[0])
+
+
+def test_how_many_years_is_a_question_word_not_a_topic(assistant):
+    q = assistant.understander.understand("Choice订单占比这几年是怎么变化的？")
+    assert not {"几年", "这几年"} & {t.label for t in q.topics}
