@@ -128,10 +128,12 @@ class Judge:
         # what-is and comparison questions are answered from what is known, whatever is not
         gaps = [] if {"comparison", "definition"} & q.kinds else [u for u in pool[:12] if u.features.get("not_public")]
         top = answering[0] if answering else None
+        # a unit that quotes the best answer with a caveat matches through the answer: it must do better
         gap = max(gaps, key=self._topic_logit, default=None)
         p = self._accept(top, answering, gap)
         v_conf = p
-        if gap is not None and (top is None or self._topic_logit(gap) >= top.logit) \
+        if gap is not None and (top is None or self._topic_logit(gap) > top.logit
+                                or self._topic_logit(gap) == top.logit and not _contains(gap, top)) \
                 and self._accept(gap, [gap], None, topic=True) >= 0.8 * at:
             # the knowledge base says itself that this is not known, and that statement matches
             # the question at least as well as anything that would answer it
@@ -408,6 +410,11 @@ class Judge:
             if fits(u):
                 chosen.append(u)
         return chosen
+
+
+def _contains(a: Evidence, b: Evidence) -> bool:
+    """Whether unit ``a`` quotes every line of unit ``b``."""
+    return a.doc_id == b.doc_id and a.lang == b.lang and set(b.lines) <= set(a.lines)
 
 
 def redundant(a: Evidence, b: Evidence) -> bool:

@@ -191,12 +191,18 @@ class Reader:
         if not content:
             return []
         context = " ".join(x for x in (section, *(rec.sentences[i] for i in context_lines)) if x)
-        out: list[Evidence] = []
         if kind == "faq" and 1 < len(content) <= SHORT_ANSWER_SENTENCES \
                 and all(rec.roles[i] in ("body", "answer") for i in content) \
                 and sum(len(rec.sentences[i]) for i in content) <= SHORT_ANSWER_CHARS.get(rec.lang, SHORT_ANSWER_CHARS["en"]):
-            # a short FAQ answer is one statement: quoted whole, judged by everything it says
-            return [Evidence(rec, content, "answer", context, rank, first=True)]
+            # a short FAQ answer is one statement: quoted whole, judged by everything it says; one
+            # that says both a fact and what is not known is also read sentence by sentence
+            whole = Evidence(rec, content, "answer", context, rank, first=True)
+            gaps = [bool(NOT_PUBLIC.search(rec.sentences[i])) for i in content]
+            if not any(gaps) or all(gaps):
+                return [whole]
+            out: list[Evidence] = [whole]
+        else:
+            out = []
         intro_line = next((i for i in context_lines if rec.roles[i] == "intro"), None)
         for run in _item_runs(rec, content):
             # a list (or table) is quoted whole, under the sentence that introduces it

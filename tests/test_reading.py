@@ -309,3 +309,17 @@ def test_an_answer_in_the_questions_language_is_not_padded_with_quotes_in_the_ot
 def test_how_many_years_is_a_question_word_not_a_topic(assistant):
     q = assistant.understander.understand("Choice订单占比这几年是怎么变化的？")
     assert not {"几年", "这几年"} & {t.label for t in q.topics}
+
+
+def test_a_short_faq_answer_with_a_fact_and_a_gap_answers_the_fact_and_admits_the_gap(tmp_path):
+    from assistant import Assistant, Settings
+
+    write_doc(tmp_path / "corpus", "bare-price-faq", "zh", "裸价常见问题",
+              "裸价包含运费吗？\n\n裸价是商家为每个SKU填写的价格，不含任何物流费。运费如何向商家收取，现有来源没有说明。\n\n"
+              "裸价由谁填写？\n\n由商家为每个SKU填写。", type="faq")
+    a = Assistant(Settings(data_dir=tmp_path / "data"))
+    assert a.ingest([tmp_path / "corpus"]).ok
+    answer = a.ask("填的裸价包不包含物流费")
+    assert not answer.refused and "不含任何物流费" in leads_of(answer.answer)[0].block
+    gap = a.ask("运费怎么向商家收取")
+    assert gap.refused and "没有说明" in gap.answer
