@@ -128,7 +128,6 @@ class Judge:
         # what-is and comparison questions are answered from what is known, whatever is not
         gaps = [] if {"comparison", "definition"} & q.kinds else [u for u in pool[:12] if u.features.get("not_public")]
         top = answering[0] if answering else None
-        # a unit that quotes the best answer with a caveat matches through the answer: it must do better
         gap = max(gaps, key=self._topic_logit, default=None)
         p = self._accept(top, answering, gap)
         v_conf = p
@@ -136,7 +135,8 @@ class Judge:
                                 or self._topic_logit(gap) == top.logit and not _contains(gap, top)) \
                 and self._accept(gap, [gap], None, topic=True) >= 0.8 * at:
             # the knowledge base says itself that this is not known, and that statement matches
-            # the question at least as well as anything that would answer it
+            # the question at least as well as anything that would answer it (on a tie, not when it
+            # quotes that answer with a caveat: it matches through the answer)
             v = Verdict(q, "not_covered", "not_public", missing=[_figure_label(q)],
                         related=[gap, *[u for u in answering[:1] if p >= 0.5 * at and not redundant(u, gap)]])
             v.confidence = round(1.0 - p, 3)
