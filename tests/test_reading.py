@@ -32,6 +32,15 @@ def faq_assistant(tmp_path_factory):
     return a
 
 
+def indexed(tmp_path):
+    """An assistant over the documents written under ``tmp_path / "corpus"``, ingested."""
+    from assistant import Assistant, Settings
+
+    a = Assistant(Settings(data_dir=tmp_path / "data"))
+    assert a.ingest([tmp_path / "corpus"]).ok
+    return a
+
+
 def test_the_second_sentence_of_a_short_faq_answer_answers_first(faq_assistant):
     answer = faq_assistant.ask("对处理结果不服去申诉，菜鸟多久会介入？")
     assert not answer.refused
@@ -116,14 +125,11 @@ def test_a_percent_sign_alone_does_not_make_a_figure_question(question, figure):
 
 
 def test_a_name_with_a_sign_is_not_found_in_the_plain_word(tmp_path):
-    from assistant import Assistant, Settings
-
     write_doc(tmp_path / "corpus", "korea-local", "en", "Local seller rules in Korea",
               "A seller who applies under the Korean local rules must be an incorporated legal entity.")
     write_doc(tmp_path / "corpus", "local-plus", "en", "Local+ in Europe",
               "AliExpress runs Local+ from ten warehouses in the UK, Germany and Spain.")
-    a = Assistant(Settings(data_dir=tmp_path / "data"))
-    assert a.ingest([tmp_path / "corpus"]).ok
+    a = indexed(tmp_path)
     reader = a.reader
     q = a.understander.understand("Where are the Local+ warehouses?")
     topic = next(t for t in q.topics if t.label.lower() == "local+")
@@ -181,7 +187,6 @@ def test_a_sentence_leaning_on_a_fact_can_still_say_what_is_not_known(assistant)
 
 
 def test_an_faq_asked_with_another_question_word_is_not_the_users_question(tmp_path):
-    from assistant import Assistant, Settings
     from assistant.understand import asking_word, same_asking
 
     assert not same_asking(asking_word("Where are the warehouses?"), asking_word("Who ships the orders?"))
@@ -195,8 +200,7 @@ def test_an_faq_asked_with_another_question_word_is_not_the_users_question(tmp_p
               "Q: Who ships a depot order?\n\nA: The marketplace does, not the seller.\n\n"
               "Q: Where are the depots?\n\nA: There are four depots, in Lyon, Turin, Porto and Ghent.",
               type="faq")
-    a = Assistant(Settings(data_dir=tmp_path / "data"))
-    assert a.ingest([tmp_path / "corpus"]).ok
+    a = indexed(tmp_path)
     q = a.understander.understand("Where does a depot order ship from?")
     units = a.reader.read(q, a.retriever.search(q.text, lang=q.lang))
     who = next(u for u in units if u.faq_question.startswith("Who"))
@@ -225,15 +229,12 @@ def test_a_detail_the_sources_do_not_give_is_said_to_be_missing_not_answered_wit
 
 
 def test_a_yes_or_no_to_another_faq_question_is_not_the_answer(tmp_path):
-    from assistant import Assistant, Settings
-
     write_doc(tmp_path / "corpus", "hosting-faq", "zh", "托管常见问题",
               "半托管商品能转成全托管吗？\n\n能：品类更适合仓发时，平台会开通把货转入全托管仓库的通道。\n\n"
               "半托管要整店加入吗？\n\n不需要：半托管按商品报名，不是整店转换。", type="faq")
     write_doc(tmp_path / "corpus", "hosting-pickup", "zh", "半托管的揽收",
               "半托管订单一般由菜鸟上门揽收，商家也可以选择自寄。")
-    a = Assistant(Settings(data_dir=tmp_path / "data"))
-    assert a.ingest([tmp_path / "corpus"]).ok
+    a = indexed(tmp_path)
     answer = a.ask("半托管的货要自己送到仓库吗")
     lead = leads_of(answer.answer)[0].block
     # "能" and "不需要" answer their own FAQ questions; shown first they would answer this one wrongly
@@ -241,13 +242,10 @@ def test_a_yes_or_no_to_another_faq_question_is_not_the_answer(tmp_path):
 
 
 def test_a_lead_sentence_is_quoted_with_the_one_that_goes_on_from_it(tmp_path):
-    from assistant import Assistant, Settings
-
     write_doc(tmp_path / "corpus", "non-fulfilment", "en", "Non-fulfilment",
               "Non-fulfilment covers paid orders the seller never ships. A cancellation by the buyer before "
               "shipment can count too. It is then attributed to the seller.\n\nNon-fulfilment is fined per order.")
-    a = Assistant(Settings(data_dir=tmp_path / "data"))
-    assert a.ingest([tmp_path / "corpus"]).ok
+    a = indexed(tmp_path)
     answer = a.ask("If a buyer cancels before I ship, does that count against me as non-fulfilment?")
     lead = leads_of(answer.answer)[0].block
     assert "cancellation by the buyer" in lead and "attributed to the seller" in lead
@@ -272,14 +270,11 @@ def test_a_short_name_with_a_digit_is_a_topic_named_as_written(assistant):
 
 
 def test_a_question_about_a_year_is_led_by_what_speaks_of_that_year(tmp_path):
-    from assistant import Assistant, Settings
-
     write_doc(tmp_path / "corpus", "holiday-2020", "en", "Holiday handling time rules",
               "Holiday handling time rules: in 2020 every order placed over the holiday got 7 more days of handling time.")
     write_doc(tmp_path / "corpus", "holiday-2024", "en", "Spring break",
               "Sellers got 10 extra days over the 2024 New Year break.")
-    a = Assistant(Settings(data_dir=tmp_path / "data"))
-    assert a.ingest([tmp_path / "corpus"]).ok
+    a = indexed(tmp_path)
     answer = a.ask("holiday handling time rules 2024")
     assert "2024" in leads_of(answer.answer)[0].block and "10 extra days" in leads_of(answer.answer)[0].block
     refused = a.ask("holiday handling time rules 2022")
@@ -292,15 +287,12 @@ def test_an_english_word_in_a_chinese_question_is_read_for_its_meaning(assistant
 
 
 def test_an_answer_in_the_questions_language_is_not_padded_with_quotes_in_the_other(tmp_path):
-    from assistant import Assistant, Settings
-
     write_doc(tmp_path / "corpus", "jit-lateness", "en", "JIT lateness",
               "For JIT, lateness is counted from 24:00 on the day the pickup was due. A JIT order late by up to "
               "48 hours is fined half the product price.")
     write_doc(tmp_path / "corpus", "jit-vs-warehouse", "zh", "JIT和仓发",
               "JIT和仓发的区别在于什么时候备货：JIT是有订单再发货，仓发是提前备货进仓。JIT迟到按揽收截止当天24点起算。")
-    a = Assistant(Settings(data_dir=tmp_path / "data"))
-    assert a.ingest([tmp_path / "corpus"]).ok
+    a = indexed(tmp_path)
     answer = a.ask("from what time is JIT lateness counted?")
     assert "24:00" in leads_of(answer.answer)[0].block
     assert not re.search(r"[\u4e00-\u9fff]", answer.answer.split("**Sources**")[0])
@@ -312,13 +304,10 @@ def test_how_many_years_is_a_question_word_not_a_topic(assistant):
 
 
 def test_a_short_faq_answer_with_a_fact_and_a_gap_answers_the_fact_and_admits_the_gap(tmp_path):
-    from assistant import Assistant, Settings
-
     write_doc(tmp_path / "corpus", "bare-price-faq", "zh", "裸价常见问题",
               "裸价包含运费吗？\n\n裸价是商家为每个SKU填写的价格，不含任何物流费。运费如何向商家收取，现有来源没有说明。\n\n"
               "裸价由谁填写？\n\n由商家为每个SKU填写。", type="faq")
-    a = Assistant(Settings(data_dir=tmp_path / "data"))
-    assert a.ingest([tmp_path / "corpus"]).ok
+    a = indexed(tmp_path)
     answer = a.ask("填的裸价包不包含物流费")
     assert not answer.refused and "不含任何物流费" in leads_of(answer.answer)[0].block
     gap = a.ask("运费怎么向商家收取")
