@@ -44,6 +44,7 @@ COMPARE_SPAN = 3.5  # logit: how much less likely a contrasting unit may be than
 # a word that names something: letters mixed with digits ("3C数码"), or an acronym in capitals ("ERP", "IOSS")
 MIXED = re.compile(r"(\d[a-z]|[a-z]\d)", re.I)
 MAX_POINTS = 3
+LIKELY_SPAN = 2.0  # logit: units this close to the best are likely answers too
 OWN_LANGUAGE_MARGIN = 2.0  # logit
 FAQ_MATCH = 0.75  # an FAQ question this close to the user's is the same question
 FAQ_LOOSE = 0.5  # this close, when it also names most of the user's words
@@ -175,7 +176,7 @@ class Judge:
             v = Verdict(q, "not_covered", "no_evidence", missing=named, related=[top], confidence=round(1.0 - p, 3))
             return v
         programmes = [t.label for t in q.topics if t.kind == "term" and self._is_entity(t)]
-        naming = [u for u in answering[:12] if u.logit >= top.logit - 2.0 and all(x in u.named for x in programmes)]
+        naming = [u for u in answering[:12] if u.logit >= top.logit - LIKELY_SPAN and all(x in u.named for x in programmes)]
         general = [x for x in programmes if x not in top.named]
         if general and naming:
             top = naming[0]  # a close second that speaks of the programme asked about
@@ -187,22 +188,8 @@ class Judge:
         if self._answers_another(q, top):
             # "能：…" says yes to its own FAQ question, not to this one: a plain statement leads
             top = next((u for u in answering[:12] if not self._answers_another(q, u)), top)
-        likely = [u for u in answering if u.logit >= top.logit - 2.0]
-        lead = top
-        faq = [u for u in answering[:12] if self._same_question(q, u)
-               and u.logit >= top.logit - 3.0]
-        if faq:
-            # the knowledge base holds this very question as an FAQ: its answer leads
-            lead = max(faq, key=lambda u: u.qsim)
-        elif lead.kind == "answer" and not self._same_question(q, lead, loose=True):
-            # the best unit answers another FAQ question; one nearly as good whose question
-            # names the user's words and asks the same way answers this one
-            close = [u for u in answering[:12] if u.logit >= lead.logit - FAQ_SPAN and self._same_question(q, u, loose=True)]
-            lead = close[0] if close else lead
-        continued = [u for u in answering[:12] if u.lines[:-1] == lead.lines and u.doc_id == lead.doc_id
-                     and u.lang == lead.lang and u.logit >= lead.logit - FAQ_SPAN]
-        if lead.kind == "sentence" and continued:
-            lead = continued[0]  # quoted with the sentence that goes on from it ("… It is recorded against the seller.")
+        likely = [u for u in answering if u.logit >= top.logit - LIKELY_SPAN]
+        lead = self._asked_lead(q, top, answering)
         if q.figure is not None and "comparison" not in q.kinds and not lead.figure:
             giving = [u for u in likely if u.figure]
             if not giving:
@@ -242,6 +229,26 @@ class Judge:
             v.support = [*v.support[:MAX_POINTS - 1], disagreeing[0]]
         v.conflict = any(CONFLICT.search(u.text) for u in [lead, *v.support])
         return v
+
+    def _asked_lead(self, q: Question, top: Evidence, answering: list[Evidence]) -> Evidence:
+        """The unit that answers this very question: an FAQ answer to it, else the best unit (or a
+        near one when the best answers another FAQ question), quoted with the sentence that goes
+        on from it when that pair is as good."""
+        lead = top
+        faq = [u for u in answering[:12] if self._same_question(q, u) and u.logit >= top.logit - 3.0]
+        if faq:
+            # the knowledge base holds this very question as an FAQ: its answer leads
+            lead = max(faq, key=lambda u: u.qsim)
+        elif lead.kind == "answer" and not self._same_question(q, lead, loose=True):
+            # the best unit answers another FAQ question; one nearly as good whose question
+            # names the user's words and asks the same way answers this one
+            close = [u for u in answering[:12] if u.logit >= lead.logit - FAQ_SPAN and self._same_question(q, u, loose=True)]
+            lead = close[0] if close else lead
+        continued = [u for u in answering[:12] if u.lines[:-1] == lead.lines and u.doc_id == lead.doc_id
+                     and u.lang == lead.lang and u.logit >= lead.logit - FAQ_SPAN]
+        if lead.kind == "sentence" and continued:
+            lead = continued[0]  # "A cancellation can count too." + "It is attributed to the seller."
+        return lead
 
     def _usable(self, q: Question, units: list[Evidence]) -> list[Evidence]:
         """Units in the question's language, or from documents that only exist in the other one;
