@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -118,7 +119,7 @@ class Evidence:
     def is_glossary(self) -> bool:
         return self.meta.get("type") == "glossary"
 
-    @property
+    @cached_property
     def faq_question(self) -> str:
         """The FAQ question this unit answers ("" outside an FAQ pair)."""
         rec = self.rec

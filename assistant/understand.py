@@ -10,6 +10,7 @@ uncoverable however close the retrieved text looks.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -79,6 +80,7 @@ def same_asking(a: str, b: str) -> bool:
     return BROAD_ASKING in (a, b) and not NARROW_ASKING & {a, b}
 
 
+@functools.lru_cache(maxsize=4096)
 def asking_word(text: str) -> str:
     """The question word a question asks with, or "yes_no", or "" when it has none."""
     for name, pattern in ASKING_WORDS:
