@@ -9,11 +9,10 @@ from pathlib import Path
 
 
 from .load import parse_yaml
-from .text import to_simplified
+from .text import CJK, to_simplified
 
 # a character this common on its own (有, 的, 是, 在: zipf >= 6) is a word, not a typo in a term
 FUNCTION_ZIPF = 6.0
-CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -143,7 +142,7 @@ def _reads_as_words(head: str, i: int, n: int, form: str, zipf: Callable[[str], 
     is no typo of "店铺券"), is a common word by itself, or belongs to a word with the character
     just outside the window."""
     at = next(k for k in range(n) if head[i + k] != form[k])
-    if not CJK_CHAR.match(head[i + at]) or (zipf(head[i + at]) or 0.0) >= FUNCTION_ZIPF:
+    if not CJK.match(head[i + at]) or (zipf(head[i + at]) or 0.0) >= FUNCTION_ZIPF:
         return True
     pairs = []
     if at == n - 1 and i + n < len(head):

@@ -157,7 +157,7 @@ class Reader:
         qvec = retrieval.query_vector
         if qvec is None:
             qvec = np.asarray(self.embedder.embed_query(q.text), dtype=np.float32)
-        found: list[tuple[Evidence, np.ndarray, float]] = []
+        units: list[Evidence] = []
         seen: set[tuple[str, int]] = set()
         top = retrieval.passages[0].score if retrieval.passages else 1.0
         self._credits: dict[tuple[str, str], float] = {}  # titles and contexts repeat across units
@@ -174,10 +174,8 @@ class Reader:
                 seen.add((rec.uid, b))
                 for unit in self._units(rec, b, rank):
                     unit.replaced_by = self.index.superseded_by.get(rec.doc_id, "")
-                    found.append((unit, sims, p.score / top if top else 0.0))
-        for unit, sims, weight in found:
-            self._describe(unit, q, sims, weight)
-        units = [u for u, _, _ in found]
+                    self._describe(unit, q, sims, p.score / top if top else 0.0)
+                    units.append(unit)
         units.sort(key=lambda u: -u.logit)
         return units
 
