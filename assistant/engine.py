@@ -37,6 +37,7 @@ class Assistant:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         self._lock = threading.RLock()
+        self._lexicon_cache: tuple[int, Any] | None = None
 
     @cached_property
     def glossary(self) -> Glossary:
@@ -93,7 +94,22 @@ class Assistant:
             posting = index.keyword.postings.get(token)
             return len(posting[0]) if posting is not None else 0
 
-        return Understander(self.glossary, self.domain, self.tokenizer, doc_freq, index.latin_words, self.embedder)
+        return Understander(self.glossary, self.domain, self.tokenizer, doc_freq, index.latin_words, self.embedder,
+                            self._lexicon)
+
+    def _lexicon(self):
+        """The indexed words' vectors, read from the cache ingest writes (built in memory, once
+        per index generation, when the cache is missing or from another embedder)."""
+        from .lexicon import Lexicon
+
+        generation = self.index.keyword_generation
+        if self._lexicon_cache is None or self._lexicon_cache[0] != generation:
+            lexicon = Lexicon.load(self.index.lexicon_path)
+            if lexicon is None or lexicon.model != getattr(self.embedder, "name", type(self.embedder).__name__):
+                logger.info("no word vectors cached for this index; building them (ingest caches them)")
+                lexicon = Lexicon.update(None, self.index.words(), self.embedder)
+            self._lexicon_cache = (generation, lexicon)
+        return self._lexicon_cache[1]
 
     @cached_property
     def relevance(self):

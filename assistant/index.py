@@ -6,6 +6,7 @@ Data dir layout::
     manifest.json        active documents and the files they came from (written last, atomically)
     docs/<uid>@<ver>.*   document records: sentences, chunk layout, tokens, sentence vectors
     keyword.pkl          BM25 over the active chunks, stamped with the manifest generation
+    lexicon.npz          the indexed words' meaning vectors (a cache: see assistant.lexicon)
     chroma/              embedded Chroma (absent with ASSISTANT_CHROMA_URL)
 """
 
@@ -81,6 +82,10 @@ class PolicyIndex:
     @property
     def keyword_path(self) -> Path:
         return self.data_dir / "keyword.pkl"
+
+    @property
+    def lexicon_path(self) -> Path:
+        return self.data_dir / "lexicon.npz"
 
     def refresh(self) -> bool:
         """Reload if another process (or an upload) committed a newer manifest. True if reloaded.
@@ -162,6 +167,11 @@ class PolicyIndex:
                     counts.update(w.lower() for w in re.findall(r"[A-Za-z]{3,}", sentence))
             self._words, self._words_generation = dict(counts), self._loaded_generation
         return self._words
+
+    def words(self) -> list[str]:
+        """The words of the indexed text: Latin words as written and the keyword tokens (for
+        Chinese, dictionary words)."""
+        return [*self.latin_words(), *self.keyword.postings]
 
     def has_lang(self, doc_id: str, lang: str) -> bool:
         """Whether the document exists in ``lang`` (so its other-language version yields to it)."""

@@ -28,6 +28,7 @@ from .embed import encode
 from .errors import DocumentError, IndexBusyError
 from .index import Manifest, PolicyIndex
 from .keyword import BM25Index
+from .lexicon import Lexicon
 from .load import SUPPORTED, load_path
 from .schema import Document
 from .text import Tokenizer
@@ -218,6 +219,7 @@ class Ingestor:
                 self._commit(manifest, new_docs, new_files, new_records, retired)
             else:
                 self._remove_strays()
+                self._update_lexicon()  # a data dir from before the lexicon gets one
             report.chunks_written = sum(len(r.chunks) for r in new_records)
         report.seconds = time.perf_counter() - start
         logger.info("ingest: %s", report.summary())
@@ -304,6 +306,7 @@ class Ingestor:
         nxt.save(self.index.manifest_path)  # commit point
         self.index.store.set_generation(nxt.generation)  # tells replicas sharing the store to resync
         self.index.refresh()
+        self._update_lexicon()
         for uid, version in retired:
             if new_docs.get(uid, {}).get("version") == version:
                 continue
@@ -326,6 +329,10 @@ class Ingestor:
                 staged.records[uid] = DocRecord.load(self.index.docs_dir, f"{uid}@{new_docs[uid]['version']}")
         staged.chunks = {c.chunk_id: (rec, c) for rec in staged.records.values() for c in rec.chunks}
         return staged.build_keyword()
+
+    def _update_lexicon(self) -> None:
+        """Embed the words the committed index has and the lexicon cache lacks."""
+        Lexicon.update(self.index.lexicon_path, self.index.words(), self.embedder)
 
     def _remove_strays(self) -> None:
         """Delete vectors and record files that no committed manifest entry owns (left by a crash

@@ -141,6 +141,11 @@ EVERYDAY_WEIGHT = 0.4
 # keeps its full weight; one that moves it less weighs in proportion, down to the floor
 MEANING_FULL = 0.07
 UNKNOWN_FLOOR = 0.25
+# a never-seen word carrying at least this weight counts as the knowledge base's own word of the
+# same script closest to it in meaning when their cosine is at least ALIKE ("罚钱" -> "罚款"); word
+# vectors are loose (at 0.8 "退税" meets "关税" and "差评" meets "评价"), so the bar is high
+ALIKE = 0.85
+ALIKE_WEIGHT = 0.5
 # Characters that glue a Chinese sentence together; a run of other single characters is a word
 # the dictionary does not know ("抽"+"佣" -> "抽佣").
 FUNCTION_CHARS = frozenset("的了是在和与及或吗呢吧啊呀么有我你他她它这那个一从到给对把被让跟就都也还又再才没不很太更最天起"
@@ -365,12 +370,16 @@ class Understander:
         vocabulary: the knowledge base's Latin words and their counts (spelling correction).
         embedder: sentence embeddings (LangChain ``Embeddings``), to tell how much of the
             question's meaning a word the knowledge base has never seen carries.
+        lexicon: the knowledge base's words with their vectors (:class:`assistant.lexicon.Lexicon`),
+            to find its own word for one it has never seen.
     """
 
     def __init__(self, glossary: Glossary, domain: Domain, tokenizer: Tokenizer,
                  doc_freq: Callable[[str], int] = lambda _t: 1,
-                 vocabulary: Callable[[], dict[str, int]] = dict, embedder: Any = None) -> None:
+                 vocabulary: Callable[[], dict[str, int]] = dict, embedder: Any = None,
+                 lexicon: Callable[[], Any] | None = None) -> None:
         self.embedder = embedder
+        self.lexicon = lexicon
         self.glossary = glossary
         self.domain = domain
         self.tokenizer = tokenizer
@@ -475,16 +484,28 @@ class Understander:
     def _weigh_unknown(self, text: str, topics: list[Topic]) -> None:
         """A word the knowledge base has never seen weighs by how much of the question's meaning
         it carries: the question read without it is compared with the question itself. "发到买家手上"
-        (delivered into the buyer's hands) says little the rest does not; "VAT" or "jewelry" does."""
+        (delivered into the buyer's hands) says little the rest does not; "VAT" or "jewelry" does.
+        One that carries weight and is close in meaning to a word of the knowledge base ("罚钱",
+        "罚款") counts as that word."""
         unknown = [t for t in topics if t.kind == "unknown"]
         if not unknown or self.embedder is None:
             return
+        lexicon = self.lexicon() if self.lexicon is not None else None
         variants = [text] + [_without(text, t.label) for t in unknown]
+        if lexicon is not None:
+            variants += [t.label.lower() for t in unknown]
         vecs = np.asarray(self.embedder.embed_documents(variants), dtype=np.float32)
         vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-9
-        for t, v in zip(unknown, vecs[1:]):
-            share = 1.0 - float(vecs[0] @ v)
-            topics[topics.index(t)] = replace(t, weight=t.weight * min(1.0, max(UNKNOWN_FLOOR, share / MEANING_FULL)))
+        n = len(unknown)
+        for i, t in enumerate(unknown):
+            share = 1.0 - float(vecs[0] @ vecs[1 + i])
+            weight = t.weight * min(1.0, max(UNKNOWN_FLOOR, share / MEANING_FULL))
+            said = lexicon.alike(t.label, vecs[1 + n + i], ALIKE) if lexicon is not None and weight >= ALIKE_WEIGHT else ()
+            if said:
+                # the knowledge base says it otherwise: its own words count as this one
+                topics[topics.index(t)] = replace(t, forms=(*t.forms, *said), kind="word", weight=weight)
+            else:
+                topics[topics.index(t)] = replace(t, weight=weight)
 
     def everyday(self, word: str) -> bool:
         """Whether a word is common in everyday language, so its absence from a passage (or from

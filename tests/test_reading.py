@@ -312,3 +312,35 @@ def test_a_short_faq_answer_with_a_fact_and_a_gap_answers_the_fact_and_admits_th
     assert not answer.refused and "不含任何物流费" in leads_of(answer.answer)[0].block
     gap = a.ask("运费怎么向商家收取")
     assert gap.refused and "没有说明" in gap.answer
+
+
+def test_a_word_the_knowledge_base_says_otherwise_counts_as_its_own(tmp_path):
+    write_doc(tmp_path / "corpus", "late-dispatch", "zh", "延迟发货的处罚",
+              "卖家超过承诺的发货期仍未发货的，平台按订单金额的5%收取罚款。\n\n大促期间的发货期另行通知。")
+    write_doc(tmp_path / "corpus", "store-rating", "zh", "店铺评级",
+              "店铺评级每月更新一次，依据过去90天的好评率。")
+    a = indexed(tmp_path)
+    q = a.understander.understand("发货晚了会罚钱吗")
+    assert "罚款" in next(t for t in q.topics if t.label == "罚钱").forms
+    answer = a.ask("发货晚了会罚钱吗")
+    # "罚钱" is the seller's word for the page's "罚款": the page answers, it is not refused
+    assert not answer.refused and "5%" in leads_of(answer.answer)[0].block
+    # a word with no close counterpart stays unknown and is named
+    refused = a.ask("店铺评级会影响退税吗")
+    assert refused.refused and "退税" in refused.answer.split("\n")[0]
+
+
+def test_ingest_caches_the_vectors_of_new_words_only(tmp_path):
+    from assistant.lexicon import Lexicon
+
+    write_doc(tmp_path / "corpus", "one", "en", "Handling time", "The handling time is set per product.")
+    a = indexed(tmp_path)
+    first = Lexicon.load(a.index.lexicon_path)
+    assert first is not None and "handling" in first.words
+    write_doc(tmp_path / "corpus", "two", "en", "Refunds", "Refunds are paid within five days.")
+    assert a.ingest([tmp_path / "corpus"]).ok
+    second = Lexicon.load(a.index.lexicon_path)
+    assert {"refunds", "handling"} <= set(second.words)
+    row = first.words.index("handling")
+    assert (second.vectors[second.words.index("handling")] == first.vectors[row]).all()
+
