@@ -36,6 +36,8 @@ SIGN = re.compile(r"[+&#@]")
 INTRO_END = re.compile(r"[:：]\s*$")
 # after a term: an optional gloss in brackets, then "is / means / 是 / 指 / :"
 DEFINES = re.compile(r"\s*([（(][^)）]{0,30}[)）])?\s*(是|指|即|就是|意思是|[:：]|,? (is|are|means|refers to|stands for)\b)", re.I)
+# a short setting before a sentence's subject ("On the platform, ", "在平台上，")
+SETTING = re.compile(r"^(?:(?:on|at|in|for|under) [^,.;:]{1,24}, |在[^，。；：]{1,12}[，,])")
 # A sentence that cannot stand alone: it points back to the one before it.
 LEANS = re.compile(
     r"^(它|它们|其|该|这|此|这些|这个|这种|这项|这一|这条|上述|前述|但|但是|不过|而且|并且|同时|因此|所以|也|还|此外|另外|届时|"
@@ -326,11 +328,13 @@ class Reader:
         """The text opens with one of the topics and says what it is ("灯笼计划（Lantern）是…",
         "The Lantern plan is …", "Lantern (灯笼计划): …")."""
         low = text.lower()
+        opener = SETTING.match(low)  # "On <platform>, X means …", "在<平台>上，X是…"
+        start = opener.end() if opener else 0
         for t in topics:
             for form in t.forms:
                 f = form.lower()
-                at = low.find(f)
-                if 0 <= at <= 12 and DEFINES.match(low[at + len(f):at + len(f) + 40]):
+                at = low.find(f, start) - start
+                if 0 <= at <= 12 and DEFINES.match(low[start + at + len(f):start + at + len(f) + 40]):
                     return True
         return False
 

@@ -433,6 +433,9 @@ class Understander:
         if "definition" in q.kinds and not asks_what_it_is(text, q.topics):
             # "what is the daily cut-off time at …": a fact about the thing, not what the thing is
             q.kinds = (q.kinds - {"definition"}) or {"fact"}
+        if q.kinds == {"fact"} and len(q.topics) == 1 and q.topics[0].kind == "term" and self._alone(text):
+            # a glossary term typed alone, nothing asked about it, asks what it is
+            q.kinds = {"definition"}
         q.platforms = list({p.lower(): p for p in self.domain.other_platforms_in(text)}.values())
         q.names_scope = self.domain.names_scope(text)
         q.future = is_future(text)
@@ -522,6 +525,12 @@ class Understander:
             low = re.sub(rf"(?<![a-z0-9]){re.escape(name.lower())}(?![a-z0-9])" if name.isascii()
                          else re.escape(name.lower()), " ", low)
         return low
+
+    def _alone(self, text: str) -> bool:
+        """Whether ``text`` says nothing but the term (and the platform's name, stop words)."""
+        rest = self._strip_terms(text.lower())
+        return all(w in EN_STOP for w in re.findall(r"[a-z]+", rest)) and \
+            all(ch in FUNCTION_CHARS for ch in re.findall(r"[\u3400-\u9fff]", rest))
 
     def _is_scope(self, term: Term) -> bool:
         return any(self.domain.in_scope_word(f) for f in (term.zh, term.en, *term.forms))

@@ -344,3 +344,14 @@ def test_ingest_caches_the_vectors_of_new_words_only(tmp_path):
     row = first.words.index("handling")
     assert (second.vectors[second.words.index("handling")] == first.vectors[row]).all()
 
+
+@pytest.mark.parametrize("question", ["JIT?", "aliexpress jit"])
+def test_a_term_typed_alone_is_answered_with_what_it_is(tmp_path, question):
+    write_doc(tmp_path / "corpus", "jit-rules", "en", "JIT rules",
+              "JIT orders picked up more than 48 hours late are fined half the product price. JIT orders are "
+              "counted late from 24:00 on the pickup day.\n\nOn AliExpress, JIT means the seller ships only once "
+              "an order exists.")
+    a = indexed(tmp_path)
+    assert "ships only once an order exists" in leads_of(a.ask(question).answer)[0].block
+    # a question about the term is not a what-is question
+    assert "definition" not in a.understander.understand("JIT有几种罚款").kinds
