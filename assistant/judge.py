@@ -36,6 +36,13 @@ DENIAL = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|not
 CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 NEGATION = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|无|禁止|\bnot\b|\bno\b|n't|\bnever\b|\bwithout\b|\bnone\b)", re.I)
 YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+# a point in time relative to an event, or a time of day
+TIME_POINT = re.compile(r"(\d+\s*(hours?|days?|working days?|weeks?|months?)\s+(after|before|of|from)\b|"
+                        r"\d+\s*(个)?(小时|天|个?工作日|周|个?月)(之?后|以?内|前)|(?<![\d.])\d{1,2}[:：]\d{2}\b|"
+                        r"(?<!\d)\d{1,2}[日号]|\b(on|by) the \d{1,2}(st|nd|rd|th)\b|次日|当天|当日|"
+                        r"the next day|the same day)", re.I)
+# the event something happens on ("once the buyer confirms receipt", "确认收货后，")
+EVENT = re.compile(r"(\b(once|when|after|as soon as|until) (the|a|an|you|your)\b|(之后|以后|后)[，,]|起[，,。])", re.I)
 # words that set two things side by side
 CONTRAST = re.compile(r"(区别|不同|差异|相比|而|则|不像|却|whereas|\bwhile\b|unlike|differ|\bbut\b|in contrast|compared|"
                       r"instead|rather than|on the other hand)", re.I)
@@ -208,9 +215,12 @@ class Judge:
             listing = [u for u in likely[:6] if u.kind in ("list", "table") and u.logit >= lead.logit - 0.7
                        and (u.lang == q.lang or lead.lang != q.lang)]  # never a list in the other language over the question's
             lead = listing[0] if listing else lead
-        if "when" in q.kinds and not lead.date:
-            # the date may sit in a plainer sentence than the best match ("effective from …")
-            dated = [u for u in answering[:16] if u.date and u.lex >= 0.7 * lead.lex and u.logit >= lead.logit - 2.5]
+        if "when" in q.kinds and _says_when(lead) < 2:
+            # the date may sit in a plainer sentence than the best match ("effective from …"); a
+            # time beats the event it follows, and an event beats nothing
+            dated = [u for u in answering[:16] if _says_when(u) > _says_when(lead) and u.lex >= 0.7 * lead.lex
+                     and u.logit >= lead.logit - 2.5 and not self._answers_another(q, u)]
+            dated.sort(key=lambda u: -_says_when(u))
             lead = dated[0] if dated else lead
         if "yes_no" in q.kinds:
             lead, v.yes_no = self._settle(q, likely, lead)
@@ -453,6 +463,13 @@ def _names(text: str, form: str) -> bool:
     if f.isascii():
         return bool(re.search(rf"(?<![a-z0-9]){re.escape(f)}(?![a-z0-9])", low))
     return f in low
+
+
+def _says_when(u: Evidence) -> int:
+    """2 when the unit gives a date or a point in time ("12 hours after you create it",
+    "付款后48小时内", "at 24:00"), 1 when it names the event something happens on ("once the
+    buyer confirms receipt"), else 0."""
+    return 2 if u.date or TIME_POINT.search(u.text) else 1 if EVENT.search(u.text) else 0
 
 
 def _named(label: str, text: str) -> bool:

@@ -40,10 +40,11 @@ KIND_PATTERNS: dict[str, re.Pattern[str]] = {
     "temporal": re.compile(r"(变化|变了|改了|改成|调整|以前|之前|过去|历史|时间线|演变|从.{0,6}起|后来|"
                            r"since when|changed?|history|timeline|used to|before|previously|over time|evolv|later)", re.I),
     "when": re.compile(r"(什么时候|何时|哪天|哪一天|哪年|哪个月|几月|几号|^\s*when\b|(since|from|by|until) when\b|"
+                       r"\bwhen (do|does|did|is|are|was|were|will|can|should)\b|"
                        r"what date|which date|which year|what year)", re.I),
     "figure": re.compile(r"((多少|几)\s*%|what\b[^?？]{0,40}%|多少|几天|几小时|几点|几层|几次|几个|几分|几家|哪几天|多久|多长|多大|多高|比例|占比|费率|抽成|几个点|额度是|门槛|"
                          r"how much|how many|how long|how large|how big|how deep|what percentage|percent|rate\b|"
-                         r"threshold|amount|size of|deadline|limit|cap\b|maximum|minimum|\bmax\b|最多|最长|上限|下限)", re.I),
+                         r"threshold|amount|size of|deadline|\blimits?\b|cap\b|maximum|minimum|\bmax\b|最多|最长|上限|下限)", re.I),
     "list": re.compile(r"(哪些|有哪几|包括什么|包含什么|什么好处|什么权益|什么条件|什么资料|什么材料|要求是什么|条件是什么|"
                        r"what (support|perks|benefits|are the|documents|conditions|requirements)|which .{0,30}(are|include)|"
                        r"\blist of\b|\bfull list\b|\bthe list\b|perks|benefits|requirements)", re.I),
@@ -253,7 +254,7 @@ def figure_unit(text: str, money_words: tuple[str, ...] = (),
     """The pattern a sentence must match to answer this figure question: that of the asking
     phrase nearest the end ("被投诉好几次，最多扣几分" asks for points, not times); a question
     naming one of the domain's sums of money wants an amount."""
-    text = re.sub(r"(好几|几乎|几率)", "  ", text)
+    text = NOT_ASKING.sub("  ", text)
     low = text.lower()
     best: tuple[int, re.Pattern[str]] | None = None
     for asked, answered in FIGURE_UNITS:
@@ -267,6 +268,8 @@ def figure_unit(text: str, money_words: tuple[str, ...] = (),
     return best[1] if best else None
 
 
+# "几" that asks nothing: "好几次" (several times), "这几年" (these past years), "几乎" (almost)
+NOT_ASKING = re.compile(r"(好几|几乎|几率|[这近前]几|过去几|最近几)")
 # "how many" and the words it counts, up to the verb, pronoun or preposition that ends the phrase
 HOW_MANY = re.compile(r"how many ((?:[a-z][a-z\-]*\s*)+?)(?=\b(?:can|could|do|does|did|are|is|was|were|will|would|should|"
                       r"may|might|must|have|has|had|i|we|you|they|per|a|an|the|in|on|for|of|at|to|before|after|under|"
@@ -282,8 +285,8 @@ def counted(text: str, known: Callable[[str], bool] = lambda _w: True) -> re.Pat
     if len(head) >= 3 and known(head):
         stem_ = re.escape(head[:5])
         return re.compile(NUMBER_WORD + rf"[\s,\-]*(\S+\s+){{0,2}}{stem_}", re.I)
-    m = re.search(r"(多少|几)(个|家|项|种|件|条|类|款)?([\u4e00-\u9fff]{1,2})", text)
-    if m and m.group(3) not in ("钱", "天", "小时"):
+    m = re.search(r"(多少|几)(个|家|项|种|件|条|类|款)?([\u4e00-\u9fff]{1,2})", NOT_ASKING.sub("  ", text))
+    if m and m.group(3) not in ("钱", "天", "小时") and m.group(3)[0] not in FUNCTION_CHARS:  # "多少啊" counts nothing
         return re.compile(NUMBER_WORD + rf"\s*(个|家|项|种|件|条|类|款)?\s*{re.escape(m.group(3)[0])}")
     return None
 

@@ -86,6 +86,8 @@ def test_an_ordinary_word_next_to_a_term_is_not_taken_for_a_typo(assistant):
     ("保证金要交多少", "保证金1万元", "退回后7天到账"),
     ("丢件平台赔多少钱", "最多赔偿300元", "运费便宜20%"),          # money asked: a percentage is not an amount
     ("佣金几个点", "佣金为8%", "佣金按类目收取"),
+    ("订单占比多少啊现在", "约70%的订单", "订单占比上升很快"),      # a particle after 多少 is not what is counted
+    ("订单占比这几年怎么变的", "约70%的订单", "订单占比上升很快"),  # "these past years" asks for no count of years
 ])
 def test_the_figure_a_question_asks_for(question, answering, not_answering):
     from assistant.understand import figure_unit
@@ -355,3 +357,14 @@ def test_a_term_typed_alone_is_answered_with_what_it_is(tmp_path, question):
     assert "ships only once an order exists" in leads_of(a.ask(question).answer)[0].block
     # a question about the term is not a what-is question
     assert "definition" not in a.understander.understand("JIT有几种罚款").kinds
+
+
+def test_a_when_question_is_led_by_the_time_not_by_what_happens_then(tmp_path):
+    write_doc(tmp_path / "corpus", "promotion-tools", "en", "Store promotion tools",
+              "The seller backend gives you these limited-time discount tools:\n\n- Limited-time discounts\n"
+              "- Store-wide discounts\n- Store coupons\n\nOnce a limited-time discount is live, its products are "
+              "locked and cannot be edited. A limited-time discount goes live 12 hours after you create it.")
+    a = indexed(tmp_path)
+    assert "when" in a.understander.understand("i just made a limited-time discount, when does it go live?").kinds
+    answer = a.ask("i just made a limited-time discount, when does it go live?")
+    assert "12 hours after" in leads_of(answer.answer)[0].block
