@@ -99,6 +99,7 @@ class Judge:
         self.domain = domain
         self.relevance = relevance or Relevance()
         self.has_lang = has_lang
+        self._brings_platform: dict[str, bool] = {}  # unit text -> names another platform
 
     def judge(self, q: Question, units: list[Evidence]) -> Verdict:
         v = self._decide(q, self._usable(q, units))
@@ -346,7 +347,14 @@ class Judge:
     def _other_platform_only(self, q: Question, u: Evidence) -> bool:
         """A unit that brings in another platform does not answer a question that names none:
         the user asked about this one (a comparison with another is not the answer)."""
-        return not q.platforms and bool(self.domain.other_platforms_in(u.text))
+        if q.platforms:
+            return False
+        found = self._brings_platform.get(u.text)
+        if found is None:
+            if len(self._brings_platform) > 100_000:
+                self._brings_platform.clear()
+            found = self._brings_platform[u.text] = bool(self.domain.other_platforms_in(u.text))
+        return found
 
     def _related(self, q: Question, units: list[Evidence]) -> list[Evidence]:
         """For a refusal: at most two units that are truly about what the question names (its

@@ -152,7 +152,8 @@ class Reader:
         self.relevance = relevance or Relevance()
         cues = [c for lang in ("zh", "en") for c in (domain or Domain()).kb_voice.get(lang, ())]
         self._kb_voice = re.compile("|".join(re.escape(c).replace("…", ".{0,12}") for c in cues), re.I) if cues else None
-        self._tok_cache: dict[str, frozenset[str]] = {}
+        self._tok_cache: dict[str, Words] = {}
+        self._unit_facts: dict[tuple[Any, ...], tuple[str, bool]] = {}
         self._credits: dict[tuple[str, str], float] = {}
 
     def read(self, q: Question, retrieval: Retrieval, whole_docs: bool = False) -> list[Evidence]:
@@ -266,11 +267,12 @@ class Reader:
         u.covered = {}
         ctx_w = 0.0
         titled: set[str] = set()  # terms the document's title names: what the whole page is about
+        words = self._words_near(u)
         for t in q.topics:
             in_title = self._cached_credit(title, t)
             if in_title >= 1.0:
                 titled.add(t.label)
-            credit = self.credit(near, t)
+            credit = self.credit(near, t, words)
             if credit >= 1.0:
                 u.named.add(t.label)
             if not credit and bool(CJK.search(t.label)) != (u.lang == "zh"):
@@ -291,7 +293,14 @@ class Reader:
             u.lex = max(u.lex, min(CROSS_CAP, CROSS_GAIN * u.sim))
         u.ctx_lex = ctx_w / all_w if all_w else 0.0
         u.figure = bool(q.figure and q.figure.search(_without_dates(u.text)))
-        u.date = sentence_date(u.text)
+        key = (rec.uid, rec.version, u.kind, tuple(u.lines), u.context)
+        known = self._unit_facts.get(key)
+        if known is None:
+            # what a unit says whatever the question: worked out once per unit
+            if len(self._unit_facts) > 200_000:
+                self._unit_facts.clear()
+            known = self._unit_facts[key] = (sentence_date(u.text), self.states_a_gap(u))
+        u.date, gap = known
         terms = [t for t in q.topics if t.kind == "term"]
         words = [t for t in q.topics if t.kind != "term"]
         words_w = sum(t.weight for t in words)
@@ -314,7 +323,7 @@ class Reader:
             "superseded": float(u.superseded and "temporal" not in q.kinds),
             "glossary": float(u.is_glossary and "definition" not in q.kinds),
             "unknown": unknown_w / (unknown_w + words_w + 3.0 * len(terms)) if unknown_w else 0.0,
-            "not_public": float(self.states_a_gap(u)),
+            "not_public": float(gap),
         }
         u.logit = self.relevance.logit(u.features)
         u.score = 1.0 / (1.0 + np.exp(-u.logit))
@@ -360,12 +369,13 @@ class Reader:
             found = self._credits[key] = self.credit(text, topic)
         return found
 
-    def credit(self, text: str, topic: Topic) -> float:
+    def credit(self, text: str, topic: Topic, words: Words | None = None) -> float:
         """How fully ``text`` names ``topic``: 1 when one of its forms is there (Chinese forms as
         substrings, English ones by word, a word also matching its longer forms: 'cancel' in
-        'cancellation'), 0.5 when most characters of a Chinese word are there, else 0."""
+        'cancellation'), 0.5 when most characters of a Chinese word are there, else 0. ``words``:
+        the text's word tokens, when known."""
         low = text.lower()
-        toks = self._tokens(low)
+        words = words or self._tokens(low)
         best = 0.0
         for form in topic.forms:
             f = form.lower()
@@ -379,20 +389,50 @@ class Reader:
                 if re.search(rf"(?<![a-z0-9]){re.escape(f)}", low):
                     return 1.0
             else:
-                ftoks = self._tokens(f)
-                if ftoks and all(t in toks or (len(t) >= 4 and any(x.startswith(t) or t.startswith(x)
-                                                                   for x in toks if len(x) >= 4)) for t in ftoks):
+                ftoks = self._tokens(f).tokens
+                if ftoks and all(words.has(t) for t in ftoks):
                     return 1.0
         return best
 
-    def _tokens(self, text: str) -> frozenset[str]:
+    def _tokens(self, text: str) -> Words:
         cached = self._tok_cache.get(text)
         if cached is None:
-            cached = frozenset(self.tokenizer.tokenize(text))
+            cached = Words(frozenset(self.tokenizer.tokenize(text)))
             if len(self._tok_cache) > 100_000:
                 self._tok_cache.clear()
             self._tok_cache[text] = cached
         return cached
+
+    def _words_near(self, u: Evidence) -> Words:
+        """The word tokens of a unit and its context, from those of its lines (which recur in
+        many units, so each is tokenized once)."""
+        parts = [self._tokens(line.lower()).tokens for line in u.quotes]
+        if u.context:
+            parts.append(self._tokens(u.context.lower()).tokens)
+        return Words(frozenset().union(*parts))
+
+
+class Words:
+    """A text's word tokens, looked up whole or, from four letters on, as the start of a longer
+    word or a longer form of a shorter one ('cancel' / 'cancellation')."""
+
+    __slots__ = ("tokens", "_by_start")
+
+    def __init__(self, tokens: frozenset[str]) -> None:
+        self.tokens = tokens
+        self._by_start: dict[str, list[str]] | None = None
+
+    def has(self, token: str) -> bool:
+        if token in self.tokens:
+            return True
+        if len(token) < 4:
+            return False
+        if self._by_start is None:
+            self._by_start = {}
+            for x in self.tokens:
+                if len(x) >= 4:
+                    self._by_start.setdefault(x[:4], []).append(x)
+        return any(x.startswith(token) or token.startswith(x) for x in self._by_start.get(token[:4], ()))
 
 
 def _item_runs(rec: DocRecord, content: list[int]) -> list[list[int]]:
