@@ -44,7 +44,7 @@ KIND_PATTERNS: dict[str, re.Pattern[str]] = {
                        r"what date|which date|which year|what year)", re.I),
     "figure": re.compile(r"((多少|几)\s*%|what\b[^?？]{0,40}%|多少|几天|几小时|几点|几层|几次|几个|几分|几家|哪几天|多久|多长|多大|多高|比例|占比|费率|抽成|几个点|额度是|门槛|"
                          r"how much|how many|how long|how large|how big|how deep|what percentage|percent|rate\b|"
-                         r"threshold|amount|size of|deadline|\blimits?\b|cap\b|maximum|minimum|\bmax\b|最多|最长|上限|下限)", re.I),
+                         r"threshold|amount|size of|deadline|\blimits?\b|cap\b|maximum|minimum|\bmax\b|longest|shortest|最多|最长|上限|下限)", re.I),
     "list": re.compile(r"(哪些|有哪几|包括什么|包含什么|什么好处|什么权益|什么条件|什么资料|什么材料|要求是什么|条件是什么|"
                        r"what (support|perks|benefits|are the|documents|conditions|requirements)|which .{0,30}(are|include)|"
                        r"\blist of\b|\bfull list\b|\bthe list\b|perks|benefits|requirements)", re.I),
@@ -126,7 +126,7 @@ QUESTION_WORDS = frozenset(
     一些 有些 所有 全部 我们 我们家 自己 朋友 老板 听说 感觉 觉得 好像 反正 主要 最近 一直 之前 现在 去年 今年 到底 究竟 啥意思 什么样 怎么回事 才能 一定 能够 可能 大概
     哪天 哪一天 哪年 哪个月 几月 几号 几点 一般来说 通常 还能 还要 还有 就是 只是 已经 马上 多长时间 多少天 哪几种 哪几个 哪种 几种 几项 几分 啥时候 什么时候 为啥
     新规 新规定 新政 规定 几家 几个 几次 几天 好几次 最多 最少 至少 多少次 以后 之后 之前 以前 的时候 出来 回来 上去 下来
-    long much many often soon when what which who whom whose why how where does do did can could would should
+    long much many often soon max maximum min minimum most least longest shortest when what which who whom whose why how where does do did can could would should
     is are was were will shall may might must have has had get gets got mean means meaning explain define
     difference differ compare versus vs kind kinds type types way ways thing things something anything
     rule rules policy policies requirement requirements work works happen happens now today currently

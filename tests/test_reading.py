@@ -368,3 +368,10 @@ def test_a_when_question_is_led_by_the_time_not_by_what_happens_then(tmp_path):
     assert "when" in a.understander.understand("i just made a limited-time discount, when does it go live?").kinds
     answer = a.ask("i just made a limited-time discount, when does it go live?")
     assert "12 hours after" in leads_of(answer.answer)[0].block
+
+
+@pytest.mark.parametrize("question", ["max handling time", "what's the longest handling time i can set"])
+def test_a_word_asking_for_a_limit_is_a_question_word_not_a_topic(assistant, question):
+    q = assistant.understander.understand(question)
+    assert "figure" in q.kinds
+    assert {t.label.lower() for t in q.topics} <= {"handling time", "set"}
