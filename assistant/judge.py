@@ -41,6 +41,9 @@ TIME_POINT = re.compile(r"(\d+\s*(hours?|days?|working days?|weeks?|months?)\s+(
                         r"\d+\s*(个)?(小时|天|个?工作日|周|个?月)(之?后|以?内|前)|(?<![\d.])\d{1,2}[:：]\d{2}\b|"
                         r"(?<!\d)\d{1,2}[日号]|\b(on|by) the \d{1,2}(st|nd|rd|th)\b|次日|当天|当日|"
                         r"the next day|the same day)", re.I)
+# a sentence naming three or more things after a colon ("分为三项：A、B、C", "three kinds: A, B and C")
+ENUMERATION = re.compile(r"([:：][^。；;]*?[^、。；;]+、[^、。；;]+(、|和|及|或)[^、。；;]+|"
+                         r":[^.;:]*?[^,.;:]+, [^,.;:]+,? (and|or) [^,.;:]+)")
 # the event something happens on ("once the buyer confirms receipt", "确认收货后，")
 EVENT = re.compile(r"(\b(once|when|after|as soon as|until) (the|a|an|you|your)\b|(之后|以后|后)[，,]|起[，,。])", re.I)
 # words that set two things side by side
@@ -52,6 +55,8 @@ COMPARE_SPAN = 3.5  # logit: how much less likely a contrasting unit may be than
 MIXED = re.compile(r"(\d[a-z]|[a-z]\d)", re.I)
 MAX_POINTS = 3
 LIKELY_SPAN = 2.0  # logit: units this close to the best are likely answers too
+# a list that opens with what was asked about may lead from this far below the best unit
+LIST_SPAN = 2.5
 OWN_LANGUAGE_MARGIN = 2.0  # logit
 FAQ_MATCH = 0.75  # an FAQ question this close to the user's is the same question
 FAQ_LOOSE = 0.5  # this close, when it also names most of the user's words
@@ -212,10 +217,14 @@ class Judge:
             if contrasting:
                 lead = contrasting[0]
                 v.pool = [lead, *(u for u in likely if u is not lead)]
-        if "list" in q.kinds and lead.kind not in ("list", "table"):
-            listing = [u for u in likely[:6] if u.kind in ("list", "table") and u.logit >= lead.logit - 0.7
+        if "list" in q.kinds and not (_lists(lead) and _opens_with(q, lead)):
+            # a list of what was asked about (its opening names it) before a list that only
+            # mentions it; a list before a plain sentence
+            listing = [u for u in answering[:8] if _lists(u) and u.logit >= lead.logit - LIST_SPAN
                        and (u.lang == q.lang or lead.lang != q.lang)]  # never a list in the other language over the question's
-            lead = listing[0] if listing else lead
+            own = [u for u in listing if _opens_with(q, u)]
+            plain = [u for u in listing if u.logit >= lead.logit - 0.7] if not _lists(lead) else []
+            lead = (own or plain or [lead])[0]
         if "when" in q.kinds and _says_when(lead) < 2:
             # the date may sit in a plainer sentence than the best match ("effective from …"); a
             # time beats the event it follows, and an event beats nothing
@@ -471,6 +480,17 @@ def _names(text: str, form: str) -> bool:
     if f.isascii():
         return bool(re.search(rf"(?<![a-z0-9]){re.escape(f)}(?![a-z0-9])", low))
     return f in low
+
+
+def _opens_with(q: Question, u: Evidence) -> bool:
+    """The unit's first line names every glossary term of the question."""
+    first = u.quotes[0].lower()
+    return bool(q.core) and all(any(f.lower() in first for f in t.forms) for t in q.core)
+
+
+def _lists(u: Evidence) -> bool:
+    """A list, a table, or a sentence naming three or more things ("分为三项：A、B、C")."""
+    return u.kind in ("list", "table") or u.kind not in ("item", "row") and bool(ENUMERATION.search(u.text))
 
 
 def _says_when(u: Evidence) -> int:

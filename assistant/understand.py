@@ -45,7 +45,7 @@ KIND_PATTERNS: dict[str, re.Pattern[str]] = {
     "figure": re.compile(r"((多少|几)\s*%|what\b[^?？]{0,40}%|多少|几天|几小时|几点|几层|几次|几个|几分|几家|哪几天|多久|多长|多大|多高|比例|占比|费率|抽成|几个点|额度是|门槛|"
                          r"how much|how many|how long|how large|how big|how deep|what percentage|percent|rate\b|"
                          r"threshold|amount|size of|deadline|\blimits?\b|cap\b|maximum|minimum|\bmax\b|longest|shortest|最多|最长|上限|下限)", re.I),
-    "list": re.compile(r"(哪些|有哪几|包括什么|包含什么|什么好处|什么权益|什么条件|什么资料|什么材料|要求是什么|条件是什么|"
+    "list": re.compile(r"(哪些|哪几(?!天|年|个?月|号|点|个?小时|次)|包括什么|包含什么|什么好处|什么权益|什么条件|什么资料|什么材料|要求是什么|条件是什么|"
                        r"what (support|perks|benefits|are the|documents|conditions|requirements)|which .{0,30}(are|include)|"
                        r"\blist of\b|\bfull list\b|\bthe list\b|perks|benefits|requirements)", re.I),
     "definition": re.compile(r"(什么是|是什么|是啥|啥是|是指|指的是|含义|意思|定义|what is|what's|what are|what does .* mean|meaning of|define|explain)", re.I),

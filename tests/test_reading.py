@@ -375,3 +375,13 @@ def test_a_word_asking_for_a_limit_is_a_question_word_not_a_topic(assistant, que
     q = assistant.understander.understand(question)
     assert "figure" in q.kinds
     assert {t.label.lower() for t in q.topics} <= {"handling time", "set"}
+
+
+def test_a_which_items_question_is_led_by_the_list_of_what_it_names(tmp_path):
+    write_doc(tmp_path / "corpus", "store-scores", "zh", "店铺评分",
+              "## 每日服务分\n\n每日服务分由以下4项组成：\n\n- 好评率：10分\n- DSR商品描述：30分\n- DSR服务：15分\n"
+              "- DSR物流：10分\n\n## DSR\n\nDSR即店铺详细评分，由买家匿名给出。它分为三项：商品描述相符、沟通、发货速度。")
+    a = indexed(tmp_path)
+    answer = a.ask("DSR评分分哪几项")
+    # the daily score's list mentions DSR; the sentence naming DSR's three parts answers
+    assert "商品描述相符、沟通、发货速度" in leads_of(answer.answer)[0].block
