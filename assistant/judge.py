@@ -144,6 +144,15 @@ class Judge:
         top = answering[0] if answering else None
         gap = max(gaps, key=self._topic_logit, default=None)
         p = self._accept(top, answering, gap)
+        if top is not None and not top.features.get("terms"):
+            # the best match does not name the question's terms: a close one that does may answer
+            naming = next((u for u in answering[:5] if u.features.get("terms")), None)
+            if naming is not None and (pn := self._accept(naming, answering, gap)) > p:
+                top, p = naming, pn
+        if top is not None:
+            # the knowledge base answers when one of its best units does (the best still leads:
+            # a close second may hold the question's words where the best says it otherwise)
+            p = max([p, *(self._accept(u, answering, gap) for u in answering[1:3])])
         v_conf = p
         if gap is not None and (top is None or self._topic_logit(gap) > top.logit
                                 or self._topic_logit(gap) == top.logit and not _contains(gap, top)) \

@@ -385,3 +385,15 @@ def test_a_which_items_question_is_led_by_the_list_of_what_it_names(tmp_path):
     answer = a.ask("DSR评分分哪几项")
     # the daily score's list mentions DSR; the sentence naming DSR's three parts answers
     assert "商品描述相符、沟通、发货速度" in leads_of(answer.answer)[0].block
+
+
+def test_a_question_is_answered_when_one_of_the_best_passages_answers_it(tmp_path):
+    write_doc(tmp_path / "corpus", "store-count", "zh", "开店数量", "一家企业最多可以开6家店铺，同一类目下不超过3家。")
+    write_doc(tmp_path / "corpus", "seller-guide", "en", "How many stores",
+              "For sellers based in China, one company can open at most 6 stores, and at most 3 in one category.")
+    write_doc(tmp_path / "corpus", "store-fees", "zh", "店铺费用", "开店要按类目缴纳保证金，退出时可以取回。")
+    a = indexed(tmp_path)
+    # "公司" is the question's word, "企业" the page's; the English page names the company and
+    # shows the knowledge base answers, and the page in the question's language leads
+    answer = a.ask("一个公司最多能开几家店")
+    assert not answer.refused and "6家" in leads_of(answer.answer)[0].block
