@@ -40,7 +40,7 @@ DEFINES = re.compile(r"\s*([（(][^)）]{0,30}[)）])?\s*(是|指|即|就是|意
 SETTING = re.compile(r"^(?:(?:on|at|in|for|under) [^,.;:]{1,24}, |在[^，。；：]{1,12}[，,])")
 # A sentence that cannot stand alone: it points back to the one before it.
 LEANS = re.compile(
-    r"^(它|它们|其|该|这|此|这些|这个|这种|这项|这一|这条|上述|前述|但|但是|不过|而且|并且|同时|因此|所以|也|还|此外|另外|届时|"
+    r"^(它|它们|其|该|这|此|这些|这个|这种|这项|这一|这条|上述|前述|但|但是|不过|而且|并且|同时|因此|所以|也|还|此外|另外|届时|是否|否则|"
     r"(It|Its|This|These|That|Those|They|Their|Them|Such|However|But|Also|So|Therefore|Thus|Then|In addition|"
     r"Moreover|Otherwise|Instead|Here|There)\b)")
 # How a page says that something is not known: "not public", "not in our sources", "资料中没有".

@@ -397,3 +397,12 @@ def test_a_question_is_answered_when_one_of_the_best_passages_answers_it(tmp_pat
     # shows the knowledge base answers, and the page in the question's language leads
     answer = a.ask("一个公司最多能开几家店")
     assert not answer.refused and "6家" in leads_of(answer.answer)[0].block
+
+
+def test_a_chinese_sentence_without_its_own_subject_is_quoted_with_the_one_before(tmp_path):
+    write_doc(tmp_path / "corpus", "medals", "zh", "金银牌规则解读",
+              "## 金银牌怎么获得\n\n金银牌不是商家自己申请就能拿到的。是否授予，由平台考核后决定。\n\n"
+              "## 金银牌权益\n\n金银牌店铺可以参加周末抢购活动。")
+    a = indexed(tmp_path)
+    lead = leads_of(a.ask("金银牌能不能自己申请").answer)[0].block
+    assert "不是商家自己申请" in lead and "由平台考核后决定" in lead
