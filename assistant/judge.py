@@ -293,8 +293,11 @@ class Judge:
         named = [t for t in q.core if u.covered.get(t.label, 0.0) >= 1.0]
         if len(named) < 2 or CONFLICT.search(u.text):
             return False  # sources disagreeing on one thing do not set two things side by side
-        if u.kind == "table" or CONTRAST.search(u.text):
+        if u.kind == "table":
             return True
+        low = u.text.lower()
+        if CONTRAST.search(u.text) and sum(any(_names(low, f.lower()) for f in t.forms) for t in named) >= 2:
+            return True  # "A … whereas B …", both named in the sentence itself
         # "A is …; B is …": the things named in clauses of their own
         clauses = CLAUSE.split(u.text)
         where = [{i for i, c in enumerate(clauses) if any(_names(c, f) for f in t.forms)} for t in named]

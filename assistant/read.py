@@ -355,6 +355,8 @@ class Reader:
         # a sentence quoted with the one it leans on makes its point in the second one; an FAQ
         # answer makes it in its first ("Our sources do not say. They give …")
         text = u.quotes[-1] if len(u.lines) == 2 and LEANS.match(u.quotes[-1].strip()) else u.text
+        if u.kind in ("list", "table") and u.intro:
+            text = u.quotes[0]  # a cell or item saying "not mentioned" is a caveat; the intro says what the list is
         if u.kind == "answer" and len(u.lines) > 1 and NOT_PUBLIC.search(u.quotes[0]) and not has_figure(u.quotes[0]):
             return True
         own_voice = bool(self._kb_voice and self._kb_voice.search(text) and NEGATED.search(text))
