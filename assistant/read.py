@@ -36,6 +36,8 @@ SIGN = re.compile(r"[+&#@]")
 INTRO_END = re.compile(r"[:：]\s*$")
 # after a term: an optional gloss in brackets, then "is / means / 是 / 指 / :"
 DEFINES = re.compile(r"\s*([（(][^)）]{0,30}[)）])?\s*(是|指|即|就是|意思是|[:：]|,? (is|are|means|refers to|stands for)\b)", re.I)
+# where a sentence's first clause ends
+GAP_CLAUSE = re.compile(r"[；;。]\s*|\.\s+")
 # a short setting before a sentence's subject ("On the platform, ", "在平台上，")
 SETTING = re.compile(r"^(?:(?:on|at|in|for|under) [^,.;:]{1,24}, |在[^，。；：]{1,12}[，,])")
 # A sentence that cannot stand alone: it points back to the one before it.
@@ -362,6 +364,9 @@ class Reader:
         own_voice = bool(self._kb_voice and self._kb_voice.search(text) and NEGATED.search(text))
         if CONFLICT.search(text) or not (NOT_PUBLIC.search(text) or own_voice):
             return False
+        opening = GAP_CLAUSE.split(text, maxsplit=1)[0]
+        if opening != text and NOT_PUBLIC.search(opening) and not has_figure(opening):
+            return True  # "Our sources hold no table of …; the '7 days' seen online is …": its point comes first
         return not has_figure(text) or bool(NOT_PUBLIC.search(f"{u.context} {u.meta.get('title', '')}"))
 
     def _cached_credit(self, text: str, topic: Topic) -> float:

@@ -418,3 +418,12 @@ def test_a_table_with_a_not_covered_cell_still_sets_things_side_by_side(tmp_path
     lead = leads_of(a.ask("How does JIT differ from warehouse shipping?").answer)[0].block
     # the table answers; "not covered" in one cell does not make it a statement of what is unknown
     assert "after an order exists" in lead and "stocked in advance" in lead
+
+
+def test_a_gap_stated_first_is_not_taken_for_the_figure_quoted_after_it(tmp_path):
+    write_doc(tmp_path / "corpus", "auto-confirm", "en", "Automatic confirmation of receipt",
+              "Our sources hold no official table of the automatic-confirmation periods; the 7 days after "
+              "delivery seen online applies to one country only.\n\nBuyers can confirm receipt themselves at any time.")
+    a = indexed(tmp_path)
+    answer = a.ask("how many days until receipt is confirmed automatically")
+    assert answer.refused and "7 days" not in answer.answer.split("\n")[0]
