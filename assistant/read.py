@@ -23,7 +23,7 @@ from .index import PolicyIndex
 from .relevance import Relevance
 from .retrieve import Retrieval
 from .text import CJK, Tokenizer
-from .understand import INJECTION, Question, Topic
+from .understand import COUNT, INJECTION, Question, Topic
 
 CONTEXT_ROLES = frozenset({"intro", "question", "header"})
 # words of one language are not found in the other: a unit in the other language is credited
@@ -36,6 +36,10 @@ SIGN = re.compile(r"[+&#@]")
 INTRO_END = re.compile(r"[:：]\s*$")
 # after a term: an optional gloss in brackets, then "is / means / 是 / 指 / :"
 DEFINES = re.compile(r"\s*([（(][^)）]{0,30}[)）])?\s*(是|指|即|就是|意思是|[:：]|,? (is|are|means|refers to|stands for)\b)", re.I)
+# a count of the kinds a thing is one of ("one of six kinds of support", "one item in a package",
+# "六类扶持之一"): not a size
+TALLY = re.compile(r"(\bone of (the |its |their )?\w+ (kinds?|types?|sorts?|categories|forms|ways)\b|\bone (item|part|element) (in|of)\b|"
+                   r"\b\w+ (kinds|types|sorts) of\b|[一二两三四五六七八九十\d]+(种|类|项)[^，。；,;]{0,12}之一)", re.I)
 # where a sentence's first clause ends
 GAP_CLAUSE = re.compile(r"[；;。]\s*|\.\s+")
 # a short setting before a sentence's subject ("On the platform, ", "在平台上，")
@@ -294,7 +298,8 @@ class Reader:
             # words of one language are not found in the other: meaning stands in for them
             u.lex = max(u.lex, min(CROSS_CAP, CROSS_GAIN * u.sim))
         u.ctx_lex = ctx_w / all_w if all_w else 0.0
-        u.figure = bool(q.figure and q.figure.search(_without_dates(u.text)))
+        text = _without_dates(u.text)
+        u.figure = bool(q.figure and q.figure.search(TALLY.sub(" ", text) if q.figure is COUNT else text))
         key = (rec.uid, rec.version, u.kind, tuple(u.lines), u.context)
         known = self._unit_facts.get(key)
         if known is None:

@@ -268,6 +268,7 @@ def figure_unit(text: str, money_words: tuple[str, ...] = (),
     return best[1] if best else None
 
 
+HOW_MEASURE = re.compile(r"\bhow (large|big|deep|high|wide|far|old|soon|early|late)\b")
 # "几" that asks nothing: "好几次" (several times), "这几年" (these past years), "几乎" (almost)
 NOT_ASKING = re.compile(r"(好几|几乎|几率|[这近前]几|过去几|最近几)")
 # "how many" and the words it counts, up to the verb, pronoun or preposition that ends the phrase
@@ -471,6 +472,7 @@ class Understander:
         for p in self.domain.other_platforms_in(text):
             covered = covered.replace(p.lower(), " ")
         words_from = covered if asking is None else self._strip_terms(asking.lower())
+        words_from = HOW_MEASURE.sub(" ", words_from)  # "how large is …" asks; "large" names nothing
         for p in self.domain.other_platforms_in(text):
             # evidence about another platform must name it
             out.append(Topic(p, (p,), "term", 3.0))

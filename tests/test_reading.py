@@ -427,3 +427,12 @@ def test_a_gap_stated_first_is_not_taken_for_the_figure_quoted_after_it(tmp_path
     a = indexed(tmp_path)
     answer = a.ask("how many days until receipt is confirmed automatically")
     assert answer.refused and "7 days" not in answer.answer.split("\n")[0]
+
+
+def test_being_one_of_several_kinds_is_not_the_size_asked_for(tmp_path):
+    write_doc(tmp_path / "corpus", "seller-support", "en", "Support for quality sellers",
+              "A penalty-free quota is one of six kinds of support announced for quality sellers.\n\n"
+              "The support also includes traffic in key countries.")
+    a = indexed(tmp_path)
+    answer = a.ask("How large is the penalty-free quota?")
+    assert answer.refused, answer.answer
