@@ -41,6 +41,11 @@ TIME_POINT = re.compile(r"(\d+\s*(hours?|days?|working days?|weeks?|months?)\s+(
                         r"\d+\s*(个)?(小时|天|个?工作日|周|个?月)(之?后|以?内|前)|(?<![\d.])\d{1,2}[:：]\d{2}\b|"
                         r"(?<!\d)\d{1,2}[日号]|\b(on|by) the \d{1,2}(st|nd|rd|th)\b|次日|当天|当日|"
                         r"the next day|the same day)", re.I)
+# a change told from one value to another
+TRAJECTORY = re.compile(r"(\bfrom\b[^.;]{0,60}?\d[^.;]{0,60}?\bto\b[^.;]{0,30}?\d|"
+                        r"[从由][^。；]{0,30}?\d[^。；]{0,30}?(到|变为|改为|升至|降至|增至|放宽为|放宽到|调整为|延长到|缩短到|提高到|降低到)[^。；]{0,20}?\d)")
+# a value that moved, told with three or more figures and dates ("rose quickly: … 50% … 70% …")
+MOVED = re.compile(r"(\b(rose|grew|fell|dropped|climbed|reached|increased|decreased)\b|上升|增长|下降|达到|提高到|降到)")
 # a sentence naming three or more things after a colon ("分为三项：A、B、C", "three kinds: A, B and C")
 ENUMERATION = re.compile(r"([:：][^。；;]*?[^、。；;]+、[^、。；;]+(、|和|及|或)[^、。；;]+|"
                          r":[^.;:]*?[^,.;:]+, [^,.;:]+,? (and|or) [^,.;:]+)")
@@ -248,6 +253,10 @@ class Judge:
             current = [u for u in answering[:12] if not u.superseded and u.logit >= lead.logit - 2.5
                        and u.lex >= 0.8 * lead.lex]
             lead = current[0] if current else lead
+        if "temporal" in q.kinds and not _traces(lead):
+            # how something changed is told best by the sentence that traces it ("from … to …")
+            tracing = [u for u in answering[:12] if _traces(u) and u.logit >= lead.logit - 2.5 and u.lex >= 0.8 * lead.lex]
+            lead = tracing[0] if tracing else lead
         v.lead = lead
         v.layout = self._layout(q, lead)
         v.support = self._support(q, lead, likely, answering)
@@ -492,6 +501,12 @@ def _names(text: str, form: str) -> bool:
     if f.isascii():
         return bool(re.search(rf"(?<![a-z0-9]){re.escape(f)}(?![a-z0-9])", low))
     return f in low
+
+
+def _traces(u: Evidence) -> bool:
+    """The unit tells a change from one value or date to another ("moved from over 50% … to about
+    70%", "由72小时放宽为96小时")."""
+    return bool(TRAJECTORY.search(u.text)) or bool(MOVED.search(u.text)) and len(re.findall(r"\d+", u.text)) >= 3
 
 
 def _opens_with(q: Question, u: Evidence) -> bool:

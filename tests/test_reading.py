@@ -436,3 +436,15 @@ def test_being_one_of_several_kinds_is_not_the_size_asked_for(tmp_path):
     a = indexed(tmp_path)
     answer = a.ask("How large is the penalty-free quota?")
     assert answer.refused, answer.answer
+
+
+def test_how_something_changed_is_led_by_the_sentence_tracing_the_change(tmp_path):
+    write_doc(tmp_path / "corpus", "choice-share-faq", "en", "Choice order share: questions",
+              "What share of orders comes from Choice?\n\nAbout 70% of orders came from Choice, according "
+              "to results cited in September 2024. That is the newest figure.", type="faq")
+    write_doc(tmp_path / "corpus", "choice-share", "en", "Choice order share",
+              "The Choice order share moved from a target of over 50% in November 2023 to roughly half in January "
+              "2024 and to about 70% in September 2024.")
+    a = indexed(tmp_path)
+    lead = leads_of(a.ask("How has the Choice order share changed over time?").answer)[0].block
+    assert "50%" in lead and "70%" in lead
