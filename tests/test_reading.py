@@ -448,3 +448,15 @@ def test_how_something_changed_is_led_by_the_sentence_tracing_the_change(tmp_pat
     a = indexed(tmp_path)
     lead = leads_of(a.ask("How has the Choice order share changed over time?").answer)[0].block
     assert "50%" in lead and "70%" in lead
+
+
+@pytest.mark.parametrize("question, suits", [
+    ("我做手机壳这类标品，平台建议走什么方式？", True),
+    ("I launch new designs every week. Which AliExpress model fits?", True),
+    ("which one fits my shop", True),
+    ("does the fee fit in the budget", False),
+])
+def test_asking_which_way_to_go_is_a_question_of_what_suits(question, suits):
+    from assistant.understand import classify
+
+    assert ("suitability" in classify(question)) is suits
