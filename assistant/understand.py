@@ -126,7 +126,7 @@ QUESTION_WORDS = frozenset(
     和 与 及 跟 同 的话 时候 时 了 过 着 呢 麻烦 谢谢 您好 你好 很多 非常 特别 比较 合适 适合 方式 东西 这类 这种 那种
     一些 有些 所有 全部 我们 我们家 自己 朋友 老板 听说 感觉 觉得 好像 反正 主要 最近 一直 之前 现在 去年 今年 到底 究竟 啥意思 什么样 怎么回事 才能 一定 能够 可能 大概
     哪天 哪一天 哪年 哪个月 几月 几号 几点 一般来说 通常 还能 还要 还有 就是 只是 已经 马上 多长时间 多少天 哪几种 哪几个 哪种 几种 几项 几分 啥时候 什么时候 为啥
-    新规 新规定 新政 规定 几家 几个 几次 几天 好几次 最多 最少 至少 多少次 以后 之后 之前 以前 的时候 出来 回来 上去 下来
+    新规 新规定 新政 规定 几家 几个 几次 几天 好几次 最多 最少 至少 多少次 以后 之后 之前 以前 的时候 出来 回来 上去 下来 分别 各自
     long much many often soon max maximum min minimum most least longest shortest when what which who whom whose why how where does do did can could would should
     is are was were will shall may might must have has had get gets got mean means meaning explain define
     difference differ compare versus vs kind kinds type types way ways thing things something anything
@@ -246,6 +246,7 @@ def asks_what_it_is(text: str, topics: list["Topic"]) -> bool:
     m = ZH_WHAT_IS.search(low)
     if m:
         subject = re.sub(r"[^\u4e00-\u9fffa-z0-9+ ]", "", m.group(1) or m.group(2)).strip()
+        subject = re.sub(r"(分别|各自|具体|到底|究竟|又|都)+$", "", subject)  # "A和B分别是指什么"
         return any(subject.endswith(f) for f in forms) or len(subject) <= 4
     return True  # "含义", "意思", "what does … mean": asks for a meaning
 
@@ -270,6 +271,8 @@ def figure_unit(text: str, money_words: tuple[str, ...] = (),
 
 
 HOW_MEASURE = re.compile(r"\bhow (large|big|deep|high|wide|far|old|soon|early|late)\b")
+# "each of them": a question asked of every term it names
+EACH = re.compile(r"(分别|各自|\brespectively\b|\beach\b)")
 # "几" that asks nothing: "好几次" (several times), "这几年" (these past years), "几乎" (almost)
 NOT_ASKING = re.compile(r"(好几|几乎|几率|[这近前]几|过去几|最近几)")
 # "how many" and the words it counts, up to the verb, pronoun or preposition that ends the phrase
@@ -405,7 +408,25 @@ class Understander:
         q = self.describe(text, lang or detected)
         q.raw, q.notes = raw, notes
         q.parts = split_parts(text)
+        if len(q.parts) == 1:
+            q.parts = self._each(text, q)
         return q
+
+    def _each(self, text: str, q: Question) -> list[str]:
+        """"A和B分别是指什么" / "what are A and B respectively": one question per term."""
+        terms = [t for t in q.topics if t.kind == "term"]
+        if len(terms) < 2 or not EACH.search(text) or "comparison" in q.kinds:
+            return [text]
+        rest = text
+        for t in terms:
+            rest = rest.replace(t.label, "\0")
+        ask = EACH.sub("", re.sub(r"\0([和与及、,，]|\s*(and|or)\s*)*", "", rest)).strip(" ，,")
+        if not ask or "\0" in ask:
+            return [text]
+        if q.lang != "zh":
+            ask = re.sub(r"^(what|who|how) are\b", r"\1 is", ask.rstrip("?？ "), flags=re.I)
+            return [f"{ask} {t.label}?" for t in terms]
+        return [f"{t.label}{ask}" for t in terms]
 
     def spell(self, text: str) -> str:
         """English words the knowledge base has never seen, corrected to the closest word it has

@@ -460,3 +460,12 @@ def test_asking_which_way_to_go_is_a_question_of_what_suits(question, suits):
     from assistant.understand import classify
 
     assert ("suitability" in classify(question)) is suits
+
+
+@pytest.mark.parametrize("question, parts", [
+    ("成交不卖和虚假发货分别是指什么？", ["成交不卖是指什么？", "虚假发货是指什么？"]),
+    ("What are JIT and warehouse shipping, respectively?", ["What is JIT?", "What is warehouse shipping?"]),
+    ("半托管和全托管有什么区别？", ["半托管和全托管有什么区别？"]),  # a difference is one question
+])
+def test_a_question_asked_of_each_term_is_answered_term_by_term(assistant, question, parts):
+    assert assistant.understander.understand(question).parts == parts
