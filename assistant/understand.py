@@ -218,6 +218,8 @@ def clean_question(raw: str, max_chars: int) -> tuple[str, list[str]]:
 
 
 def classify(text: str) -> set[str]:
+    if re.search(r"吗\s*[？?]?\s*$", text):
+        text = re.sub(r"几(?=个|家|件|款|条|项|种|样)", "些", text)  # "拿几个商品试试，可以吗": a few, not how many
     kinds = {k for k, p in KIND_PATTERNS.items() if p.search(text)}
     if "comparison" in kinds and "suitability" in kinds:
         kinds.discard("suitability") if not re.search(r"(适合|suit|which (model|mode))", text, re.I) else kinds.discard("comparison")

@@ -469,3 +469,13 @@ def test_asking_which_way_to_go_is_a_question_of_what_suits(question, suits):
 ])
 def test_a_question_asked_of_each_term_is_answered_term_by_term(assistant, question, parts):
     assert assistant.understander.understand(question).parts == parts
+
+
+@pytest.mark.parametrize("question, figure", [
+    ("想先拿几个商品试试半托管，可以吗？", False),  # "a few products", asked yes or no
+    ("一个公司能开几家店？", True),
+])
+def test_a_few_in_a_yes_or_no_question_asks_for_no_count(question, figure):
+    from assistant.understand import classify
+
+    assert ("figure" in classify(question)) is figure
