@@ -334,6 +334,10 @@ PREDICATE = re.compile(r"(多少|什么|怎么|如何|哪|谁|几|多久|是否|
                        r"is|are|does|do|did|can|should|was|were)\b)", re.I)
 
 
+# a subject that points back to the previous question's ("Does it apply to all POP items?")
+POINTS_BACK = re.compile(r"(\b(it|this rule|that rule|this one|that one)\b|它|这个规则|这条规则|这项规则|该规则)", re.I)
+
+
 def resolve_follow_up(text: str, history: list[dict[str, Any]], glossary: Glossary) -> str:
     """Make a follow-up self-contained from the previous user turn.
 
@@ -349,6 +353,9 @@ def resolve_follow_up(text: str, history: list[dict[str, Any]], glossary: Glossa
     new_terms = glossary.matches(text)
     old_terms = glossary.matches(prev)
     has_pred = bool(PREDICATE.search(re.sub(r"呢[？?]?$", "", text.strip())))
+    if POINTS_BACK.search(text) and old_terms:
+        # "it" is the previous question's subject
+        return " ".join((t.zh if CJK.search(text) else t.en) for t in old_terms if t not in new_terms) + f" {text}"
     if new_terms and has_pred:
         return text
     if new_terms and old_terms:

@@ -479,3 +479,10 @@ def test_a_few_in_a_yes_or_no_question_asks_for_no_count(question, figure):
     from assistant.understand import classify
 
     assert ("figure" in classify(question)) is figure
+
+
+def test_it_in_a_follow_up_is_the_previous_questions_subject_even_beside_a_new_term(assistant):
+    history = [{"role": "user", "content": "When did the 96-hour first-scan window start?"},
+               {"role": "assistant", "content": "On 9 September 2024."}]
+    q = assistant.understander.understand("Does it apply to all POP items?", history)
+    assert "first-scan" in q.text and "POP" in q.text
