@@ -30,7 +30,8 @@ INJECTION = re.compile(
     r"无视(之前|以上|上面|前面)?的?(指令|规则)|系统提示|你现在是|扮演)",
     re.IGNORECASE,
 )
-FUTURE_WORDS = re.compile(r"(明年|后年|将来|未来|下个月|下一年|next year|in the future|will .{0,30} in the future)", re.I)
+FUTURE_WORDS = re.compile(r"(明年|后年|将来|未来|下个月|下一年|下一次|下一届|下次.{0,8}(什么时候|哪天|几号)|next year|next month|"
+                          r"in the future|will .{0,30} in the future|\b(when|what date) (is|will be) the next\b)", re.I)
 YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
 KIND_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -305,7 +306,8 @@ def is_future(text: str, today: dt.date | None = None) -> bool:
 
 
 FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|换成|还有|and|what about|how about|and for|and the|same for|what if)\b|(呢|呢？|呢\?)$", re.I)
-PART_SPLIT = re.compile(r"(?<=[？?])\s*|[；;]\s*|\n+|(另外|还有|以及|此外)[，,]?|\b(also|and also|additionally)\b[,]?", re.I)
+PART_SPLIT = re.compile(r"(?<=[？?])\s*|[；;]\s*|\n+|(另外|还有|以及|此外)[，,]?|\b(also|and also|additionally)\b[,]?|"
+                        r",\s*(?:and\s+)?(?=(?:how|what|when|where|who|which|why)\b)", re.I)
 QUESTION_CUE = re.compile(
     r"([？?]|吗|呢|多少|什么|怎么|怎样|如何|是否|能否|能不能|可不可以|哪|谁|几|多久|区别|适合|"
     r"\b(how|what|when|which|who|why|can|could|does|do|is|are|should|will)\b)", re.I)

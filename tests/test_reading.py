@@ -486,3 +486,21 @@ def test_it_in_a_follow_up_is_the_previous_questions_subject_even_beside_a_new_t
                {"role": "assistant", "content": "On 9 September 2024."}]
     q = assistant.understander.understand("Does it apply to all POP items?", history)
     assert "first-scan" in q.text and "POP" in q.text
+
+
+@pytest.mark.parametrize("question, parts", [
+    ("What is Choice, when did it launch, and how many countries did it serve?",
+     ["What is Choice", "when did it launch", "how many countries did it serve?"]),
+    ("If a buyer cancels before I ship, what happens?", ["If a buyer cancels before I ship, what happens?"]),
+])
+def test_a_comma_before_a_new_question_word_starts_another_part(question, parts):
+    from assistant.understand import split_parts
+
+    assert split_parts(question) == parts
+
+
+def test_when_the_next_event_is_asks_about_the_future():
+    from assistant.understand import is_future
+
+    assert is_future("When is the next super burst day?") and is_future("下一次大促什么时候")
+    assert not is_future("When is the handling time counted from?")
