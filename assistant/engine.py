@@ -203,6 +203,9 @@ class Assistant:
         parts = [q] if len(q.parts) == 1 else \
             [self.understander.part(p, q.parts[:i], q.lang) for i, p in enumerate(q.parts)]
         verdicts = [self._verdict(part, mode, timings) for part in parts]
+        if len(verdicts) > 1 and all(v.kind == "not_covered" for v in verdicts) \
+                and len({(v.reason, tuple(v.missing)) for v in verdicts}) == 1:
+            verdicts = verdicts[:1]  # every part refused for the same reason: one refusal, not a repeat
         t = time.perf_counter()
         cites = Citations()
         bodies = [self.writer.body(v, cites) for v in verdicts]

@@ -21,6 +21,7 @@ quotes from reaching a user. In order:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -122,9 +123,11 @@ class Judge:
         if top is None:
             return 0.0
         logit = self._topic_logit(top) if topic else top.logit
+        # a statement that the figure is not known lacks it by saying so
+        features = {**top.features, "figure_missing": 0.0} if topic else top.features
         others = [u.features for u in ranked if u is not top][:2]
         gap_logit = self._topic_logit(gap) if gap is not None else None
-        return self.relevance.accept_probability(accept_features([top.features, *others], logit, gap_logit))
+        return self.relevance.accept_probability(accept_features([features, *others], logit, gap_logit))
 
     def _topic_logit(self, u: Evidence) -> float:
         """How well a unit matches the question, whatever it says about it."""
@@ -165,7 +168,7 @@ class Judge:
             # the knowledge base says itself that this is not known, and that statement matches
             # the question at least as well as anything that would answer it (on a tie, not when it
             # quotes that answer with a caveat: it matches through the answer)
-            v = Verdict(q, "not_covered", "not_public", missing=[_figure_label(q)],
+            v = Verdict(q, "not_covered", "not_public", missing=[_figure_label(q, pool[:12], gap)],
                         related=[gap, *[u for u in answering[:1] if p >= 0.5 * at and not redundant(u, gap)]])
             v.confidence = round(1.0 - p, 3)
             return v
@@ -183,6 +186,11 @@ class Judge:
             if asked:
                 top, p = asked[0], max(p, at)
         if top is None or p < at:
+            if gap is not None and self._accept(gap, [gap], None, topic=True) >= 0.8 * at:
+                # nothing answers it, and the knowledge base says itself that this is not known
+                v = Verdict(q, "not_covered", "not_public", missing=[_figure_label(q, pool[:12], gap)], related=[gap])
+                v.confidence = round(1.0 - p, 3)
+                return v
             v = Verdict(q, "not_covered", "no_evidence", missing=self._missing(q, pool[:12]),
                         related=self._related(q, pool))
             v.confidence = round(1.0 - p, 3)
@@ -221,7 +229,8 @@ class Judge:
             giving = [u for u in likely if u.figure]
             if not giving:
                 said = [u for u in likely[:4] if u.features.get("not_public")]
-                return Verdict(q, "not_covered", "not_public" if said else "no_figure", missing=[_figure_label(q)],
+                return Verdict(q, "not_covered", "not_public" if said else "no_figure",
+                               missing=[_figure_label(q, pool[:12], said[0] if said else None)],
                                related=self._related(q, said + likely))
             lead = giving[0]
         v = Verdict(q, "answer", pool=likely, confidence=round(v_conf, 3))
@@ -535,6 +544,12 @@ def _named(label: str, text: str) -> bool:
         and label.isascii()
 
 
-def _figure_label(q: Question) -> str:
-    topic = max(q.core or q.topics, key=lambda t: t.weight, default=None)
+def _figure_label(q: Question, units: Sequence[Evidence] = (), gap: Evidence | None = None) -> str:
+    """What the question asks a detail of: its heaviest topic, of equal ones the one the
+    knowledge base's own statement of the gap names, else the most specific (named by the fewest
+    of the units found)."""
+    topics = q.core or q.topics
+    low = gap.text.lower() if gap is not None else ""
+    topics = [t for t in topics if any(f.lower() in low for f in t.forms)] or topics
+    topic = max(topics, key=lambda t: (t.weight, -sum(t.label in u.named for u in units)), default=None)
     return topic.label if topic else q.text

@@ -504,3 +504,22 @@ def test_when_the_next_event_is_asks_about_the_future():
 
     assert is_future("When is the next super burst day?") and is_future("下一次大促什么时候")
     assert not is_future("When is the handling time counted from?")
+
+
+def test_a_refusal_quotes_the_knowledge_bases_own_word_that_the_detail_is_not_public(tmp_path):
+    write_doc(tmp_path / "corpus", "seller-support", "en", "Support for quality POP sellers",
+              "Quality POP sellers get a penalty-free quota and traffic in key countries.\n\n"
+              "The size of the penalty-free quota is not public in our sources.")
+    a = indexed(tmp_path)
+    answer = a.ask("Do quality POP sellers get a penalty-free quota, and how big is it?")
+    second = answer.answer.split("**2.")[1]
+    assert "penalty-free quota" in second.split("\n\n")[1] and "is not public in our sources" in second
+
+
+def test_a_question_refused_in_every_part_for_the_same_reason_is_refused_once(tmp_path):
+    write_doc(tmp_path / "corpus", "seller-support", "en", "Support for quality POP sellers",
+              "Quality POP sellers get a penalty-free quota.\n\nThe rules and the tiers of the penalty-free quota "
+              "are not public in our sources.")
+    a = indexed(tmp_path)
+    answer = a.ask("What are the exact rules of the penalty-free quota, and how many tiers does it have?")
+    assert answer.refused and "**1." not in answer.answer
