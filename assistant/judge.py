@@ -8,11 +8,16 @@ quotes from reaching a user. In order:
 2. Each unit carries the probability, from :mod:`assistant.relevance`, that it holds the
    answer: fitted on the eval sets over what the unit names of the question (glossary terms in
    any of their forms, rare words), how close it is in meaning, what kind of unit it is and
-   whether it gives what was asked (a figure, a date). The best unit leads only when that
-   probability clears the threshold; otherwise the answer says what is not covered, naming it.
-3. When the best evidence itself says the answer is not public, so does the answer.
+   whether it gives what was asked (a figure, a date). The knowledge base answers when one of
+   its three best units clears the threshold (the best still leads); otherwise the answer says
+   what is not covered, naming it.
+3. When the knowledge base itself says the answer is not public, so does the answer.
 4. A figure question needs a unit giving a figure of the asked kind.
-5. A yes/no question leads with a unit that settles it; "No." is written only when the unit
+5. The lead is the unit that gives what the question asks for: a list of the thing asked about
+   for a which-items question, a time (else the event it follows) for a when question, the
+   sentence tracing a change for a how-has-it-changed question, two things set side by side for
+   a difference question.
+6. A yes/no question leads with a unit that settles it; "No." is written only when the unit
    plainly denies what was asked.
 
 ``confidence`` is the probability of the lead (or, for a refusal, that no unit answers).

@@ -273,9 +273,10 @@ def figure_unit(text: str, money_words: tuple[str, ...] = (),
     return best[1] if best else None
 
 
+# "how large is …" asks a measure; "large" names nothing
 HOW_MEASURE = re.compile(r"\bhow (large|big|deep|high|wide|far|old|soon|early|late)\b")
-# "each of them": a question asked of every term it names
-EACH = re.compile(r"(分别|各自|\brespectively\b|\beach\b)")
+# "respectively": a question asked of every term it names
+EACH = re.compile(r"(分别|各自|\brespectively\b)")
 # "几" that asks nothing: "好几次" (several times), "这几年" (these past years), "几乎" (almost)
 NOT_ASKING = re.compile(r"(好几|几乎|几率|[这近前]几|过去几|最近几)")
 # "how many" and the words it counts, up to the verb, pronoun or preposition that ends the phrase
