@@ -337,7 +337,7 @@ PREDICATE = re.compile(r"(多少|什么|怎么|如何|哪|谁|几|多久|是否|
                        r"is|are|does|do|did|can|should|was|were)\b)", re.I)
 
 
-# a subject that points back to the previous question's ("Does it apply to all POP items?")
+# a subject that points back to the previous question's ("Does it apply to all new listings?")
 POINTS_BACK = re.compile(r"(\b(it|this rule|that rule|this one|that one)\b|它|这个规则|这条规则|这项规则|该规则)", re.I)
 
 
