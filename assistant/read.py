@@ -160,7 +160,7 @@ class Reader:
         self._kb_voice = re.compile("|".join(re.escape(c).replace("…", ".{0,12}") for c in cues), re.I) if cues else None
         self._tok_cache: dict[str, Words] = {}
         self._unit_facts: dict[tuple[Any, ...], tuple[str, bool]] = {}
-        self._credits: dict[tuple[str, str], float] = {}
+        self._credits: dict[tuple[str, tuple[str, ...]], float] = {}  # titles and contexts repeat across units
 
     def read(self, q: Question, retrieval: Retrieval, whole_docs: bool = False) -> list[Evidence]:
         qvec = retrieval.query_vector
@@ -169,7 +169,6 @@ class Reader:
         units: list[Evidence] = []
         seen: set[tuple[str, int]] = set()
         top = retrieval.passages[0].score if retrieval.passages else 1.0
-        self._credits: dict[tuple[str, str], float] = {}  # titles and contexts repeat across units
         for rank, p in enumerate(retrieval.passages):
             rec, chunk = self.index.chunks[p.chunk_id]
             if rec.sentence_vectors() is None:
@@ -375,9 +374,11 @@ class Reader:
         return not has_figure(text) or bool(NOT_PUBLIC.search(f"{u.context} {u.meta.get('title', '')}"))
 
     def _cached_credit(self, text: str, topic: Topic) -> float:
-        key = (text, topic.label)
+        key = (text, topic.forms)  # what the credit depends on, so it holds across questions and threads
         found = self._credits.get(key)
         if found is None:
+            if len(self._credits) > 100_000:
+                self._credits.clear()
             found = self._credits[key] = self.credit(text, topic)
         return found
 
@@ -439,12 +440,14 @@ class Words:
             return True
         if len(token) < 4:
             return False
-        if self._by_start is None:
-            self._by_start = {}
+        by_start = self._by_start
+        if by_start is None:
+            by_start = {}
             for x in self.tokens:
                 if len(x) >= 4:
-                    self._by_start.setdefault(x[:4], []).append(x)
-        return any(x.startswith(token) or token.startswith(x) for x in self._by_start.get(token[:4], ()))
+                    by_start.setdefault(x[:4], []).append(x)
+            self._by_start = by_start  # set whole, so another thread never sees it half built
+        return any(x.startswith(token) or token.startswith(x) for x in by_start.get(token[:4], ()))
 
 
 def _item_runs(rec: DocRecord, content: list[int]) -> list[list[int]]:

@@ -523,3 +523,14 @@ def test_a_question_refused_in_every_part_for_the_same_reason_is_refused_once(tm
     a = indexed(tmp_path)
     answer = a.ask("What are the exact rules of the penalty-free quota, and how many tiers does it have?")
     assert answer.refused and "**1." not in answer.answer
+
+
+def test_questions_asked_at_once_from_several_threads_get_the_answers_they_get_alone(assistant):
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = ["半托管发到买家手上一般要几天", "What is JIT?", "速卖通没按时发货要罚钱吗", "how many stores can one company open",
+                 "成交不卖和虚假发货分别是指什么？", "Who sets the retail price under fully-managed?"]
+    alone = {q: assistant.ask(q).answer for q in questions}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda q: (q, assistant.ask(q).answer), questions * 3))
+    assert all(answer == alone[q] for q, answer in together)
