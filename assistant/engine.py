@@ -100,12 +100,12 @@ class Assistant:
     def _lexicon(self):
         """The indexed words' vectors, read from the cache ingest writes (built in memory, once
         per index generation, when the cache is missing or from another embedder)."""
-        from .lexicon import Lexicon
+        from .lexicon import Lexicon, model_name
 
         generation = self.index.keyword_generation
         if self._lexicon_cache is None or self._lexicon_cache[0] != generation:
             lexicon = Lexicon.load(self.index.lexicon_path)
-            if lexicon is None or lexicon.model != getattr(self.embedder, "name", type(self.embedder).__name__):
+            if lexicon is None or lexicon.model != model_name(self.embedder):
                 logger.info("no word vectors cached for this index; building them (ingest caches them)")
                 lexicon = Lexicon.update(None, self.index.words(), self.embedder)
             self._lexicon_cache = (generation, lexicon)

@@ -51,19 +51,16 @@ class Lexicon:
     def update(cls, path: Path | None, words: Iterable[str], embedder: Any) -> "Lexicon":
         """The lexicon of ``words``, embedding only those the cache at ``path`` lacks (all of them
         when it was made by another model), saved back to ``path`` (none: built in memory)."""
-        model = str(getattr(embedder, "name", type(embedder).__name__))
+        model = model_name(embedder)
         keep = lexicon_words(words)
         old = cls.load(path) if path is not None else None
-        known = {w: i for i, w in enumerate(old.words)} if old is not None and old.model == model else {}
+        known = {w: v for w, v in zip(old.words, old.vectors)} if old is not None and old.model == model else {}
         new = [w for w in keep if w not in known]
-        fresh = _unit(np.asarray(embedder.embed_documents(new), dtype=np.float32)) if new else None
-        at = {w: i for i, w in enumerate(new)}
-        dim = fresh.shape[1] if fresh is not None else old.vectors.shape[1] if known and old is not None else 1
-        vectors = np.zeros((len(keep), dim), dtype=np.float32)
-        for row, w in enumerate(keep):
-            vectors[row] = fresh[at[w]] if w in at else old.vectors[known[w]]  # type: ignore[index,union-attr]
+        if new:
+            known.update(zip(new, _unit(np.asarray(embedder.embed_documents(new), dtype=np.float32))))
+        vectors = np.vstack([known[w] for w in keep]) if keep else np.zeros((0, 1), dtype=np.float32)
         lexicon = cls(keep, vectors, model)
-        if path is not None and (new or len(keep) != len(known)):
+        if path is not None and (new or old is None or len(keep) != len(old.words)):
             lexicon.save(path)
         return lexicon
 
@@ -84,6 +81,11 @@ class Lexicon:
         sims = np.where(self._cjk == bool(CJK.search(word)), sims, -1.0)
         best = np.argsort(-sims)[:limit]
         return tuple(self.words[i] for i in best if sims[i] >= floor and self.words[i] != word.lower())
+
+
+def model_name(embedder: Any) -> str:
+    """The name vectors are kept under: vectors of two models are never mixed."""
+    return str(getattr(embedder, "name", type(embedder).__name__))
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:

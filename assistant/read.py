@@ -159,7 +159,7 @@ class Reader:
         cues = [c for lang in ("zh", "en") for c in (domain or Domain()).kb_voice.get(lang, ())]
         self._kb_voice = re.compile("|".join(re.escape(c).replace("…", ".{0,12}") for c in cues), re.I) if cues else None
         self._tok_cache: dict[str, Words] = {}
-        self._unit_facts: dict[tuple[Any, ...], tuple[str, bool]] = {}
+        self._unit_facts: dict[tuple[Any, ...], tuple[str, bool, str, str]] = {}
         self._credits: dict[tuple[str, tuple[str, ...]], float] = {}  # titles and contexts repeat across units
 
     def read(self, q: Question, retrieval: Retrieval, whole_docs: bool = False) -> list[Evidence]:
@@ -297,16 +297,16 @@ class Reader:
             # words of one language are not found in the other: meaning stands in for them
             u.lex = max(u.lex, min(CROSS_CAP, CROSS_GAIN * u.sim))
         u.ctx_lex = ctx_w / all_w if all_w else 0.0
-        text = _without_dates(u.text)
-        u.figure = bool(q.figure and q.figure.search(TALLY.sub(" ", text) if q.figure is COUNT else text))
         key = (rec.uid, rec.version, u.kind, tuple(u.lines), u.context)
         known = self._unit_facts.get(key)
         if known is None:
             # what a unit says whatever the question: worked out once per unit
             if len(self._unit_facts) > 200_000:
                 self._unit_facts.clear()
-            known = self._unit_facts[key] = (sentence_date(u.text), self.states_a_gap(u))
-        u.date, gap = known
+            undated = _without_dates(u.text)
+            known = self._unit_facts[key] = (sentence_date(u.text), self.states_a_gap(u), undated, TALLY.sub(" ", undated))
+        u.date, gap, undated, untallied = known
+        u.figure = bool(q.figure and q.figure.search(untallied if q.figure is COUNT else undated))
         terms = [t for t in q.topics if t.kind == "term"]
         words = [t for t in q.topics if t.kind != "term"]
         words_w = sum(t.weight for t in words)

@@ -32,6 +32,11 @@ def faq_assistant(tmp_path_factory):
     return a
 
 
+def first_block(answer) -> str:
+    """The lead a user reads first: the first paragraph of the answer, with the list it opens."""
+    return leads_of(answer.answer)[0].block
+
+
 def indexed(tmp_path):
     """An assistant over the documents written under ``tmp_path / "corpus"``, ingested."""
     from assistant import Assistant, Settings
@@ -44,7 +49,7 @@ def indexed(tmp_path):
 def test_the_second_sentence_of_a_short_faq_answer_answers_first(faq_assistant):
     answer = faq_assistant.ask("对处理结果不服去申诉，菜鸟多久会介入？")
     assert not answer.refused
-    assert "1个工作日" in leads_of(answer.answer)[0].block
+    assert "1个工作日" in first_block(answer)
     assert answer.citations[0].published == "2026-11-01"
     assert "菜鸟承诺在1个工作日内介入。" in answer.citations[0].quote
 
@@ -52,7 +57,7 @@ def test_the_second_sentence_of_a_short_faq_answer_answers_first(faq_assistant):
 def test_an_everyday_word_the_page_does_not_use_does_not_sink_the_answer(faq_assistant):
     # "看到" (saw) and "影响" (affect) are not on the page, which still answers the question
     answer = faq_assistant.ask("看到物流商的处理结果不满意，影响我申诉吗？可以在几天内申诉？")
-    assert not answer.refused and "15天" in leads_of(answer.answer)[0].block
+    assert not answer.refused and "15天" in first_block(answer)
 
 
 def test_a_refusal_names_the_specific_thing_asked_not_an_everyday_word(assistant):
@@ -139,7 +144,7 @@ def test_a_name_with_a_sign_is_not_found_in_the_plain_word(tmp_path):
     assert reader.credit("under the Korean local rules", topic) == 0.0
     # what the seller sees: the Local+ page answers, the Korean rules are not quoted for it
     answer = a.ask("Where are the Local+ warehouses?")
-    assert not answer.refused and "UK, Germany and Spain" in leads_of(answer.answer)[0].block
+    assert not answer.refused and "UK, Germany and Spain" in first_block(answer)
     assert all(c.doc_id != "korea-local" for c in answer.citations)
 
 
@@ -147,7 +152,7 @@ def test_a_colloquial_word_the_knowledge_base_lacks_does_not_sink_a_covered_ques
     # "手上" (into the buyer's hands) is not in the knowledge base; the delivery time is
     answer = assistant.ask("半托管发到买家手上一般要几天")
     assert not answer.refused
-    assert re.search(r"\d+\s*[–-]\s*\d+\s*天|\d+\s*天", leads_of(answer.answer)[0].block)
+    assert re.search(r"\d+\s*[–-]\s*\d+\s*天|\d+\s*天", first_block(answer))
 
 
 def test_a_specific_word_the_knowledge_base_lacks_is_named_in_the_refusal(assistant):
@@ -162,7 +167,7 @@ def test_a_term_written_with_a_space_instead_of_a_hyphen_is_the_same_term(assist
 
 def test_a_difference_question_leads_with_a_passage_that_sets_both_side_by_side(assistant):
     answer = assistant.ask("what is the difference between semi managed and full managed")
-    lead = leads_of(answer.answer)[0].block.lower()
+    lead = first_block(answer).lower()
     assert not answer.refused
     assert "semi-managed" in lead and "fully-managed" in lead
     # not merely named together: the lead says how they differ (who prices, ships, runs the store)
@@ -238,7 +243,7 @@ def test_a_yes_or_no_to_another_faq_question_is_not_the_answer(tmp_path):
               "半托管订单一般由菜鸟上门揽收，商家也可以选择自寄。")
     a = indexed(tmp_path)
     answer = a.ask("半托管的货要自己送到仓库吗")
-    lead = leads_of(answer.answer)[0].block
+    lead = first_block(answer)
     # "能" and "不需要" answer their own FAQ questions; shown first they would answer this one wrongly
     assert not lead.startswith(("能", "不需要")), lead
 
@@ -249,7 +254,7 @@ def test_a_lead_sentence_is_quoted_with_the_one_that_goes_on_from_it(tmp_path):
               "shipment can count too. It is then attributed to the seller.\n\nNon-fulfilment is fined per order.")
     a = indexed(tmp_path)
     answer = a.ask("If a buyer cancels before I ship, does that count against me as non-fulfilment?")
-    lead = leads_of(answer.answer)[0].block
+    lead = first_block(answer)
     assert "cancellation by the buyer" in lead and "attributed to the seller" in lead
 
 
@@ -278,14 +283,14 @@ def test_a_question_about_a_year_is_led_by_what_speaks_of_that_year(tmp_path):
               "Sellers got 10 extra days over the 2024 New Year break.")
     a = indexed(tmp_path)
     answer = a.ask("holiday handling time rules 2024")
-    assert "2024" in leads_of(answer.answer)[0].block and "10 extra days" in leads_of(answer.answer)[0].block
+    assert "2024" in first_block(answer) and "10 extra days" in first_block(answer)
     refused = a.ask("holiday handling time rules 2022")
     assert refused.refused and "2022" in refused.answer.split("\n")[0]
 
 
 def test_an_english_word_in_a_chinese_question_is_read_for_its_meaning(assistant):
     answer = assistant.ask("Choice order share 最新是多少？")
-    assert not answer.refused and "%" in leads_of(answer.answer)[0].block
+    assert not answer.refused and "%" in first_block(answer)
 
 
 def test_an_answer_in_the_questions_language_is_not_padded_with_quotes_in_the_other(tmp_path):
@@ -296,7 +301,7 @@ def test_an_answer_in_the_questions_language_is_not_padded_with_quotes_in_the_ot
               "JIT和仓发的区别在于什么时候备货：JIT是有订单再发货，仓发是提前备货进仓。JIT迟到按揽收截止当天24点起算。")
     a = indexed(tmp_path)
     answer = a.ask("from what time is JIT lateness counted?")
-    assert "24:00" in leads_of(answer.answer)[0].block
+    assert "24:00" in first_block(answer)
     assert not re.search(r"[\u4e00-\u9fff]", answer.answer.split("**Sources**")[0])
 
 
@@ -311,7 +316,7 @@ def test_a_short_faq_answer_with_a_fact_and_a_gap_answers_the_fact_and_admits_th
               "裸价由谁填写？\n\n由商家为每个SKU填写。", type="faq")
     a = indexed(tmp_path)
     answer = a.ask("填的裸价包不包含物流费")
-    assert not answer.refused and "不含任何物流费" in leads_of(answer.answer)[0].block
+    assert not answer.refused and "不含任何物流费" in first_block(answer)
     gap = a.ask("运费怎么向商家收取")
     assert gap.refused and "没有说明" in gap.answer
 
@@ -326,7 +331,7 @@ def test_a_word_the_knowledge_base_says_otherwise_counts_as_its_own(tmp_path):
     assert "罚款" in next(t for t in q.topics if t.label == "罚钱").forms
     answer = a.ask("发货晚了会罚钱吗")
     # "罚钱" is the seller's word for the page's "罚款": the page answers, it is not refused
-    assert not answer.refused and "5%" in leads_of(answer.answer)[0].block
+    assert not answer.refused and "5%" in first_block(answer)
     # a word with no close counterpart stays unknown and is named
     refused = a.ask("店铺评级会影响退税吗")
     assert refused.refused and "退税" in refused.answer.split("\n")[0]
@@ -354,7 +359,7 @@ def test_a_term_typed_alone_is_answered_with_what_it_is(tmp_path, question):
               "counted late from 24:00 on the pickup day.\n\nOn AliExpress, JIT means the seller ships only once "
               "an order exists.")
     a = indexed(tmp_path)
-    assert "ships only once an order exists" in leads_of(a.ask(question).answer)[0].block
+    assert "ships only once an order exists" in first_block(a.ask(question))
     # a question about the term is not a what-is question
     assert "definition" not in a.understander.understand("JIT有几种罚款").kinds
 
@@ -367,7 +372,7 @@ def test_a_when_question_is_led_by_the_time_not_by_what_happens_then(tmp_path):
     a = indexed(tmp_path)
     assert "when" in a.understander.understand("i just made a limited-time discount, when does it go live?").kinds
     answer = a.ask("i just made a limited-time discount, when does it go live?")
-    assert "12 hours after" in leads_of(answer.answer)[0].block
+    assert "12 hours after" in first_block(answer)
 
 
 @pytest.mark.parametrize("question", ["max handling time", "what's the longest handling time i can set"])
@@ -384,7 +389,7 @@ def test_a_which_items_question_is_led_by_the_list_of_what_it_names(tmp_path):
     a = indexed(tmp_path)
     answer = a.ask("DSR评分分哪几项")
     # the daily score's list mentions DSR; the sentence naming DSR's three parts answers
-    assert "商品描述相符、沟通、发货速度" in leads_of(answer.answer)[0].block
+    assert "商品描述相符、沟通、发货速度" in first_block(answer)
 
 
 def test_a_question_is_answered_when_one_of_the_best_passages_answers_it(tmp_path):
@@ -396,7 +401,7 @@ def test_a_question_is_answered_when_one_of_the_best_passages_answers_it(tmp_pat
     # "公司" is the question's word, "企业" the page's; the English page names the company and
     # shows the knowledge base answers, and the page in the question's language leads
     answer = a.ask("一个公司最多能开几家店")
-    assert not answer.refused and "6家" in leads_of(answer.answer)[0].block
+    assert not answer.refused and "6家" in first_block(answer)
 
 
 def test_a_chinese_sentence_without_its_own_subject_is_quoted_with_the_one_before(tmp_path):
@@ -404,7 +409,7 @@ def test_a_chinese_sentence_without_its_own_subject_is_quoted_with_the_one_befor
               "## 金银牌怎么获得\n\n金银牌不是商家自己申请就能拿到的。是否授予，由平台考核后决定。\n\n"
               "## 金银牌权益\n\n金银牌店铺可以参加周末抢购活动。")
     a = indexed(tmp_path)
-    lead = leads_of(a.ask("金银牌能不能自己申请").answer)[0].block
+    lead = first_block(a.ask("金银牌能不能自己申请"))
     assert "不是商家自己申请" in lead and "由平台考核后决定" in lead
 
 
@@ -415,7 +420,7 @@ def test_a_table_with_a_not_covered_cell_still_sets_things_side_by_side(tmp_path
               "| when goods move | after an order exists | stocked in advance |\n"
               "| marketing channel | not covered | super burst day |\n")
     a = indexed(tmp_path)
-    lead = leads_of(a.ask("How does JIT differ from warehouse shipping?").answer)[0].block
+    lead = first_block(a.ask("How does JIT differ from warehouse shipping?"))
     # the table answers; "not covered" in one cell does not make it a statement of what is unknown
     assert "after an order exists" in lead and "stocked in advance" in lead
 
@@ -446,7 +451,7 @@ def test_how_something_changed_is_led_by_the_sentence_tracing_the_change(tmp_pat
               "The Choice order share moved from a target of over 50% in November 2023 to roughly half in January "
               "2024 and to about 70% in September 2024.")
     a = indexed(tmp_path)
-    lead = leads_of(a.ask("How has the Choice order share changed over time?").answer)[0].block
+    lead = first_block(a.ask("How has the Choice order share changed over time?"))
     assert "50%" in lead and "70%" in lead
 
 
