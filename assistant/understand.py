@@ -36,7 +36,7 @@ YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
 KIND_PATTERNS: dict[str, re.Pattern[str]] = {
     "comparison": re.compile(r"(区别|不同|差异|对比|比较|相比|异同|哪个好|\bvs\.?\b|versus|difference|differ|compare|comparison|contrast)", re.I),
-    "suitability": re.compile(r"(适合|应该选|该选|选哪|选择哪|用哪|走哪|哪种模式|哪个模式|推荐|建议.{0,6}(模式|选|方式|走)|"
+    "suitability": re.compile(r"(适合|应该选|该选|选哪|选择哪|(?<!适)用哪|走哪|哪种模式|哪个模式|推荐|建议.{0,6}(模式|选|方式|走)|"
                               r"which( \w+)? (model|mode|option)s?\b|\bwhich\b.{0,30}\bfits?\b|\bfits? (me|my|us|our|best)\b|"
                               r"should i (use|choose|pick|go)|suit|best for|recommend|right for)", re.I),
     "temporal": re.compile(r"(变化|变了|改了|改成|调整|以前|之前|过去|历史|时间线|演变|从.{0,6}起|后来|"

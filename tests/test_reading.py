@@ -460,6 +460,7 @@ def test_how_something_changed_is_led_by_the_sentence_tracing_the_change(tmp_pat
     ("I launch new designs every week. Which AliExpress model fits?", True),
     ("which one fits my shop", True),
     ("does the fee fit in the budget", False),
+    ("96小时上网适用哪些商品", False),  # "适用" is "applies to", not "which to use"
 ])
 def test_asking_which_way_to_go_is_a_question_of_what_suits(question, suits):
     from assistant.understand import classify
