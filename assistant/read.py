@@ -363,15 +363,21 @@ class Reader:
         text = u.quotes[-1] if len(u.lines) == 2 and LEANS.match(u.quotes[-1].strip()) else u.text
         if u.kind in ("list", "table") and u.intro:
             text = u.quotes[0]  # a cell or item saying "not mentioned" is a caveat; the intro says what the list is
-        if u.kind == "answer" and len(u.lines) > 1 and NOT_PUBLIC.search(u.quotes[0]) and not has_figure(u.quotes[0]):
+        # a number its heading or title names is part of a name ("the 96-hour rule"), not a figure it gives
+        named = set(re.findall(r"\d+", f"{u.context} {u.meta.get('title', '')}"))
+
+        def gives(s: str) -> bool:
+            return has_figure(re.sub(r"\d+", lambda m: " " if m.group() in named else m.group(), s))
+
+        if u.kind == "answer" and len(u.lines) > 1 and NOT_PUBLIC.search(u.quotes[0]) and not gives(u.quotes[0]):
             return True
         own_voice = bool(self._kb_voice and self._kb_voice.search(text) and NEGATED.search(text))
         if CONFLICT.search(text) or not (NOT_PUBLIC.search(text) or own_voice):
             return False
         opening = GAP_CLAUSE.split(text, maxsplit=1)[0]
-        if opening != text and NOT_PUBLIC.search(opening) and not has_figure(opening):
+        if opening != text and NOT_PUBLIC.search(opening) and not gives(opening):
             return True  # "Our sources hold no table of …; the '7 days' seen online is …": its point comes first
-        return not has_figure(text) or bool(NOT_PUBLIC.search(f"{u.context} {u.meta.get('title', '')}"))
+        return not gives(text) or bool(NOT_PUBLIC.search(f"{u.context} {u.meta.get('title', '')}"))
 
     def _cached_credit(self, text: str, topic: Topic) -> float:
         key = (text, topic.forms)  # what the credit depends on, so it holds across questions and threads

@@ -434,6 +434,18 @@ def test_a_gap_stated_first_is_not_taken_for_the_figure_quoted_after_it(tmp_path
     assert answer.refused and "7 days" not in answer.answer.split("\n")[0]
 
 
+def test_a_number_in_the_name_of_what_is_unknown_is_no_figure_given(tmp_path):
+    write_doc(tmp_path / "corpus", "rule-scope", "en", "Which categories does the 48-hour dispatch rule cover?",
+              "Which categories does the 48-hour dispatch rule cover?\n\nThe list of categories covered by the "
+              "48-hour dispatch rule is not public in our sources. The reports say only that it applies to items "
+              "listed within 30 days.", type="faq")
+    a = indexed(tmp_path)
+    answer = a.ask("Give me the full list of categories covered by the 48-hour dispatch rule.")
+    # "48-hour" names the rule the page is about: the page says the list is unknown, it gives no list
+    assert answer.refused and answer.verdict == "not_covered", answer.answer
+    assert "not public" in answer.citations[0].quote
+
+
 def test_being_one_of_several_kinds_is_not_the_size_asked_for(tmp_path):
     write_doc(tmp_path / "corpus", "seller-support", "en", "Support for quality sellers",
               "A penalty-free quota is one of six kinds of support announced for quality sellers.\n\n"
