@@ -542,11 +542,14 @@ def _says_when(u: Evidence) -> int:
 
 
 def _named(label: str, text: str) -> bool:
-    """Whether a word, as the question writes it, names a specific thing."""
-    if MIXED.search(label):
+    """Whether a word, as the question writes it, names a specific thing: a code ("3C"), an
+    acronym ("ERP"), or a proper name capitalised inside a sentence ("… in Guangzhou")."""
+    if MIXED.search(label) or not label.isascii():
+        return bool(MIXED.search(label))
+    if 2 <= len(label) <= 6 and re.search(rf"(?<![A-Za-z]){re.escape(label.upper())}(?![A-Za-z])", text):
         return True
-    return bool(re.search(rf"(?<![A-Za-z]){re.escape(label.upper())}(?![A-Za-z])", text)) and 2 <= len(label) <= 6 \
-        and label.isascii()
+    proper = label[:1].upper() + label[1:].lower()
+    return len(label) >= 3 and bool(re.search(rf"(?<=[a-z,] ){re.escape(proper)}\b", text))
 
 
 def _figure_label(q: Question, units: Sequence[Evidence] = (), gap: Evidence | None = None) -> str:

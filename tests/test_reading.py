@@ -160,6 +160,18 @@ def test_a_specific_word_the_knowledge_base_lacks_is_named_in_the_refusal(assist
     assert answer.refused and "vat" in answer.answer.split("\n")[0].lower()
 
 
+def test_a_place_named_with_a_capital_that_the_knowledge_base_lacks_is_named_in_the_refusal(tmp_path):
+    write_doc(tmp_path / "corpus", "consolidation", "en", "Consolidation warehouses",
+              "Goods for the hosting programme go to a consolidation warehouse run by the logistics partner.\n\n"
+              "Sellers book a delivery slot in the seller backend before they send goods to the consolidation warehouse.")
+    a = indexed(tmp_path)
+    general = a.ask("How do I book a delivery slot at the consolidation warehouse?")
+    assert not general.refused and "seller backend" in first_block(general)
+    answer = a.ask("How do I book a delivery slot at the consolidation warehouse in Shenzhen?")
+    # the page is about consolidation warehouses in general, not the one in that city
+    assert answer.refused and "Shenzhen" in answer.answer.split("\n")[0], answer.answer
+
+
 def test_a_term_written_with_a_space_instead_of_a_hyphen_is_the_same_term(assistant):
     q = assistant.understander.understand("what is the difference between semi managed and full managed")
     assert {t.label.replace(" ", "-") for t in q.core} >= {"semi-managed", "full-managed"}
