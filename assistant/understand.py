@@ -48,7 +48,7 @@ KIND_PATTERNS: dict[str, re.Pattern[str]] = {
                          r"how much|how many|how long|how large|how big|how deep|what percentage|percent|rate\b|"
                          r"threshold|amount|size of|deadline|\blimits?\b|cap\b|maximum|minimum|\bmax\b|longest|shortest|最多|最长|上限|下限)", re.I),
     "list": re.compile(r"(哪些|哪几(?!天|年|个?月|号|点|个?小时|次)|包括什么|包含什么|什么好处|什么权益|什么条件|什么资料|什么材料|要求是什么|条件是什么|"
-                       r"what (support|perks|benefits|are the|documents|conditions|requirements)|which .{0,30}(are|include)|"
+                       r"what (support|perks|benefits|are the|documents|conditions|requirements)|which (?!(date|year|month|day|time)\b).{0,30}(are|include)|"
                        r"\blist of\b|\bfull list\b|\bthe list\b|perks|benefits|requirements)", re.I),
     "definition": re.compile(r"(什么是|是什么|是啥|啥是|是指|指的是|含义|意思|定义|what is|what's|what are|what does .* mean|meaning of|define|explain)", re.I),
     "procedure": re.compile(r"(怎么|怎样|如何|步骤|流程|\bhow (do|can|to|should)\b|steps?\b|process\b)", re.I),

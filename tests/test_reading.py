@@ -479,6 +479,17 @@ def test_how_something_changed_is_led_by_the_sentence_tracing_the_change(tmp_pat
     assert "50%" in lead and "70%" in lead
 
 
+@pytest.mark.parametrize("question, kind, asked", [
+    ("From which date are orders counted in calendar days?", "when", True),
+    ("From which date are orders counted in calendar days?", "list", False),  # one date, not a list
+    ("Which categories are covered by the rule?", "list", True),
+])
+def test_which_date_asks_when_and_which_items_asks_for_a_list(question, kind, asked):
+    from assistant.understand import classify
+
+    assert (kind in classify(question)) is asked
+
+
 @pytest.mark.parametrize("question, suits", [
     ("我做手机壳这类标品，平台建议走什么方式？", True),
     ("I launch new designs every week. Which AliExpress model fits?", True),
