@@ -478,6 +478,13 @@ class Judge:
                 break
             if fits(u):
                 chosen.append(u)
+        if not chosen and lead.kind == "answer":
+            # a one-sentence lead from an FAQ answer goes on with that answer's next sentence
+            block = lead.rec.block_of[lead.lines[-1]]
+            nxt = [u for u in ranked[:20] if u.rec is lead.rec and u.lines[0] == lead.lines[-1] + 1
+                   and len(u.lines) == 1 and lead.rec.block_of[u.lines[0]] == block and u.logit >= lead.logit - GAIN_SPAN]
+            # it shares the lead's words because it goes on from it: only a restatement is left out
+            chosen += [u for u in nxt[:1] if not same_meaning(u, lead)]
         return chosen
 
 
@@ -489,11 +496,14 @@ def _contains(a: Evidence, b: Evidence) -> bool:
 def redundant(a: Evidence, b: Evidence) -> bool:
     """Two units that say the same thing: near-identical meaning, or one of them (or one line of
     a quoted list) restated by the other (the measure the eval's redundancy uses)."""
+    return overlap(a.text, b.text) >= 0.6 or same_meaning(a, b)
+
+
+def same_meaning(a: Evidence, b: Evidence) -> bool:
+    """The same text, near-identical meaning, or one restating the other in the eval's measure."""
     if a.text == b.text:
         return True
     if a.vec is not None and b.vec is not None and a.lang == b.lang and float(a.vec @ b.vec) > 0.86:
-        return True
-    if overlap(a.text, b.text) >= 0.6:
         return True
     return any(same_thing(Point(x), Point(y)) is not None for x in a.quotes for y in b.quotes) or \
         any(same_thing(Point(x), Point(b.text)) is not None for x in a.quotes) or \

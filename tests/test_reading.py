@@ -458,6 +458,21 @@ def test_a_number_in_the_name_of_what_is_unknown_is_no_figure_given(tmp_path):
     assert "not public" in answer.citations[0].quote
 
 
+def test_a_one_sentence_lead_from_an_faq_answer_goes_on_with_the_answers_next_sentence(tmp_path):
+    write_doc(tmp_path / "corpus", "consignment-price", "en", "Consignment pricing: questions",
+              "Who sets the price under consignment?\n\nThe platform sets the retail price under consignment. "
+              "The seller quotes a supply price (供货价) and gives up bargaining power over the retail price, according "
+              "to 2024 industry analyses; seller-tool code from 2024 that writes a supply-price field weakly "
+              "corroborates this.\n\n"
+              "Can I change the supply price later?\n\nHow often a supply price may change is not in our sources.",
+              type="faq")
+    a = indexed(tmp_path)
+    answer = a.ask("Who sets the retail price under consignment?")
+    assert "platform sets the retail price" in first_block(answer)
+    # the second sentence shares the first one's words but adds what the seller does
+    assert "supply price" in answer.answer.split("**")[0], answer.answer
+
+
 def test_being_one_of_several_kinds_is_not_the_size_asked_for(tmp_path):
     write_doc(tmp_path / "corpus", "seller-support", "en", "Support for quality sellers",
               "A penalty-free quota is one of six kinds of support announced for quality sellers.\n\n"
