@@ -168,7 +168,8 @@ class Judge:
             p = max([p, *(self._accept(u, answering, gap) for u in answering[1:3])])
         v_conf = p
         if gap is not None and (top is None or self._topic_logit(gap) > top.logit
-                                or self._topic_logit(gap) == top.logit and not _contains(gap, top)) \
+                                or self._topic_logit(gap) == top.logit and not _contains(gap, top)
+                                or self._asked_most_alike(q, gap, answering)) \
                 and self._accept(gap, [gap], None, topic=True) >= 0.8 * at:
             # the knowledge base says itself that this is not known, and that statement matches
             # the question at least as well as anything that would answer it (on a tie, not when it
@@ -368,6 +369,16 @@ class Judge:
         asked = u.faq_question.lower()
         named = sum(t.weight for t in words if any(_names(asked, f.lower()) for f in t.forms))
         return loose and u.qsim >= FAQ_LOOSE and total > 0 and named >= 0.5 * total
+
+    @staticmethod
+    def _asked_most_alike(q: Question, u: Evidence, answering: list[Evidence]) -> bool:
+        """An FAQ answer whose question, of all the FAQ questions found, is the closest to the
+        user's, names its terms and asks with a compatible question word."""
+        if u.kind != "answer" or not u.first or not u.features.get("terms") or u.qsim < FAQ_LOOSE:
+            return False
+        if not same_asking(q.asks, asking_word(u.faq_question)):
+            return False
+        return u.qsim > max((v.qsim for v in answering[:8] if v.kind == "answer"), default=0.0)
 
     def _answers_another(self, q: Question, u: Evidence) -> bool:
         """An FAQ answer that opens with yes or no ("能：…", "No, …") to a question that is not

@@ -473,6 +473,20 @@ def test_a_one_sentence_lead_from_an_faq_answer_goes_on_with_the_answers_next_se
     assert "supply price" in answer.answer.split("**")[0], answer.answer
 
 
+def test_an_faq_saying_its_question_is_unanswered_answers_the_user_who_asks_it(tmp_path):
+    write_doc(tmp_path / "corpus", "yearly-review-faq", "zh", "店铺年审：常见问题",
+              "店铺年审针对哪些店铺？\n\n针对开店满一年的店铺：年审每家店近365天的销售额。\n\n"
+              "店铺年审第一次是什么时候？\n\n第一次年审是2022年1月14日，其余店铺是2022年2月14日。\n\n"
+              "年审不达标的标准是什么？\n\n本知识库没有店铺年审的具体门槛。请查看卖家后台的年审公告。", type="faq")
+    write_doc(tmp_path / "corpus", "yearly-review", "zh", "店铺年审", "店铺年审针对开店满一年的店铺，年审近365天的销售额。")
+    a = indexed(tmp_path)
+    answer = a.ask("店铺年审标准是多少")
+    # the FAQ asking the user's question says the bar is not known: the dates and the 365 days
+    # the other answers give are not that bar
+    assert answer.refused, answer.answer
+    assert "门槛" in answer.citations[0].quote
+
+
 def test_being_one_of_several_kinds_is_not_the_size_asked_for(tmp_path):
     write_doc(tmp_path / "corpus", "seller-support", "en", "Support for quality sellers",
               "A penalty-free quota is one of six kinds of support announced for quality sellers.\n\n"
