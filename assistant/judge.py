@@ -147,6 +147,14 @@ class Judge:
             units = [u for u in units if self._names_platform(q, u)]
             if not units:
                 return Verdict(q, "not_covered", "other_platform", missing=q.platforms)
+            # the knowledge base speaks of another platform only to set it beside its own: what it
+            # never says of that platform (how sellers get paid there) is outside it
+            best = max(units, key=lambda u: u.logit)
+            unsaid = [t.label for t in q.topics if t.kind != "term" and not t.everyday and t.weight >= 0.5
+                      and not best.covered.get(t.label)]
+            if unsaid:
+                return Verdict(q, "not_covered", "other_platform", missing=[" ".join([*q.platforms, *unsaid])],
+                               related=[best])
         if not q.topics:
             return Verdict(q, "not_covered", "too_broad", missing=[q.text])
         at = self.relevance.answer_at

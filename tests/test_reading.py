@@ -487,6 +487,21 @@ def test_an_faq_saying_its_question_is_unanswered_answers_the_user_who_asks_it(t
     assert "门槛" in answer.citations[0].quote
 
 
+def test_what_the_knowledge_base_never_says_of_another_platform_is_outside_it(tmp_path):
+    write_doc(tmp_path / "corpus", "other-semi-managed", "zh", "Temu的半托管和速卖通有什么不同",
+              "## Temu半托管\n\n据2024年的报道，Temu的半托管面向在海外仓有库存的卖家，定价权仍由Temu掌握。卖家把货发往"
+              "海外仓，订单从海外仓发出，卖家承担干线和尾程物流。\n\n"
+              "| 方面 | 速卖通半托管 | Temu半托管 |\n|---|---|---|\n| 谁定价 | 商家 | Temu |\n"
+              "| 谁负责跨境物流 | 平台 | 卖家，发往或发自海外仓 |\n| 典型卖家 | POP商家 | 有海外仓库存的卖家 |\n\n"
+              "速卖通半托管由商家定价，跨境物流由平台负责。")
+    a = indexed(tmp_path)
+    priced = a.ask("temu半托管谁定价")
+    assert not priced.refused and "Temu" in first_block(priced)
+    answer = a.ask("temu半托管海外仓怎么提现")
+    # the page sets Temu beside the platform; how sellers withdraw money there it never says
+    assert answer.refused and "提现" in answer.answer.split("\n")[0], answer.answer
+
+
 def test_being_one_of_several_kinds_is_not_the_size_asked_for(tmp_path):
     write_doc(tmp_path / "corpus", "seller-support", "en", "Support for quality sellers",
               "A penalty-free quota is one of six kinds of support announced for quality sellers.\n\n"
