@@ -44,6 +44,9 @@ TALLY = re.compile(r"(\bone of (the |its |their )?\w+ (kinds?|types?|sorts?|cate
 GAP_CLAUSE = re.compile(r"[；;。]\s*|\.\s+")
 # a short setting before a sentence's subject ("On the platform, ", "在平台上，")
 SETTING = re.compile(r"^(?:(?:on|at|in|for|under) [^,.;:]{1,24}, |在[^，。；：]{1,12}[，,])")
+# A figure counting how late something is ("超时48小时以内", "overdue by more than 2 days")
+LATENESS = re.compile(r"((超时|逾期|延误|迟到|晚到)(超过|不超过|未超过)?\s*\d+\s*个?(小时|天|日|工作日)|"
+                      r"\d+\s*(hours?|days?|working days?) (late|overdue|past the deadline)|(late|overdue) by (more than |up to )?\d+)", re.I)
 # A sentence that cannot stand alone: it points back to the one before it.
 LEANS = re.compile(
     r"^(它|它们|其|该|这|此|这些|这个|这种|这项|这一|这条|上述|前述|但|但是|不过|而且|并且|同时|因此|所以|也|还|此外|另外|届时|是否|否则|"
@@ -307,6 +310,8 @@ class Reader:
             known = self._unit_facts[key] = (sentence_date(u.text), self.states_a_gap(u), undated, TALLY.sub(" ", undated))
         u.date, gap, undated, untallied = known
         u.figure = bool(q.figure and q.figure.search(untallied if q.figure is COUNT else undated))
+        if u.figure and q.asks == "deadline" and LATENESS.search(undated):
+            u.figure = False  # how late a penalty grades ("overdue by up to 48 hours") is not the time allowed
         terms = [t for t in q.topics if t.kind == "term"]
         words = [t for t in q.topics if t.kind != "term"]
         words_w = sum(t.weight for t in words)

@@ -502,6 +502,19 @@ def test_what_the_knowledge_base_never_says_of_another_platform_is_outside_it(tm
     assert answer.refused and "提现" in answer.answer.split("\n")[0], answer.answer
 
 
+def test_how_late_a_penalty_grades_is_not_the_time_a_deadline_question_asks_for(tmp_path):
+    write_doc(tmp_path / "corpus", "pickup-fines", "zh", "上门揽收超时罚则",
+              "据服务商的说法，上门揽收订单从应揽收当天24:00起算，超时48小时以内罚商品价的0.5倍，超过48小时罚商品价的1倍。\n\n"
+              "上门揽收由物流商上门取件，把货送进集货仓。")
+    a = indexed(tmp_path)
+    answer = a.ask("上门揽收出单后几个小时内要交货")
+    # the page grades fines by how late a pickup is; how many hours a seller has, it does not say
+    assert answer.refused and "48小时" not in answer.answer.split("\n")[0], answer.answer
+    write_doc(tmp_path / "corpus", "pickup-deadline", "zh", "上门揽收时效", "上门揽收订单须在出单后72小时内交货。")
+    answer = indexed(tmp_path).ask("上门揽收出单后几个小时内要交货")
+    assert not answer.refused and "72小时" in first_block(answer), answer.answer
+
+
 def test_being_one_of_several_kinds_is_not_the_size_asked_for(tmp_path):
     write_doc(tmp_path / "corpus", "seller-support", "en", "Support for quality sellers",
               "A penalty-free quota is one of six kinds of support announced for quality sellers.\n\n"
