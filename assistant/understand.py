@@ -72,6 +72,9 @@ ASKING_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("which", re.compile(r"(哪些|哪个|哪种|哪家|\bwhich\b)", re.I)),
     ("what", re.compile(r"(什么|啥|\bwhat)", re.I)),
 )
+# the thing a which-one-to-use question picks from: "用哪个ERP好", "which forwarder should I use"
+CHOOSING = re.compile(r"哪(?:个|种|家|款|一个|一种|一家)([\u4e00-\u9fffA-Za-z0-9+\-]{1,8}?)(?:好|比较好|更好|最好|合适|靠谱|划算|[？?，,]|$)|"
+                      r"\bwhich ([a-z][a-z0-9\-]*(?: [a-z][a-z0-9\-]*){0,2}?) (?:is|are|should|would|fits?|suits?|do|does|to use|works?)\b", re.I)
 # "what" asks broadly: it can be the same question as any other but who, where or why
 BROAD_ASKING, NARROW_ASKING = "what", frozenset({"who", "where", "why"})
 
@@ -181,6 +184,7 @@ class Question:
     topics: list[Topic] = field(default_factory=list)
     figure: re.Pattern[str] | None = None  # how a sentence giving the asked figure looks
     asks: str = ""  # its question word (see asking_word)
+    chooses: str = ""  # what a which-to-use question chooses among, when the domain advises on no such choice
     predicate: list[str] = field(default_factory=list)  # what a yes/no question asks to be true
 
     @property
@@ -482,7 +486,19 @@ class Understander:
             if "figure" in q.kinds else None
         if "yes_no" in q.kinds:
             q.predicate = self.predicate(text, q.topics)
+        if "suitability" in q.kinds and self.domain.choices:
+            q.chooses = self._chooses(text, q.topics)
         return q
+
+    def _chooses(self, text: str, topics: list[Topic]) -> str:
+        """The kind of thing a which-one-to-use question picks from ("用哪个ERP好" -> ERP), when it
+        is not one the domain advises choosing among; "" otherwise."""
+        m = CHOOSING.search(text)
+        thing = next((g for g in m.groups() if g), "") if m else ""
+        if not thing or self.domain.is_choice(thing):
+            return ""
+        named = [t.label for t in topics if t.kind != "term" and not t.everyday and t.label.lower() in thing.lower()]
+        return " ".join(sorted(named, key=lambda w: thing.lower().index(w.lower()))) if named else ""
 
     # ---- topic --------------------------------------------------------------------------------
     def topics(self, text: str) -> list[Topic]:

@@ -172,6 +172,29 @@ def test_a_place_named_with_a_capital_that_the_knowledge_base_lacks_is_named_in_
     assert answer.refused and "Shenzhen" in answer.answer.split("\n")[0], answer.answer
 
 
+@pytest.mark.parametrize("question, thing", [
+    ("速卖通卖家用哪个ERP好", "ERP"),
+    ("which freight forwarder is best for aliexpress sellers", "freight forwarder"),
+])
+def test_which_one_to_use_of_a_kind_the_knowledge_base_never_advises_on_is_not_answered(assistant, question, thing):
+    answer = assistant.ask(question)
+    # it advises choosing among models and shipping methods, not among software or forwarders
+    assert answer.refused and f"“{thing}”" in answer.answer.split("\n")[0], answer.answer
+
+
+def test_which_shipping_method_to_use_is_still_advised_on(assistant):
+    answer = assistant.ask("我上新非常频繁，不想提前备货，用哪种发货方式合适？")
+    assert not answer.refused and "JIT" in first_block(answer), answer.answer
+
+
+def test_a_domain_file_names_the_kinds_of_thing_it_advises_choosing_among():
+    from assistant.domain import Domain, problems
+
+    domain = Domain.from_dict({"choices": ["model", "shipping method"]})
+    assert domain.is_choice("Which AliExpress model") and not domain.is_choice("ERP")
+    assert problems({"choices": "model"}) == ["domain.yaml: choices: must be a list"]
+
+
 def test_a_term_written_with_a_space_instead_of_a_hyphen_is_the_same_term(assistant):
     q = assistant.understander.understand("what is the difference between semi managed and full managed")
     assert {t.label.replace(" ", "-") for t in q.core} >= {"semi-managed", "full-managed"}
