@@ -10,7 +10,7 @@ need to change lives in the domain file beside the glossary:
 - ``other_platforms``: names of platforms the knowledge base does not cover;
 - ``check_where``: where a user can check what the knowledge base does not hold;
 - ``entities`` and ``aspects``: what a comparison table compares, and on which rows;
-- ``choices``: the kinds of thing the knowledge base advises choosing among ("model", "shipping
+- ``options``: the kinds of thing the knowledge base advises choosing among ("model", "shipping
   method"); a which-one-should-I-use question about another kind of thing (which software,
   which forwarder) is outside it;
 - ``query_synonyms``: everyday question words and the words the documents use for them;
@@ -61,7 +61,7 @@ class Domain:
     check_where: dict[str, str] = field(default_factory=lambda: {"zh": "", "en": ""})
     entities: tuple[Entity, ...] = ()
     aspects: tuple[Aspect, ...] = ()
-    choices: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
     query_synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     money_words: tuple[str, ...] = ()
     kb_voice: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -96,7 +96,7 @@ class Domain:
             aspects=tuple(Aspect(str(a["id"]), _langs(a.get("label")),
                                  {lang: _strings((a.get("words") or {}).get(lang)) for lang in ("zh", "en")})
                           for a in data.get("aspects") or [] if isinstance(a, dict) and a.get("id")),
-            choices=_strings(data.get("choices")),
+            options=_strings(data.get("options")),
             query_synonyms={str(k).lower(): _strings(v) for k, v in (data.get("query_synonyms") or {}).items()},
             money_words=_strings(data.get("money_words")),
             kb_voice={lang: _strings((data.get("kb_voice") or {}).get(lang)) for lang in ("zh", "en")},
@@ -118,11 +118,11 @@ class Domain:
             return []
         return list(dict.fromkeys(m.group(1) for m in self._platforms.finditer(text)))
 
-    def is_choice(self, thing: str) -> bool:
+    def is_option(self, thing: str) -> bool:
         """Whether the knowledge base advises choosing among things of this kind ("which
         shipping method", "哪种模式")."""
         low = thing.lower()
-        return any(c.lower() in low for c in self.choices)
+        return any(c.lower() in low for c in self.options)
 
     def names_scope(self, text: str) -> bool:
         return self._scope is not None and self._scope.search(text) is not None
@@ -146,7 +146,7 @@ def problems(data: Any) -> list[str]:
         value = data.get(key)
         if key in data and (not isinstance(value, dict) or not all(str(value.get(lang) or "").strip() for lang in ("zh", "en"))):
             errors.append(f"domain.yaml: {key}: needs a zh and an en text")
-    for key in ("scope", "other_platforms", "examples", "money_words", "choices"):
+    for key in ("scope", "other_platforms", "examples", "money_words", "options"):
         if key in data and not isinstance(data[key], list):
             errors.append(f"domain.yaml: {key}: must be a list")
     ids: set[str] = set()

@@ -83,7 +83,7 @@ class Verdict:
     question: Question
     kind: Literal["answer", "partial", "not_covered"]
     reason: str = ""  # for not_covered/partial: future | other_platform | too_broad | unknown_topic | no_evidence |
-    # not_specific | no_figure | not_public | no_choice
+    # not_specific | no_figure | not_public | not_advised
     lead: Evidence | None = None
     support: list[Evidence] = field(default_factory=list)
     related: list[Evidence] = field(default_factory=list)  # for not_covered: units truly about the topic
@@ -119,7 +119,7 @@ class Judge:
 
     def judge(self, q: Question, units: list[Evidence]) -> Verdict:
         v = self._decide(q, self._usable(q, units))
-        if v.reason in ("future", "other_platform", "too_broad", "no_choice"):
+        if v.reason in ("future", "other_platform", "too_broad", "not_advised"):
             v.confidence = 0.9
         return v
 
@@ -162,7 +162,7 @@ class Judge:
         if q.chooses:
             # the knowledge base advises choosing among its own kinds of thing (models, shipping
             # methods); which software or forwarder to use it does not say
-            return Verdict(q, "not_covered", "no_choice", missing=[q.chooses], related=self._related(q, pool))
+            return Verdict(q, "not_covered", "not_advised", missing=[q.chooses], related=self._related(q, pool))
         answering = self._own_language_first(q, [u for u in pool if not u.features.get("not_public")])
         # what-is and comparison questions are answered from what is known, whatever is not
         gaps = [] if {"comparison", "definition"} & q.kinds else [u for u in pool[:12] if u.features.get("not_public")]

@@ -184,7 +184,7 @@ class Question:
     topics: list[Topic] = field(default_factory=list)
     figure: re.Pattern[str] | None = None  # how a sentence giving the asked figure looks
     asks: str = ""  # its question word (see asking_word)
-    chooses: str = ""  # what a which-to-use question chooses among, when the domain advises on no such choice
+    chooses: str = ""  # what a which-to-use question chooses among, when the domain advises on no such thing
     predicate: list[str] = field(default_factory=list)  # what a yes/no question asks to be true
 
     @property
@@ -486,7 +486,7 @@ class Understander:
             if "figure" in q.kinds else None
         if "yes_no" in q.kinds:
             q.predicate = self.predicate(text, q.topics)
-        if "suitability" in q.kinds and self.domain.choices:
+        if "suitability" in q.kinds and self.domain.options:
             q.chooses = self._chooses(text, q.topics)
         return q
 
@@ -495,7 +495,7 @@ class Understander:
         is not one the domain advises choosing among; "" otherwise."""
         m = CHOOSING.search(text)
         thing = next((g for g in m.groups() if g), "") if m else ""
-        if not thing or self.domain.is_choice(thing):
+        if not thing or self.domain.is_option(thing):
             return ""
         named = [t.label for t in topics if t.kind != "term" and not t.everyday and t.label.lower() in thing.lower()]
         return " ".join(sorted(named, key=lambda w: thing.lower().index(w.lower()))) if named else ""

@@ -25,7 +25,7 @@ TEXT = {
         "not_covered_figure": "知识库没有给出“{topic}”的具体数字，我不能给出确切答案。",
         "not_specific": "知识库没有专门针对“{topic}”的说法，我不能给出确切答案。",
         "not_public": "知识库的来源没有公开关于“{topic}”的这一细节。",
-        "no_choice": "知识库没有比较或推荐哪个“{topic}”更好的资料，我不能给出建议。",
+        "not_advised": "知识库没有比较或推荐哪个“{topic}”更好的资料，我不能给出建议。",
         "other_platform": "知识库只收录{scope}，没有关于“{topic}”的资料。",
         "future": "知识库只记录已经公布的规则，无法预测以后的政策变化。",
         "too_broad": "这个问题比较宽泛，请说得具体一些，例如问某项规则、费用或时限。",
@@ -54,7 +54,7 @@ TEXT = {
         "not_covered_figure": "The knowledge base does not give a figure for “{topic}”, so I can't give an exact answer.",
         "not_specific": "The knowledge base does not say this for “{topic}” specifically, so I can't give a definite answer.",
         "not_public": "The sources behind the knowledge base do not publish this detail about “{topic}”.",
-        "no_choice": "The knowledge base does not compare or recommend one “{topic}” over another, so I can't advise on this.",
+        "not_advised": "The knowledge base does not compare or recommend one “{topic}” over another, so I can't advise on this.",
         "other_platform": "The knowledge base covers {scope} only; it has no information on “{topic}”.",
         "future": "The knowledge base only records rules that have been announced; it can't predict future changes.",
         "too_broad": "That question is very broad; please ask about a specific rule, fee or deadline.",
@@ -206,7 +206,7 @@ class Writer:
         topic = "、".join(v.missing[:3]) if lang == "zh" else ", ".join(v.missing[:3])
         key = {"future": "future", "too_broad": "too_broad", "other_platform": "other_platform",
                "not_public": "not_public", "no_figure": "not_covered_figure",
-               "not_specific": "not_specific", "no_choice": "no_choice"}.get(v.reason, "not_covered")
+               "not_specific": "not_specific", "not_advised": "not_advised"}.get(v.reason, "not_covered")
         if not topic:
             key, topic = ("not_answered" if key == "not_covered" else key), v.question.text
         lines = [T[key].format(topic=topic, scope=self.domain.name.get(lang, ""))]

@@ -190,9 +190,9 @@ def test_which_shipping_method_to_use_is_still_advised_on(assistant):
 def test_a_domain_file_names_the_kinds_of_thing_it_advises_choosing_among():
     from assistant.domain import Domain, problems
 
-    domain = Domain.from_dict({"choices": ["model", "shipping method"]})
-    assert domain.is_choice("Which AliExpress model") and not domain.is_choice("ERP")
-    assert problems({"choices": "model"}) == ["domain.yaml: choices: must be a list"]
+    domain = Domain.from_dict({"options": ["model", "shipping method"]})
+    assert domain.is_option("Which AliExpress model") and not domain.is_option("ERP")
+    assert problems({"options": "model"}) == ["domain.yaml: options: must be a list"]
 
 
 def test_a_term_written_with_a_space_instead_of_a_hyphen_is_the_same_term(assistant):
