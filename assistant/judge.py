@@ -226,7 +226,8 @@ class Judge:
         if named:
             # a named thing the knowledge base has never seen ("3C", "ERP", "VAT"): what it holds
             # is general, so the answer says first that the named thing itself is not covered
-            v = Verdict(q, "not_covered", "no_evidence", missing=named, related=[top], confidence=round(1.0 - p, 3))
+            v = Verdict(q, "not_covered", "no_evidence", missing=_joined(named, q.text), related=[top],
+                        confidence=round(1.0 - p, 3))
             return v
         programmes = [t.label for t in q.topics if t.kind == "term" and self._is_entity(t)]
         naming = [u for u in answering[:12] if u.logit >= top.logit - LIKELY_SPAN and all(x in u.named for x in programmes)]
@@ -583,6 +584,17 @@ def _named(label: str, text: str) -> bool:
         return True
     proper = label[:1].upper() + label[1:].lower()
     return len(label) >= 3 and bool(re.search(rf"(?<=[a-z,] ){re.escape(proper)}\b", text))
+
+
+def _joined(words: list[str], text: str) -> list[str]:
+    """Names written next to each other in the question are one name ("Hong" "Kong" -> "Hong Kong")."""
+    out: list[str] = []
+    for w in sorted(words, key=lambda x: text.find(x)):
+        if out and re.search(rf"{re.escape(out[-1])}\s+{re.escape(w)}", text):
+            out[-1] = f"{out[-1]} {w}"
+        else:
+            out.append(w)
+    return out
 
 
 def _figure_label(q: Question, units: Sequence[Evidence] = (), gap: Evidence | None = None) -> str:

@@ -170,6 +170,8 @@ def test_a_place_named_with_a_capital_that_the_knowledge_base_lacks_is_named_in_
     answer = a.ask("How do I book a delivery slot at the consolidation warehouse in Shenzhen?")
     # the page is about consolidation warehouses in general, not the one in that city
     assert answer.refused and "Shenzhen" in answer.answer.split("\n")[0], answer.answer
+    answer = a.ask("How do I book a delivery slot at the consolidation warehouse in Hong Kong?")
+    assert answer.refused and "“Hong Kong”" in answer.answer.split("\n")[0], answer.answer
 
 
 @pytest.mark.parametrize("question, thing", [
