@@ -209,8 +209,13 @@ class Judge:
                 v = Verdict(q, "not_covered", "not_public", missing=[_figure_label(q, pool[:12], gap)], related=[gap])
                 v.confidence = round(1.0 - p, 3)
                 return v
-            v = Verdict(q, "not_covered", "no_evidence", missing=self._missing(q, pool[:12]),
-                        related=self._related(q, pool))
+            missing = self._missing(q, pool[:12])
+            terms = {t.label for t in q.core}
+            spoken = terms & {label for u in pool[:12] for label, c in u.covered.items() if c >= 1.0}
+            # a glossary term the knowledge base has pages on, missing only beside the others asked
+            # about ("handling time" for "POP"): not stated for it, not unknown to the knowledge base
+            reason = "not_specific" if missing and spoken and set(missing) <= terms else "no_evidence"
+            v = Verdict(q, "not_covered", reason, missing=missing, related=self._related(q, pool))
             v.confidence = round(1.0 - p, 3)
             return v
         asked_years = [y for y in YEAR.findall(q.text)]
@@ -429,7 +434,8 @@ class Judge:
         rarest term or word) and fairly likely to matter."""
         if not q.topics:
             return []
-        main = max(q.topics, key=lambda t: (t.kind == "term", t.weight))
+        named = {label for u in units[:12] for label, c in u.covered.items() if c >= 1.0}
+        main = max(q.topics, key=lambda t: (t.label in named, t.kind == "term", t.weight))
         out: list[Evidence] = []
         for u in units:
             if len(out) >= 2:
