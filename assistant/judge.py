@@ -165,9 +165,13 @@ class Judge:
             return Verdict(q, "not_covered", "not_advised", missing=[q.chooses], related=self._related(q, pool))
         answering = self._own_language_first(q, [u for u in pool if not u.features.get("not_public")])
         # what-is and comparison questions are answered from what is known, whatever is not
-        gaps = [] if {"comparison", "definition"} & q.kinds else [u for u in pool[:12] if u.features.get("not_public")]
+        gaps = [] if {"comparison", "definition"} & q.kinds else \
+            [u for i, u in enumerate(pool) if u.features.get("not_public") and (i < 12 or self._asks_same(q, u))]
         top = answering[0] if answering else None
-        gap = max(gaps, key=self._topic_logit, default=None)
+        # an FAQ asking what the user asks, answered "not known", and none of the best answers asks it
+        asked_gap = next((u for u in gaps if self._asks_same(q, u)), None) \
+            if not any(self._asks_same(q, u) for u in answering[:3]) else None
+        gap = asked_gap or max(gaps, key=self._topic_logit, default=None)
         p = self._accept(top, answering, gap)
         if top is not None and not top.features.get("terms"):
             # the best match does not name the question's terms: a close one that does may answer
@@ -179,10 +183,10 @@ class Judge:
             # a close second may hold the question's words where the best says it otherwise)
             p = max([p, *(self._accept(u, answering, gap) for u in answering[1:3])])
         v_conf = p
-        if gap is not None and (top is None or self._topic_logit(gap) > top.logit
-                                or self._topic_logit(gap) == top.logit and not _contains(gap, top)
-                                or self._asked_most_alike(q, gap, answering)) \
-                and self._accept(gap, [gap], None, topic=True) >= 0.8 * at:
+        matches_better = gap is not None and (top is None or self._topic_logit(gap) > top.logit
+                                              or self._topic_logit(gap) == top.logit and not _contains(gap, top)
+                                              or self._asked_most_alike(q, gap, answering))
+        if gap is not None and (gap is asked_gap or matches_better and self._accept(gap, [gap], None, topic=True) >= 0.8 * at):
             # the knowledge base says itself that this is not known, and that statement matches
             # the question at least as well as anything that would answer it (on a tie, not when it
             # quotes that answer with a caveat: it matches through the answer)
@@ -397,6 +401,16 @@ class Judge:
         if not same_asking(q.asks, asking_word(u.faq_question)):
             return False
         return u.qsim > max((v.qsim for v in answering[:8] if v.kind == "answer"), default=0.0)
+
+    @staticmethod
+    def _asks_same(q: Question, u: Evidence) -> bool:
+        """An FAQ answer whose question asks, with a compatible question word, about the very
+        word the user's question word asks about ("What score does each grade need?" for "service
+        level excellent what score"), on a page about the question's terms."""
+        if q.attribute is None or u.kind != "answer" or not u.first or not u.features.get("terms"):
+            return False
+        asked = u.faq_question.lower()
+        return same_asking(q.asks, asking_word(u.faq_question)) and any(_names(asked, f.lower()) for f in q.attribute.forms)
 
     def _answers_another(self, q: Question, u: Evidence) -> bool:
         """An FAQ answer that opens with yes or no ("能：…", "No, …") to a question that is not

@@ -72,6 +72,24 @@ ASKING_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("which", re.compile(r"(哪些|哪个|哪种|哪家|\bwhich\b)", re.I)),
     ("what", re.compile(r"(什么|啥|\bwhat)", re.I)),
 )
+# question words a word they ask about stands next to: "what score", "哪些类目", "运费谁出", "门槛是多少"
+ASKING_BEFORE = r"(?:\bwhat|\bwhich|\bhow many|\bhow much|什么|哪些|哪个|哪种|多少)\s*"
+ASKING_AFTER = r"\s*(?:由|是|要|该)?(?:谁|多少|几)"
+
+
+def asked_attribute(text: str, topics: list[Topic]) -> Topic | None:
+    """The topic word the question word asks about: the one written right after "what / 哪些"
+    or right before "谁 / 是多少" ("excellent what score" -> score, "运费谁出" -> 运费)."""
+    low = text.lower()
+    for t in topics:
+        if t.kind == "term" or t.everyday:
+            continue
+        word = re.escape(t.label.lower())
+        if re.search(ASKING_BEFORE + word, low) or re.search(word + ASKING_AFTER, low):
+            return t
+    return None
+
+
 # the thing a which-one-to-use question picks from: "用哪个ERP好", "which forwarder should I use"
 CHOOSING = re.compile(r"哪(?:个|种|家|款|一个|一种|一家)([\u4e00-\u9fffA-Za-z0-9+\-]{1,8}?)(?:好|比较好|更好|最好|合适|靠谱|划算|[？?，,]|$)|"
                       r"\bwhich ([a-z][a-z0-9\-]*(?: [a-z][a-z0-9\-]*){0,2}?) (?:is|are|should|would|fits?|suits?|do|does|to use|works?)\b", re.I)
@@ -185,6 +203,7 @@ class Question:
     figure: re.Pattern[str] | None = None  # how a sentence giving the asked figure looks
     asks: str = ""  # its question word (see asking_word)
     chooses: str = ""  # what a which-to-use question chooses among, when the domain advises on no such thing
+    attribute: Topic | None = None  # the word its question word asks about ("what score", "运费谁出")
     predicate: list[str] = field(default_factory=list)  # what a yes/no question asks to be true
 
     @property
@@ -486,6 +505,7 @@ class Understander:
             if "figure" in q.kinds else None
         if "yes_no" in q.kinds:
             q.predicate = self.predicate(text, q.topics)
+        q.attribute = asked_attribute(text, q.topics)
         if "suitability" in q.kinds and self.domain.options:
             q.chooses = self._chooses(text, q.topics)
         return q

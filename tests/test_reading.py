@@ -548,6 +548,36 @@ def test_how_late_a_penalty_grades_is_not_the_time_a_deadline_question_asks_for(
     assert not answer.refused and "72小时" in first_block(answer), answer.answer
 
 
+def test_an_faq_asking_what_the_question_word_asks_about_and_answering_not_known_refuses_it(tmp_path):
+    write_doc(tmp_path / "corpus", "rating-level-faq", "en", "How is the store rating level set?",
+              "How often is the store rating level set?\n\nThe store rating level is set again every month, with four "
+              "grades: top, good, pass and fail.\n\nWhat does the rating level look at?\n\nIt looks at the dispute "
+              "rate, the positive-feedback rate and late shipments, each with a weight of its own.\n\n"
+              "What score does each grade need?\n\nThe thresholds of the grades are not in our sources.", type="faq")
+    write_doc(tmp_path / "corpus", "rating-level", "en", "Store rating level",
+              "The store rating level is set again every month, with four grades: top, good, pass and fail. A higher "
+              "score helps the store's search ranking.")
+    a = indexed(tmp_path)
+    answer = a.ask("store rating level top what score")
+    # "what score" is what the FAQ "What score does each grade need?" asks, and it is not known
+    assert answer.refused, answer.answer
+    assert "thresholds of the grades are not in our sources" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize("question, word", [
+    ("store rating level top what score", "score"),
+    ("半托管自寄 运费谁出", "运费"),
+    ("年审门槛是多少", "门槛"),
+    ("how do i ship", None),
+])
+def test_the_word_a_question_word_asks_about(question, word):
+    from assistant.understand import Topic, asked_attribute
+
+    topics = [Topic(w, (w,), "word") for w in ("store", "rating", "level", "top", "score", "运费", "门槛", "ship")]
+    found = asked_attribute(question, topics)
+    assert (found.label if found else None) == word
+
+
 def test_being_one_of_several_kinds_is_not_the_size_asked_for(tmp_path):
     write_doc(tmp_path / "corpus", "seller-support", "en", "Support for quality sellers",
               "A penalty-free quota is one of six kinds of support announced for quality sellers.\n\n"
