@@ -285,10 +285,17 @@ def figure_unit(text: str, money_words: tuple[str, ...] = (),
     text = NOT_ASKING.sub("  ", text)
     low = text.lower()
     best: tuple[int, re.Pattern[str]] | None = None
+    ends: list[tuple[int, re.Pattern[str]]] = []  # where each specific asking phrase ends
     for asked, answered in FIGURE_UNITS:
         for m in asked.finditer(text):
+            if answered is not COUNT:
+                ends.append((m.end(), answered))
             if best is None or m.start() > best[0]:
                 best = (m.start(), answered)
+    if best is not None and best[1] is COUNT:
+        # "门槛是多少", "the fee is how much": the bare "多少" asks the value of the phrase before it
+        before = [answered for end, answered in ends if 0 <= best[0] - end <= 2]
+        best = (best[0], before[-1]) if before else best
     if any(w.lower() in low for w in money_words) and (best is None or best[1] is COUNT):
         return MONEY  # "how much is the fee" wants an amount; "how long until the fee is back" a time
     if best is not None and best[1] is COUNT:

@@ -93,6 +93,7 @@ def test_an_ordinary_word_next_to_a_term_is_not_taken_for_a_typo(assistant):
     ("佣金几个点", "佣金为8%", "佣金按类目收取"),
     ("订单占比多少啊现在", "约70%的订单", "订单占比上升很快"),      # a particle after 多少 is not what is counted
     ("订单占比这几年怎么变的", "约70%的订单", "订单占比上升很快"),  # "these past years" asks for no count of years
+    ("年审门槛是多少", "销售额门槛为2万美元", "年审看近365天的销售额"),  # "是多少" asks the value of 门槛: an amount
 ])
 def test_the_figure_a_question_asks_for(question, answering, not_answering):
     from assistant.understand import figure_unit
