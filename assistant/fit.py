@@ -40,7 +40,8 @@ def question_units(assistant, item: dict[str, Any]):
     part = q if len(q.parts) == 1 else assistant.understander.part(q.parts[0], [], q.lang)
     wide = bool({"comparison", "temporal", "suitability"} & part.kinds)
     result = assistant.retriever.search(part.text, lang=part.lang, k=12 if wide else None,
-                                        prefer_current="temporal" not in part.kinds)
+                                        prefer_current="temporal" not in part.kinds,
+                                        asked=(part.asks, part.attribute.forms) if part.attribute else None)
     units = assistant.reader.read(part, result, whole_docs="comparison" in part.kinds or "temporal" in part.kinds)
     return part, assistant.judge._usable(part, units)
 

@@ -116,6 +116,7 @@ class Judge:
         self.relevance = relevance or Relevance()
         self.has_lang = has_lang
         self._brings_platform: dict[str, bool] = {}  # unit text -> names another platform
+        self._on_page: dict[tuple, bool] = {}  # (document, version, term forms) -> the page names the term
 
     def judge(self, q: Question, units: list[Evidence]) -> Verdict:
         v = self._decide(q, self._usable(q, units))
@@ -402,15 +403,27 @@ class Judge:
             return False
         return u.qsim > max((v.qsim for v in answering[:8] if v.kind == "answer"), default=0.0)
 
-    @staticmethod
-    def _asks_same(q: Question, u: Evidence) -> bool:
+    def _asks_same(self, q: Question, u: Evidence) -> bool:
         """An FAQ answer whose question asks, with a compatible question word, about the very
         word the user's question word asks about ("What score does each grade need?" for "service
-        level excellent what score"), on a page about the question's terms."""
-        if q.attribute is None or u.kind != "answer" or not u.first or not u.features.get("terms"):
+        level excellent what score"), on a page that speaks of the question's terms."""
+        if q.attribute is None or u.kind != "answer" or not u.first:
             return False
         asked = u.faq_question.lower()
-        return same_asking(q.asks, asking_word(u.faq_question)) and any(_names(asked, f.lower()) for f in q.attribute.forms)
+        if not (same_asking(q.asks, asking_word(u.faq_question)) and any(_names(asked, f.lower()) for f in q.attribute.forms)):
+            return False
+        return bool(u.features.get("terms")) or all(self._page_names(u, t) for t in q.core)
+
+    def _page_names(self, u: Evidence, t: Topic) -> bool:
+        """Whether the unit's page names a term anywhere (its other questions speak of it)."""
+        key = (u.rec.uid, u.rec.version, t.forms)
+        found = self._on_page.get(key)
+        if found is None:
+            if len(self._on_page) > 50_000:
+                self._on_page.clear()
+            page = " ".join([str(u.meta.get("title", "")), *u.rec.sentences]).lower()
+            found = self._on_page[key] = any(_names(page, f.lower()) for f in t.forms)
+        return found
 
     def _answers_another(self, q: Question, u: Evidence) -> bool:
         """An FAQ answer that opens with yes or no ("能：…", "No, …") to a question that is not
@@ -621,8 +634,10 @@ def _figure_label(q: Question, units: Sequence[Evidence] = (), gap: Evidence | N
     """What the question asks a detail of: its heaviest topic, of equal ones the one the
     knowledge base's own statement of the gap names, else the most specific (named by the fewest
     of the units found)."""
+    low = f"{gap.text} {gap.context}".lower() if gap is not None else ""
+    if q.attribute is not None and any(f.lower() in low for f in q.attribute.forms):
+        return q.attribute.label  # what the question word asks about, and the statement names
     topics = q.core or q.topics
-    low = gap.text.lower() if gap is not None else ""
     topics = [t for t in topics if any(f.lower() in low for f in t.forms)] or topics
     topic = max(topics, key=lambda t: (t.weight, -sum(t.label in u.named for u in units)), default=None)
     return topic.label if topic else q.text

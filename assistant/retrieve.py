@@ -20,7 +20,7 @@ from .domain import Domain
 from .glossary import Glossary
 from .index import PolicyIndex
 from .schema import Passage
-from .understand import synonyms
+from .understand import asking_word, same_asking, synonyms
 from .text import Tokenizer, detect_lang, to_simplified
 
 RRF_K = 60
@@ -29,6 +29,7 @@ OTHER_LANG_FACTOR = 0.55  # the same document exists in the question's language
 SUPERSEDED_FACTOR = 0.75
 TITLE_FACTOR = 2.0  # the document's title names a term of the question
 SECTION_FACTOR = 1.4  # the passage's heading does
+ASKED_FACTOR = 2.0  # the passage holds an FAQ question asking about the word the question asks about
 
 
 @dataclass
@@ -66,8 +67,10 @@ class HybridRetriever:
             raise ValueError(f"k must be at least 1, got {self.k}")
 
     def search(self, query: str, k: int | None = None, lang: str | None = None, mode: str | None = None,
-               prefer_current: bool = True) -> Retrieval:
-        """Top-k passages for ``query``; ``None`` arguments fall back to the retriever's defaults."""
+               prefer_current: bool = True, asked: tuple[str, tuple[str, ...]] | None = None) -> Retrieval:
+        """Top-k passages for ``query``; ``None`` arguments fall back to the retriever's defaults.
+        ``asked``: the question word and the forms of the word it asks about ("what", ("score",)):
+        a passage holding an FAQ question that asks about it, alike, ranks higher."""
         k = k or self.k
         mode = mode or self.mode
         if mode not in ("hybrid", "dense", "keyword"):
@@ -119,6 +122,8 @@ class HybridRetriever:
                     score *= TITLE_FACTOR
                 elif any(f in chunk.section.lower() for f in named):
                     score *= SECTION_FACTOR
+            if asked and _asks_about(rec, chunk, *asked):
+                score *= ASKED_FACTOR
             if rec.lang != lang and self.index.has_lang(rec.doc_id, lang):
                 score *= OTHER_LANG_FACTOR
             superseded = self.index.superseded_by.get(rec.doc_id, "")
@@ -158,6 +163,17 @@ def _langchain_class():
                     for p in result.passages]
 
     return LangChainRetriever
+
+
+def _asks_about(rec, chunk, asks: str, forms: tuple[str, ...]) -> bool:
+    """Whether one of the chunk's FAQ questions asks about one of ``forms`` with a question word
+    compatible with ``asks``."""
+    for i in range(chunk.start, chunk.end):
+        if i < len(rec.roles) and rec.roles[i] == "question":
+            line = rec.sentences[i].lower()
+            if any(f.lower() in line for f in forms) and same_asking(asks, asking_word(rec.sentences[i])):
+                return True
+    return False
 
 
 def _ms(start: float) -> float:

@@ -512,7 +512,8 @@ class Understander:
             if "figure" in q.kinds else None
         if "yes_no" in q.kinds:
             q.predicate = self.predicate(text, q.topics)
-        q.attribute = asked_attribute(text, q.topics)
+        # "which model suits us" picks from models: it asks what suits, not about models
+        q.attribute = asked_attribute(text, q.topics) if q.asks != "which" and "suitability" not in q.kinds else None
         if "suitability" in q.kinds and self.domain.options:
             q.chooses = self._chooses(text, q.topics)
         return q
