@@ -94,7 +94,7 @@ def asked_attribute(text: str, topics: list[Topic]) -> Topic | None:
 CHOOSING = re.compile(r"哪(?:个|种|家|款|一个|一种|一家)([\u4e00-\u9fffA-Za-z0-9+\-]{1,8}?)(?:好|比较好|更好|最好|合适|靠谱|划算|[？?，,]|$)|"
                       r"\bwhich ([a-z][a-z0-9\-]*(?: [a-z][a-z0-9\-]*){0,2}?) (?:is|are|should|would|fits?|suits?|do|does|to use|works?)\b", re.I)
 # "what" asks broadly: it can be the same question as any other but who, where or why
-BROAD_ASKING, NARROW_ASKING = "what", frozenset({"who", "where", "why"})
+BROAD_ASKING, NARROW_ASKING = "what", frozenset({"who", "where", "why", "yes_no"})
 
 
 def same_asking(a: str, b: str) -> bool:

@@ -249,6 +249,8 @@ def test_an_faq_asked_with_another_question_word_is_not_the_users_question(tmp_p
     assert not same_asking(asking_word("how long do I have to ship an order?"),
                            asking_word("How long does an order take to reach the buyer?"))
     assert not same_asking(asking_word("几天内必须发货"), asking_word("订单多久能送到"))
+    # a yes-or-no question is not the same as a what-question ("Yes, …" would read as its answer)
+    assert not same_asking(asking_word("what fee is charged on each sale"), asking_word("Is there still an annual fee?"))
     write_doc(tmp_path / "corpus", "depot-faq", "en", "Depot delivery: quick answers",
               "Q: Who ships a depot order?\n\nA: The marketplace does, not the seller.\n\n"
               "Q: Where are the depots?\n\nA: There are four depots, in Lyon, Turin, Porto and Ghent.",
