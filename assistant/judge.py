@@ -120,6 +120,9 @@ class Judge:
 
     def judge(self, q: Question, units: list[Evidence]) -> Verdict:
         v = self._decide(q, self._usable(q, units))
+        if v.kind == "not_covered" and q.platforms and not q.names_scope and v.reason in ("not_public", "no_evidence"):
+            # what is not known of another platform is not known because it is another platform
+            v.reason, v.missing = "other_platform", q.platforms
         if v.reason in ("future", "other_platform", "too_broad", "not_advised"):
             v.confidence = 0.9
         return v

@@ -206,6 +206,13 @@ def test_a_term_the_knowledge_base_covers_is_not_called_unknown_when_it_is_missi
     assert "has no information" not in first
 
 
+def test_what_is_not_known_of_another_platform_is_refused_as_another_platform(assistant):
+    answer = assistant.ask("亚马逊FBA怎么收费")
+    first = answer.answer.split("\n")[0]
+    # not "a detail the sources do not publish": the knowledge base is not about that platform
+    assert answer.refused and "亚马逊" in first and "没有公开" not in first, first
+
+
 def test_a_term_written_with_a_space_instead_of_a_hyphen_is_the_same_term(assistant):
     q = assistant.understander.understand("what is the difference between semi managed and full managed")
     assert {t.label.replace(" ", "-") for t in q.core} >= {"semi-managed", "full-managed"}
