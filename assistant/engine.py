@@ -239,7 +239,7 @@ class Assistant:
         wide = bool(WIDE_KINDS & q.kinds)
         result = self.retriever.search(q.text, k=12 if wide else None, lang=q.lang, mode=mode,
                                        prefer_current="temporal" not in q.kinds,
-                                       asked=(q.asks, q.attribute.forms) if q.attribute else None)
+                                       asked=q.asking_about)
         for name, ms in result.timings_ms.items():
             timings[name] = round(timings.get(name, 0.0) + ms, 3)
         _add(timings, "retrieve", t)

@@ -41,7 +41,7 @@ def question_units(assistant, item: dict[str, Any]):
     wide = bool({"comparison", "temporal", "suitability"} & part.kinds)
     result = assistant.retriever.search(part.text, lang=part.lang, k=12 if wide else None,
                                         prefer_current="temporal" not in part.kinds,
-                                        asked=(part.asks, part.attribute.forms) if part.attribute else None)
+                                        asked=part.asking_about)
     units = assistant.reader.read(part, result, whole_docs="comparison" in part.kinds or "temporal" in part.kinds)
     return part, assistant.judge._usable(part, units)
 

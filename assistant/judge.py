@@ -614,8 +614,10 @@ def _says_when(u: Evidence) -> int:
 def _named(label: str, text: str) -> bool:
     """Whether a word, as the question writes it, names a specific thing: a code ("3C"), an
     acronym ("ERP"), or a proper name capitalised inside a sentence ("… in Guangzhou")."""
-    if MIXED.search(label) or not label.isascii():
-        return bool(MIXED.search(label))
+    if MIXED.search(label):
+        return True
+    if not label.isascii():
+        return False
     if 2 <= len(label) <= 6 and re.search(rf"(?<![A-Za-z]){re.escape(label.upper())}(?![A-Za-z])", text):
         return True
     proper = label[:1].upper() + label[1:].lower()

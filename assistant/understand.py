@@ -72,7 +72,7 @@ ASKING_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("which", re.compile(r"(哪些|哪个|哪种|哪家|\bwhich\b)", re.I)),
     ("what", re.compile(r"(什么|啥|\bwhat)", re.I)),
 )
-# question words a word they ask about stands next to: "what score", "哪些类目", "运费谁出", "门槛是多少"
+# question words a word they ask about stands next to: "what score", "运费谁出", "门槛是多少"
 ASKING_BEFORE = r"(?:\bwhat|\bwhich|\bhow many|\bhow much|什么|哪些|哪个|哪种|多少)\s*"
 ASKING_AFTER = r"\s*(?:由|是|要|该)?(?:谁|多少|几)"
 
@@ -93,7 +93,7 @@ def asked_attribute(text: str, topics: list[Topic]) -> Topic | None:
 # the thing a which-one-to-use question picks from: "用哪个ERP好", "which forwarder should I use"
 CHOOSING = re.compile(r"哪(?:个|种|家|款|一个|一种|一家)([\u4e00-\u9fffA-Za-z0-9+\-]{1,8}?)(?:好|比较好|更好|最好|合适|靠谱|划算|[？?，,]|$)|"
                       r"\bwhich ([a-z][a-z0-9\-]*(?: [a-z][a-z0-9\-]*){0,2}?) (?:is|are|should|would|fits?|suits?|do|does|to use|works?)\b", re.I)
-# "what" asks broadly: it can be the same question as any other but who, where or why
+# "what" asks broadly: it can be the same question as any other but who, where, why or yes-or-no
 BROAD_ASKING, NARROW_ASKING = "what", frozenset({"who", "where", "why", "yes_no"})
 
 
@@ -205,6 +205,11 @@ class Question:
     chooses: str = ""  # what a which-to-use question chooses among, when the domain advises on no such thing
     attribute: Topic | None = None  # the word its question word asks about ("what score", "运费谁出")
     predicate: list[str] = field(default_factory=list)  # what a yes/no question asks to be true
+
+    @property
+    def asking_about(self) -> tuple[str, tuple[str, ...]] | None:
+        """Its question word and the forms of the word it asks about, for retrieval."""
+        return (self.asks, self.attribute.forms) if self.attribute is not None else None
 
     @property
     def other_platform(self) -> bool:

@@ -601,7 +601,7 @@ def self_send(tmp_path_factory):
 def test_a_passage_holding_an_faq_that_asks_what_the_question_asks_ranks_first(self_send):
     q = self_send.understander.understand("半托管自己寄去仓库 运费谁出")
     plain = self_send.retriever.search(q.text, lang=q.lang, k=3)
-    asked = self_send.retriever.search(q.text, lang=q.lang, k=3, asked=(q.asks, q.attribute.forms))
+    asked = self_send.retriever.search(q.text, lang=q.lang, k=3, asked=q.asking_about)
     assert plain.passages[0].doc_id != "pickup-faq"
     assert asked.passages[0].doc_id == "pickup-faq"
 
