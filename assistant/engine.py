@@ -203,9 +203,8 @@ class Assistant:
         parts = [q] if len(q.parts) == 1 else \
             [self.understander.part(p, q.parts[:i], q.lang) for i, p in enumerate(q.parts)]
         verdicts = [self._verdict(part, mode, timings) for part in parts]
-        if len(verdicts) > 1 and all(v.kind == "not_covered" for v in verdicts) \
-                and len({(v.reason, tuple(v.missing)) for v in verdicts}) == 1:
-            verdicts = verdicts[:1]  # every part refused for the same reason: one refusal, not a repeat
+        if len(verdicts) > 1 and _one_refusal(verdicts):
+            verdicts = verdicts[:1]  # one refusal, not a repeat
         t = time.perf_counter()
         cites = Citations()
         bodies = [self.writer.body(v, cites) for v in verdicts]
@@ -255,6 +254,15 @@ class Assistant:
         from .reply import draft_reply
 
         return draft_reply(self, message, lang=lang, tone=tone)
+
+
+def _one_refusal(verdicts) -> bool:
+    """Every part refused for one reason, naming one thing or resting on one statement."""
+    if not all(v.kind == "not_covered" for v in verdicts):
+        return False
+    if len({(v.reason, tuple(v.missing)) for v in verdicts}) == 1:
+        return True
+    return all(v.related for v in verdicts) and len({(v.reason, v.related[0].text) for v in verdicts}) == 1
 
 
 def _ms(start: float) -> float:

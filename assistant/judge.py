@@ -221,7 +221,7 @@ class Judge:
             terms = {t.label for t in q.core}
             spoken = terms & {label for u in pool[:12] for label, c in u.covered.items() if c >= 1.0}
             # a glossary term the knowledge base has pages on, missing only beside the others asked
-            # about ("handling time" for "POP"): not stated for it, not unknown to the knowledge base
+            # about (a deadline asked for one programme): not stated for it, not unknown to it
             reason = "not_specific" if missing and spoken and set(missing) <= terms else "no_evidence"
             v = Verdict(q, "not_covered", reason, missing=missing, related=self._related(q, pool))
             v.confidence = round(1.0 - p, 3)
