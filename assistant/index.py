@@ -28,6 +28,8 @@ from .docstore import ChunkRecord, DocRecord, atomic_write_json
 from .keyword import BM25Index
 from .store import ChromaStore
 
+EXACT_SEARCH_MAX = 50_000  # chunks: up to this many, an exact search in memory beats the store's
+
 logger = logging.getLogger(__name__)
 
 
@@ -66,6 +68,9 @@ class PolicyIndex:
         self.manifest = Manifest()
         self._loaded_generation = -1
         self.superseded_by: dict[str, str] = {}
+        # every chunk's vector, for an exact search in memory (a small index: faster than the
+        # store's approximate one); None: the store answers
+        self.dense: tuple[list[str], np.ndarray] | None = None
         # replicas sharing a Chroma server: how to tokenise when rebuilding, how often to look
         self.tokenize: Callable[[str], list[str]] | None = None
         self.sync_interval_s = 2.0
@@ -83,6 +88,10 @@ class PolicyIndex:
     @property
     def keyword_path(self) -> Path:
         return self.data_dir / "keyword.pkl"
+
+    @property
+    def dense_path(self) -> Path:
+        return self.data_dir / "dense.npz"
 
     @property
     def lexicon_path(self) -> Path:
@@ -124,6 +133,7 @@ class PolicyIndex:
         self.chunks = {c.chunk_id: (rec, c) for rec in records.values() for c in rec.chunks}
         self.keyword = self._load_keyword(manifest.generation)
         self.keyword_generation = manifest.generation
+        self.dense = self._load_dense(manifest.generation)
         self.manifest = manifest
         self._loaded_generation = manifest.generation
         self.superseded_by = derive_superseded(records.values())
@@ -140,6 +150,28 @@ class PolicyIndex:
             except Exception:  # a torn or foreign file: rebuild from the records
                 logger.warning("keyword index unreadable; rebuilding from document records")
         return self.build_keyword()
+
+    def _load_dense(self, generation: int) -> tuple[list[str], np.ndarray] | None:
+        """The chunk vectors written with this generation, when they are exactly its chunks."""
+        try:
+            with np.load(self.dense_path) as data:
+                if int(data["generation"]) != generation:
+                    return None
+                ids, matrix = [str(i) for i in data["ids"]], np.asarray(data["vectors"], dtype=np.float32)
+        except (OSError, KeyError, ValueError):  # none yet, torn or foreign: the store answers
+            return None
+        return (ids, matrix) if len(ids) == len(self.chunks) and set(ids) == set(self.chunks) else None
+
+    def save_dense(self, vectors: dict[str, np.ndarray], generation: int) -> None:
+        """Write the chunk vectors of a generation (or remove the file when the index is too large
+        for an exact search to be the faster one)."""
+        if not vectors or len(vectors) > EXACT_SEARCH_MAX:
+            self.dense_path.unlink(missing_ok=True)
+            return
+        ids = list(vectors)
+        tmp = self.data_dir / "dense.tmp.npz"
+        np.savez(tmp, generation=generation, ids=np.array(ids), vectors=np.vstack([vectors[i] for i in ids]).astype(np.float32))
+        tmp.replace(self.dense_path)
 
     def build_keyword(self) -> BM25Index:
         def pairs():
@@ -181,6 +213,11 @@ class PolicyIndex:
     def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """Nearest chunks that belong to the committed manifest (stray vectors from an interrupted
         ingest are ignored until the next ingest removes them)."""
+        if self.dense is not None:
+            ids, matrix = self.dense
+            sims = matrix @ vector.astype(np.float32)
+            top = np.argpartition(-sims, k - 1)[:k] if k < len(ids) else np.arange(len(ids))
+            return [(ids[i], float(sims[i])) for i in top[np.argsort(-sims[top])]]
         hits = self.store.query(vector, k + 8)
         return [(cid, s) for cid, s in hits if cid in self.chunks][:k]
 

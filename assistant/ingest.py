@@ -303,6 +303,7 @@ class Ingestor:
             self.index.store.add(ids, matrix, texts, metas)
         nxt = Manifest(manifest.generation + 1, new_docs, new_files)
         self.index.save_keyword(self._next_keyword(manifest, new_docs, new_records), nxt.generation)
+        self.index.save_dense(self._next_dense(new_docs, ids, matrix), nxt.generation)
         nxt.save(self.index.manifest_path)  # commit point
         self.index.store.set_generation(nxt.generation)  # tells replicas sharing the store to resync
         self.index.refresh()
@@ -329,6 +330,24 @@ class Ingestor:
                 staged.records[uid] = DocRecord.load(self.index.docs_dir, f"{uid}@{new_docs[uid]['version']}")
         staged.chunks = {c.chunk_id: (rec, c) for rec in staged.records.values() for c in rec.chunks}
         return staged.build_keyword()
+
+    def _next_dense(self, new_docs: dict, ids: list[str], matrix: np.ndarray) -> dict[str, np.ndarray]:
+        """Every chunk vector of the next manifest: the new ones, and the kept ones from the loaded
+        generation (or, when it has none, from the store)."""
+        fresh = set(ids)
+        kept: list[str] = []
+        for uid, entry in new_docs.items():
+            rec = self.index.records.get(uid)
+            if rec is None or rec.version != entry["version"]:
+                rec = DocRecord.load(self.index.docs_dir, f"{uid}@{entry['version']}")
+            kept += [c.chunk_id for c in rec.chunks if c.chunk_id not in fresh]
+        loaded = dict(zip(*self.index.dense)) if self.index.dense is not None else {}
+        vectors = {cid: loaded[cid] for cid in kept if cid in loaded}
+        missing = [cid for cid in kept if cid not in vectors]
+        if missing:
+            vectors.update(self.index.store.vectors(missing))
+        vectors.update(zip(ids, matrix.astype(np.float32)))
+        return vectors
 
     def _update_lexicon(self) -> None:
         """Embed the words the committed index has and the lexicon cache lacks."""

@@ -95,6 +95,14 @@ class ChromaStore:
         for i in range(0, len(ids), BATCH):
             self._col.delete(ids=list(ids[i : i + BATCH]))
 
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these chunks (those it has)."""
+        out: dict[str, np.ndarray] = {}
+        for i in range(0, len(ids), BATCH):
+            got = self._col.get(ids=list(ids[i : i + BATCH]), include=["embeddings"])
+            out.update({cid: np.asarray(v, dtype=np.float32) for cid, v in zip(got["ids"], got["embeddings"])})
+        return out
+
     def all_ids(self) -> list[str]:
         ids: list[str] = []
         offset = 0

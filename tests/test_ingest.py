@@ -201,3 +201,23 @@ def test_keyword_index_updated_in_place_scores_like_a_full_rebuild(make_assistan
     assert sorted(a.index.keyword.ids) == sorted(rebuilt.ids)
     for query in (["return", "platform"], ["退货", "平台"], ["rule", "day"]):
         assert dict(a.index.keyword.search(query, k=10)) == pytest.approx(dict(rebuilt.search(query, k=10)))
+
+
+def test_the_in_memory_dense_search_finds_what_the_store_finds_after_every_change(make_assistant, tmp_path):
+    import numpy as np
+
+    corpus = _small_corpus(tmp_path / "c")
+    a = make_assistant(corpus_dir=corpus)
+    a.ingest([corpus])
+    write_doc(corpus, "rule-b", "en", "Rule B", "Rule B now says returns are handled by the platform within 30 days.")
+    write_doc(corpus, "rule-c", "zh", "规则C", "规则C规定测试平台商品的退货由平台在30天内处理。")
+    (corpus / "rule-a.en.md").unlink()
+    a.ingest([corpus])
+    assert a.index.dense is not None, "a small index is searched in memory"
+    assert set(a.index.dense[0]) == set(a.index.chunks) == set(a.index.store.all_ids())
+    for question in ("Who handles returns under rule B?", "退货由谁处理", "pickup time for new items"):
+        vector = np.asarray(a.embedder.embed_query(question), dtype=np.float32)
+        exact = a.index.dense_search(vector, 3)
+        stored = a.index.store.query(vector, 3)
+        assert [c for c, _ in exact] == [c for c, _ in stored]
+        assert [s for _, s in exact] == pytest.approx([s for _, s in stored], abs=1e-4)
