@@ -189,14 +189,21 @@ def test_instructions_planted_in_a_notice_are_never_quoted(make_assistant, tmp_p
     assert all("Ignore previous instructions" not in c.quote for c in answer.citations)
 
 
-def test_keyword_index_updated_in_place_scores_like_a_full_rebuild(make_assistant, tmp_path):
-    corpus = _small_corpus(tmp_path / "c")
+def _ingested_then_changed(make_assistant, root: Path):
+    """An assistant over the small corpus, ingested, then again after one document changed, one
+    was added and one removed."""
+    corpus = _small_corpus(root)
     a = make_assistant(corpus_dir=corpus)
     a.ingest([corpus])
     write_doc(corpus, "rule-b", "en", "Rule B", "Rule B now says returns are handled by the platform within 30 days.")
     write_doc(corpus, "rule-c", "zh", "规则C", "规则C规定测试平台商品的退货由平台在30天内处理。")
     (corpus / "rule-a.en.md").unlink()
     a.ingest([corpus])
+    return a
+
+
+def test_keyword_index_updated_in_place_scores_like_a_full_rebuild(make_assistant, tmp_path):
+    a = _ingested_then_changed(make_assistant, tmp_path / "c")
     rebuilt = a.index.build_keyword()
     assert sorted(a.index.keyword.ids) == sorted(rebuilt.ids)
     for query in (["return", "platform"], ["退货", "平台"], ["rule", "day"]):
@@ -206,13 +213,7 @@ def test_keyword_index_updated_in_place_scores_like_a_full_rebuild(make_assistan
 def test_the_in_memory_dense_search_finds_what_the_store_finds_after_every_change(make_assistant, tmp_path):
     import numpy as np
 
-    corpus = _small_corpus(tmp_path / "c")
-    a = make_assistant(corpus_dir=corpus)
-    a.ingest([corpus])
-    write_doc(corpus, "rule-b", "en", "Rule B", "Rule B now says returns are handled by the platform within 30 days.")
-    write_doc(corpus, "rule-c", "zh", "规则C", "规则C规定测试平台商品的退货由平台在30天内处理。")
-    (corpus / "rule-a.en.md").unlink()
-    a.ingest([corpus])
+    a = _ingested_then_changed(make_assistant, tmp_path / "c")
     assert a.index.dense is not None, "a small index is searched in memory"
     assert set(a.index.dense[0]) == set(a.index.chunks) == set(a.index.store.all_ids())
     for question in ("Who handles returns under rule B?", "退货由谁处理", "pickup time for new items"):
