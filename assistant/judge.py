@@ -169,12 +169,12 @@ class Judge:
             return Verdict(q, "not_covered", "not_advised", missing=[q.chooses], related=self._related(q, pool))
         answering = self._own_language_first(q, [u for u in pool if not u.features.get("not_public")])
         # what-is and comparison questions are answered from what is known, whatever is not
-        gaps = [] if {"comparison", "definition"} & q.kinds else \
-            [u for i, u in enumerate(pool) if u.features.get("not_public") and (i < 12 or self._asks_same(q, u))]
+        known_only = bool({"comparison", "definition"} & q.kinds)
+        gaps = [] if known_only else [u for u in pool[:12] if u.features.get("not_public")]
         top = answering[0] if answering else None
-        # an FAQ asking what the user asks, answered "not known", and none of the best answers asks it
-        asked_gap = next((u for u in gaps if self._asks_same(q, u)), None) \
-            if not any(self._asks_same(q, u) for u in answering[:3]) else None
+        # an FAQ asking what the user asks, answered "not known", when none of the best answers asks it
+        asked_gap = None if known_only or any(self._asks_same(q, u) for u in answering[:3]) else \
+            next((u for u in pool if u.features.get("not_public") and self._asks_same(q, u)), None)
         gap = asked_gap or max(gaps, key=self._topic_logit, default=None)
         p = self._accept(top, answering, gap)
         if top is not None and not top.features.get("terms"):
@@ -194,10 +194,7 @@ class Judge:
             # the knowledge base says itself that this is not known, and that statement matches
             # the question at least as well as anything that would answer it (on a tie, not when it
             # quotes that answer with a caveat: it matches through the answer)
-            v = Verdict(q, "not_covered", "not_public", missing=[_figure_label(q, pool[:12], gap)],
-                        related=[gap, *[u for u in answering[:1] if p >= 0.5 * at and not redundant(u, gap)]])
-            v.confidence = round(1.0 - p, 3)
-            return v
+            return _not_known(q, gap, pool, p, [u for u in answering[:1] if p >= 0.5 * at and not redundant(u, gap)])
         if top is not None and p < at:
             # a what-is question the knowledge base defines, or a which-should-I-choose question
             # its guidance answers by naming one of the options, is answered even when the
@@ -214,9 +211,7 @@ class Judge:
         if top is None or p < at:
             if gap is not None and self._accept(gap, [gap], None, topic=True) >= 0.8 * at:
                 # nothing answers it, and the knowledge base says itself that this is not known
-                v = Verdict(q, "not_covered", "not_public", missing=[_figure_label(q, pool[:12], gap)], related=[gap])
-                v.confidence = round(1.0 - p, 3)
-                return v
+                return _not_known(q, gap, pool, p)
             missing = self._missing(q, pool[:12])
             terms = {t.label for t in q.core}
             spoken = terms & {label for u in pool[:12] for label, c in u.covered.items() if c >= 1.0}
@@ -622,6 +617,12 @@ def _named(label: str, text: str) -> bool:
         return True
     proper = label[:1].upper() + label[1:].lower()
     return len(label) >= 3 and bool(re.search(rf"(?<=[a-z,] ){re.escape(proper)}\b", text))
+
+
+def _not_known(q: Question, gap: Evidence, pool: list[Evidence], p: float, also: Sequence[Evidence] = ()) -> Verdict:
+    """A refusal resting on the knowledge base's own statement that this is not known."""
+    return Verdict(q, "not_covered", "not_public", missing=[_figure_label(q, pool[:12], gap)], related=[gap, *also],
+                   confidence=round(1.0 - p, 3))
 
 
 def _joined(words: list[str], text: str) -> list[str]:
