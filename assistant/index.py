@@ -17,6 +17,7 @@ import json
 import logging
 import pickle
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,7 +159,7 @@ class PolicyIndex:
                 if int(data["generation"]) != generation:
                     return None
                 ids, matrix = [str(i) for i in data["ids"]], np.asarray(data["vectors"], dtype=np.float32)
-        except (OSError, KeyError, ValueError):  # none yet, torn or foreign: the store answers
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile):  # none yet, torn or foreign: the store answers
             return None
         return (ids, matrix) if len(ids) == len(self.chunks) and set(ids) == set(self.chunks) else None
 

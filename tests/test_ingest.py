@@ -222,3 +222,16 @@ def test_the_in_memory_dense_search_finds_what_the_store_finds_after_every_chang
         stored = a.index.store.query(vector, 3)
         assert [c for c, _ in exact] == [c for c, _ in stored]
         assert [s for _, s in exact] == pytest.approx([s for _, s in stored], abs=1e-4)
+
+
+def test_an_unreadable_dense_file_leaves_the_store_to_answer(make_assistant, tmp_path):
+    corpus = _small_corpus(tmp_path / "c")
+    a = make_assistant(corpus_dir=corpus)
+    a.ingest([corpus])
+    whole = a.index.dense_path.read_bytes()
+    a.index.dense_path.write_bytes(whole[: len(whole) // 2])  # torn: a zip archive cut short
+    fresh = make_assistant(corpus_dir=corpus)
+    fresh.index.refresh()
+    assert fresh.index.dense is None
+    answer = fresh.ask("Who handles returns under rule B?")
+    assert not answer.refused and "15 days" in answer.answer
