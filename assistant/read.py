@@ -458,7 +458,25 @@ class Words:
                 if len(x) >= 4:
                     by_start.setdefault(x[:4], []).append(x)
             self._by_start = by_start  # set whole, so another thread never sees it half built
-        return any(x.startswith(token) or token.startswith(x) for x in by_start.get(token[:4], ()))
+        return any(_same_word(x, token) for x in by_start.get(token[:4], ()))
+
+
+# What may follow a word's stem in another form of the same word ('cancel' / 'cancellation',
+# 'charg' / 'charged'), after an optional doubled consonant; 'charg' / 'chargeback' is another word
+WORD_ENDING = re.compile(r"(e|es|s|ed|d|ing|ings|er|ers|or|ors|ion|ions|ation|ations|ment|ments|al|als|ally|ly|"
+                         r"ity|ities|able|ible|ive|ives|ence|ences|ance|ances|ant|ants|ent|ents|y|ies|ied|ize|ise|"
+                         r"ized|ised|ization|isation|ness|ful|ic|ical|ist|ists|ure|ures|age|ages|ee|ees|ual)")
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Whether two tokens are forms of one word: one is the other plus a word ending."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if not long.startswith(short):
+        return False
+    rest = long[len(short):]
+    if rest[:1] == short[-1:] and rest[1:]:
+        rest = rest[1:]  # 'cancel' + 'l' + 'ation'
+    return not rest or WORD_ENDING.fullmatch(rest) is not None
 
 
 def _item_runs(rec: DocRecord, content: list[int]) -> list[list[int]]:

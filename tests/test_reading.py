@@ -634,6 +634,20 @@ def test_which_model_suits_asks_what_suits_not_about_models(assistant):
     assert q.attribute is None
 
 
+def test_a_compound_word_is_not_a_longer_form_of_the_word_it_starts_with(tmp_path):
+    write_doc(tmp_path / "corpus", "store-fees", "en", "Store fees",
+              "Historically the platform charged an annual fee of RMB 10,000 per business category.\n\n"
+              "Sellers can ask for a cancellation of an order the buyer has not paid.")
+    a = indexed(tmp_path)
+    answer = a.ask("platform chargeback fee for sellers how much")
+    # "chargeback" is not "charged": the annual fee is not what was asked
+    assert answer.refused and "chargeback" in answer.answer.split("\n")[0], answer.answer
+    from assistant.read import Words
+
+    assert Words(frozenset({"cancellation"})).has("cancel") and Words(frozenset({"cancel"})).has("cancellation")
+    assert not Words(frozenset({"charg"})).has("chargeback")
+
+
 def test_being_one_of_several_kinds_is_not_the_size_asked_for(tmp_path):
     write_doc(tmp_path / "corpus", "seller-support", "en", "Support for quality sellers",
               "A penalty-free quota is one of six kinds of support announced for quality sellers.\n\n"
