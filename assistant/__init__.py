@@ -8,12 +8,12 @@ __all__ = ["Answer", "Assistant", "AssistantError", "Citation", "Settings", "__v
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .engine import Assistant
+    from .pipeline import Assistant
     from .errors import AssistantError
     from .schema import Answer, Citation
     from .settings import Settings
 
-_LAZY = {"Assistant": ".engine", "AssistantError": ".errors", "Answer": ".schema", "Citation": ".schema",
+_LAZY = {"Assistant": ".pipeline", "AssistantError": ".errors", "Answer": ".schema", "Citation": ".schema",
          "Settings": ".settings"}
 
 

@@ -106,7 +106,7 @@ def live_server(web_assistant):
 
     import uvicorn
 
-    from assistant.web import create_app
+    from assistant.app.web import create_app
 
     port = free_port()
     config = uvicorn.Config(create_app(web_assistant), host="127.0.0.1", port=port, log_level="warning")

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from assistant.errors import QuestionError
-from assistant.score import body_of, leads_of
-from assistant.text import detect_lang
+from assistant.eval.score import body_of, leads_of
+from assistant.lang.text import detect_lang
 
 
 def _quotes_are_verbatim(assistant, answer) -> None:

@@ -9,7 +9,7 @@ import re
 import httpx
 import pytest
 
-from assistant.api import safe_upload_name, stream_pieces
+from assistant.app.api import safe_upload_name, stream_pieces
 from assistant.errors import DocumentError
 
 pytestmark = pytest.mark.integration
@@ -305,7 +305,7 @@ def test_oversized_bodies_get_413(tmp_path):
     from fastapi.testclient import TestClient
 
     from assistant import Assistant, Settings
-    from assistant.web import create_app
+    from assistant.app.web import create_app
 
     app = create_app(Assistant(Settings(data_dir=tmp_path, max_request_kb=1, admin_token="t")))
     with TestClient(app) as tc:
@@ -318,7 +318,7 @@ def test_uploads_are_disabled_without_an_admin_token(tmp_path):
     from fastapi.testclient import TestClient
 
     from assistant import Assistant, Settings
-    from assistant.web import create_app
+    from assistant.app.web import create_app
 
     app = create_app(Assistant(Settings(data_dir=tmp_path, admin_token=None)))
     with TestClient(app) as tc:
@@ -353,7 +353,7 @@ def test_unexpected_errors_are_a_500_without_details(tmp_path):
     from fastapi.testclient import TestClient
 
     from assistant import Assistant, Settings
-    from assistant.web import create_app
+    from assistant.app.web import create_app
 
     class BrokenAssistant(Assistant):
         def ask(self, *args, **kwargs):

@@ -6,9 +6,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.chunk import chunk_document, layout
+from assistant.ingest.chunk import chunk_document, layout
 from assistant.schema import Document
-from assistant.text import split_sentences
+from assistant.lang.text import split_sentences
 
 
 def _doc(text: str, lang: str = "zh") -> Document:

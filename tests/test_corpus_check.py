@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus_check import check_corpus, kb_voice_cues
-from assistant.load import parse_yaml, read_text, split_front_matter
+from assistant.ingest.check import check_corpus, kb_voice_cues
+from assistant.ingest.load import parse_yaml, read_text, split_front_matter
 from conftest import ROOT, write_doc
 
 WRITING_DATE = "2026-11-27"  # the day the v1 corpus was written; never a source's date
@@ -239,7 +239,7 @@ def test_cli_exits_1_with_one_line_per_problem(tmp_path):
 
 
 def test_a_broken_domain_file_is_named_with_what_is_missing(tmp_path):
-    from assistant.corpus_check import check_domain
+    from assistant.ingest.check import check_domain
 
     path = tmp_path / "domain.yaml"
     path.write_text("name: {zh: 规则}\nentities:\n  - label: {zh: 甲, en: A}\n", encoding="utf-8")

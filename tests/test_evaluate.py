@@ -9,9 +9,9 @@ import json
 import pytest
 
 from assistant.errors import AssistantError
-from assistant.evaluate import baseline_of, compare, select_sets, summarise
+from assistant.eval.evaluate import baseline_of, compare, select_sets, summarise
 from assistant.schema import Answer, Citation
-from assistant.score import (
+from assistant.eval.score import (
     Point,
     Response,
     answer_first,
@@ -341,7 +341,7 @@ def test_sets_split_the_question_files_and_skip_missing_ones_only_by_default(tmp
 
 @pytest.mark.integration
 def test_eval_cli_runs_the_documents_set_and_reports_figures_per_language(tmp_path, monkeypatch, corpus_dir):
-    from assistant.cli import main
+    from assistant.app.cli import main
 
     docs = tmp_path / "documents"
     docs.mkdir()
@@ -383,7 +383,7 @@ def test_eval_cli_runs_the_documents_set_and_reports_figures_per_language(tmp_pa
 
 
 def test_items_of_one_quoted_list_are_one_point_not_a_repetition():
-    from assistant.score import points_of, redundant_pair
+    from assistant.eval.score import points_of, redundant_pair
 
     body = "无忧物流下，卖家只能投诉以下类型： [1]\n\n- 揽收后未入库\n- 签收后未入库\n- 费用争议"
     assert redundant_pair(points_of(body)) is None

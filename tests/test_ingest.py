@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import IndexBusyError
-from assistant.ingest import ingest_lock
+from assistant.ingest.ingest import ingest_lock
 from conftest import ROOT, write_doc
 
 
@@ -41,7 +41,7 @@ def test_reingesting_unchanged_files_does_nothing(make_assistant, tmp_path):
 
 def test_files_are_read_again_after_the_readers_change_but_unchanged_documents_keep_their_chunks(
         make_assistant, tmp_path, monkeypatch):
-    import assistant.ingest as ingest_module
+    import assistant.ingest.ingest as ingest_module
 
     corpus = _small_corpus(tmp_path / "c")
     a = make_assistant(corpus_dir=corpus)
@@ -116,7 +116,7 @@ KILLER = """
 import os, sys, time
 from pathlib import Path
 from assistant import Assistant, Settings
-from assistant import ingest as ing
+from assistant.ingest import ingest as ing
 a = Assistant(Settings(data_dir=Path(sys.argv[1]), corpus_dir=Path(sys.argv[2])))
 stage = sys.argv[3]
 real = getattr(ing.Ingestor, "_commit")

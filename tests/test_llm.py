@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.write import TEXT
-from assistant.llm import LLMComposer, check_output, figures
+from assistant.answer.write import TEXT
+from assistant.answer.llm import LLMComposer, check_output, figures
 from assistant.schema import Answer, Citation
 
 from conftest import CORPUS, free_port

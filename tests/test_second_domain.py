@@ -8,15 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from assistant.domain import Domain
-from assistant.glossary import Glossary
-from assistant.score import body_of, leads_of
+from assistant.kb.domain import Domain
+from assistant.kb.glossary import Glossary
+from assistant.eval.score import body_of, leads_of
 
 ROOT = Path(__file__).resolve().parent.parent
 MOONBEAM = Path(__file__).resolve().parent / "fixtures" / "moonbeam"
-ENGINE = ["understand.py", "retrieve.py", "read.py", "judge.py", "write.py", "engine.py", "relevance.py",
-          "structure.py", "pagetext.py", "load.py", "chunk.py", "glossary.py", "domain.py", "text.py", "index.py",
-          "keyword.py", "reply.py", "llm.py", "ui.py", "api.py", "web.py", "cli.py"]
+ENGINE = ["answer/understand.py", "answer/retrieve.py", "answer/read.py", "answer/judge.py", "answer/write.py",
+          "pipeline.py", "learn/relevance.py", "ingest/structure.py", "ingest/pagetext.py", "ingest/load.py",
+          "ingest/chunk.py", "kb/glossary.py", "kb/domain.py", "lang/text.py", "index/index.py", "index/keyword.py",
+          "app/reply.py", "answer/llm.py", "app/ui.py", "app/api.py", "app/web.py", "app/cli.py"]
 
 pytestmark = pytest.mark.integration
 

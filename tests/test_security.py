@@ -26,7 +26,7 @@ def test_upload_is_off_without_a_configured_token(tmp_path):
     from fastapi.testclient import TestClient
 
     from assistant import Assistant
-    from assistant.web import create_app
+    from assistant.app.web import create_app
 
     app = create_app(Assistant(Settings(data_dir=tmp_path)))
     with TestClient(app) as client:

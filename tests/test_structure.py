@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.load import load_path
-from assistant.pagetext import clean_page, find_dates
-from assistant.structure import parse_blocks
+from assistant.ingest.load import load_path
+from assistant.ingest.pagetext import clean_page, find_dates
+from assistant.ingest.structure import parse_blocks
 
 ROOT = Path(__file__).resolve().parent.parent
 FOUND = ROOT / "evals" / "documents"

@@ -1,0 +1,649 @@
+"""Judge whether the evidence answers *this* question.
+
+Retrieval always returns something; the judge is what keeps an answer-shaped list of unrelated
+quotes from reaching a user. In order:
+
+1. A question about the future, or about another platform only, is not covered; a question
+   with no content word at all is too broad to answer.
+2. Each unit carries the probability, from :mod:`assistant.relevance`, that it holds the
+   answer: fitted on the eval sets over what the unit names of the question (glossary terms in
+   any of their forms, rare words), how close it is in meaning, what kind of unit it is and
+   whether it gives what was asked (a figure, a date). The knowledge base answers when one of
+   its three best units clears the threshold (the best still leads); otherwise the answer says
+   what is not covered, naming it.
+3. When the knowledge base itself says the answer is not public, so does the answer.
+4. A figure question needs a unit giving a figure of the asked kind.
+5. The lead is the unit that gives what the question asks for: a list of the thing asked about
+   for a which-items question, a time (else the event it follows) for a when question, the
+   sentence tracing a change for a how-has-it-changed question, two things set side by side for
+   a difference question.
+6. A yes/no question leads with a unit that settles it; "No." is written only when the unit
+   plainly denies what was asked.
+
+``confidence`` is the probability of the lead (or, for a refusal, that no unit answers).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..kb.domain import Domain
+from ..kb.glossary import dehyphen
+from .read import CONFLICT, Evidence, has_figure
+from ..learn.relevance import Relevance, accept_features
+from ..eval.score import Point, same_thing
+from .understand import Question, Topic, asking_word, same_asking
+
+YES_NO_OPENING = re.compile(r"^(是的|是。|对|可以|能|需要|不需要|不可以|不能|不会|会|不用|无需|不是|没有|yes\b|no\b|not\b)", re.I)
+DENIAL = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|not|no|never|n't)\W*(\w+\W+){0,1}$", re.I)
+CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+NEGATION = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|无|禁止|\bnot\b|\bno\b|n't|\bnever\b|\bwithout\b|\bnone\b)", re.I)
+YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+# a point in time relative to an event, or a time of day
+TIME_POINT = re.compile(r"(\d+\s*(hours?|days?|working days?|weeks?|months?)\s+(after|before|of|from)\b|"
+                        r"\d+\s*(个)?(小时|天|个?工作日|周|个?月)(之?后|以?内|前)|(?<![\d.])\d{1,2}[:：]\d{2}\b|"
+                        r"(?<!\d)\d{1,2}[日号]|\b(on|by) the \d{1,2}(st|nd|rd|th)\b|次日|当天|当日|"
+                        r"the next day|the same day)", re.I)
+# a change told from one value to another
+TRAJECTORY = re.compile(r"(\bfrom\b[^.;]{0,60}?\d[^.;]{0,60}?\bto\b[^.;]{0,30}?\d|"
+                        r"[从由][^。；]{0,30}?\d[^。；]{0,30}?(到|变为|改为|升至|降至|增至|放宽为|放宽到|调整为|延长到|缩短到|提高到|降低到)[^。；]{0,20}?\d)")
+# a value that moved, told with three or more figures and dates ("rose quickly: … 50% … 70% …")
+MOVED = re.compile(r"(\b(rose|grew|fell|dropped|climbed|reached|increased|decreased)\b|上升|增长|下降|达到|提高到|降到)")
+# a sentence naming three or more things after a colon ("分为三项：A、B、C", "three kinds: A, B and C")
+ENUMERATION = re.compile(r"([:：][^。；;]*?[^、。；;]+、[^、。；;]+(、|和|及|或)[^、。；;]+|"
+                         r":[^.;:]*?[^,.;:]+, [^,.;:]+,? (and|or) [^,.;:]+)")
+# the event something happens on ("once the buyer confirms receipt", "确认收货后，")
+EVENT = re.compile(r"(\b(once|when|after|as soon as|until) (the|a|an|you|your)\b|(之后|以后|后)[，,]|起[，,。])", re.I)
+# words that set two things side by side
+CONTRAST = re.compile(r"(区别|不同|差异|相比|而|则|不像|却|whereas|\bwhile\b|unlike|differ|\bbut\b|in contrast|compared|"
+                      r"instead|rather than|on the other hand)", re.I)
+CLAUSE = re.compile(r"[；;。!?！？]\s*|\.\s+")
+COMPARE_SPAN = 3.5  # logit: how much less likely a contrasting unit may be than the best one
+# a word that names something: letters mixed with digits ("3C数码"), or an acronym in capitals ("ERP", "IOSS")
+MIXED = re.compile(r"(\d[a-z]|[a-z]\d)", re.I)
+MAX_POINTS = 3
+LIKELY_SPAN = 2.0  # logit: units this close to the best are likely answers too
+# a list that opens with what was asked about may lead from this far below the best unit
+LIST_SPAN = 2.5
+OWN_LANGUAGE_MARGIN = 2.0  # logit
+FAQ_MATCH = 0.75  # an FAQ question this close to the user's is the same question
+FAQ_LOOSE = 0.5  # this close, when it also names most of the user's words
+FAQ_SPAN = 1.0  # a unit this close to the best (in rank logit) may lead instead when it fits the question better
+SUPPORT_SPAN = 1.5  # a supporting point may be this much less likely (in logits) than the lead
+GAIN_SPAN = 4.0  # a point that covers what the lead leaves out may be this much less likely
+
+
+@dataclass
+class Verdict:
+    """What the judge decided for one question (or one part of a multi-part question)."""
+
+    question: Question
+    kind: Literal["answer", "partial", "not_covered"]
+    reason: str = ""  # for not_covered/partial: future | other_platform | too_broad | unknown_topic | no_evidence |
+    # not_specific | no_figure | not_public | not_advised
+    lead: Evidence | None = None
+    support: list[Evidence] = field(default_factory=list)
+    related: list[Evidence] = field(default_factory=list)  # for not_covered: units truly about the topic
+    pool: list[Evidence] = field(default_factory=list)  # on-topic units (tables, timelines, contrasts)
+    missing: list[str] = field(default_factory=list)  # what the knowledge base does not cover, as asked
+    yes_no: str = ""  # "yes" | "no" | ""
+    layout: str = "points"  # points | list | timeline | table | contrast | suitability
+    conflict: bool = False
+    confidence: float = 0.0
+    features: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def evidence(self) -> list[Evidence]:
+        """Every unit the answer rests on, lead first."""
+        units = ([self.lead] if self.lead else []) + self.support + self.related
+        return list(dict.fromkeys(units))
+
+
+class Judge:
+    """Decides answer / partial / not covered and picks the lead and supporting units.
+
+    Args:
+        domain: entities (for comparison tables) and other platforms.
+        relevance: the thresholds on a unit's probability of holding the answer.
+        has_lang: whether a document exists in a language (other-language units then yield).
+    """
+
+    def __init__(self, domain: Domain, relevance: Relevance | None = None, has_lang=lambda _d, _l: True) -> None:
+        self.domain = domain
+        self.relevance = relevance or Relevance()
+        self.has_lang = has_lang
+        self._brings_platform: dict[str, bool] = {}  # unit text -> names another platform
+        self._on_page: dict[tuple, bool] = {}  # (document, version, term forms) -> the page names the term
+
+    def judge(self, q: Question, units: list[Evidence]) -> Verdict:
+        v = self._decide(q, self._usable(q, units))
+        if v.kind == "not_covered" and q.platforms and not q.names_scope and v.reason in ("not_public", "no_evidence"):
+            # what is not known of another platform is not known because it is another platform
+            v.reason, v.missing = "other_platform", q.platforms
+        if v.reason in ("future", "other_platform", "too_broad", "not_advised"):
+            v.confidence = 0.9
+        return v
+
+    def _accept(self, top: Evidence | None, ranked: list[Evidence], gap: Evidence | None, topic: bool = False) -> float:
+        """Probability that the knowledge base answers the question, ``top`` being its best unit."""
+        if top is None:
+            return 0.0
+        logit = self._topic_logit(top) if topic else top.logit
+        # a statement that the figure is not known lacks it by saying so
+        features = {**top.features, "figure_missing": 0.0} if topic else top.features
+        others = [u.features for u in ranked if u is not top][:2]
+        gap_logit = self._topic_logit(gap) if gap is not None else None
+        return self.relevance.accept_probability(accept_features([features, *others], logit, gap_logit))
+
+    def _topic_logit(self, u: Evidence) -> float:
+        """How well a unit matches the question, whatever it says about it."""
+        return self.relevance.logit({**u.features, "not_public": 0.0})
+
+    # ---- decision -----------------------------------------------------------------------------
+    def _decide(self, q: Question, units: list[Evidence]) -> Verdict:
+        if q.future:
+            return Verdict(q, "not_covered", "future")
+        if q.platforms and not q.names_scope and "comparison" not in q.kinds:
+            # another platform's rules: only what names that platform can answer
+            units = [u for u in units if self._names_platform(q, u)]
+            if not units:
+                return Verdict(q, "not_covered", "other_platform", missing=q.platforms)
+            # the knowledge base speaks of another platform only to set it beside its own: what it
+            # never says of that platform (how sellers get paid there) is outside it
+            best = max(units, key=lambda u: u.logit)
+            unsaid = [t.label for t in q.topics if t.kind != "term" and not t.everyday and t.weight >= 0.5
+                      and not best.covered.get(t.label)]
+            if unsaid:
+                return Verdict(q, "not_covered", "other_platform", missing=[" ".join([*q.platforms, *unsaid])],
+                               related=[best])
+        if not q.topics:
+            return Verdict(q, "not_covered", "too_broad", missing=[q.text])
+        at = self.relevance.answer_at
+        pool = sorted((u for u in units if not self._other_platform_only(q, u)), key=lambda u: -u.logit)
+        if q.chooses:
+            # the knowledge base advises choosing among its own kinds of thing (models, shipping
+            # methods); which software or forwarder to use it does not say
+            return Verdict(q, "not_covered", "not_advised", missing=[q.chooses], related=self._related(q, pool))
+        answering = self._own_language_first(q, [u for u in pool if not u.features.get("not_public")])
+        # what-is and comparison questions are answered from what is known, whatever is not
+        known_only = bool({"comparison", "definition"} & q.kinds)
+        gaps = [] if known_only else [u for u in pool[:12] if u.features.get("not_public")]
+        top = answering[0] if answering else None
+        # an FAQ asking what the user asks, answered "not known", when none of the best answers asks it
+        asked_gap = None if known_only or any(self._asks_same(q, u) for u in answering[:3]) else \
+            next((u for u in pool if u.features.get("not_public") and self._asks_same(q, u)), None)
+        gap = asked_gap or max(gaps, key=self._topic_logit, default=None)
+        p = self._accept(top, answering, gap)
+        if top is not None and not top.features.get("terms"):
+            # the best match does not name the question's terms: a close one that does may answer
+            naming = next((u for u in answering[:5] if u.features.get("terms")), None)
+            if naming is not None and (pn := self._accept(naming, answering, gap)) > p:
+                top, p = naming, pn
+        if top is not None:
+            # the knowledge base answers when one of its best units does (the best still leads:
+            # a close second may hold the question's words where the best says it otherwise)
+            p = max([p, *(self._accept(u, answering, gap) for u in answering[1:3])])
+        v_conf = p
+        matches_better = gap is not None and (top is None or self._topic_logit(gap) > top.logit
+                                              or self._topic_logit(gap) == top.logit and not _contains(gap, top)
+                                              or self._asked_most_alike(q, gap, answering))
+        if gap is not None and (gap is asked_gap or matches_better and self._accept(gap, [gap], None, topic=True) >= 0.8 * at):
+            # the knowledge base says itself that this is not known, and that statement matches
+            # the question at least as well as anything that would answer it (on a tie, not when it
+            # quotes that answer with a caveat: it matches through the answer)
+            return _not_known(q, gap, pool, p, [u for u in answering[:1] if p >= 0.5 * at and not redundant(u, gap)])
+        if top is not None and p < at:
+            # a what-is question the knowledge base defines, or a which-should-I-choose question
+            # its guidance answers by naming one of the options, is answered even when the
+            # user's own words (their product, their situation) are not in it
+            top = self._defining(q, answering) or self._advising(q, answering) or top
+            p = max(p, at) if top.features.get("defines") or self._names_entity(top) and "suitability" in q.kinds else p
+        if top is not None and p < at:
+            # the knowledge base holds this very question as an FAQ, and its answer names the
+            # question's terms and gives what kind of figure is asked: that answers it
+            asked = [u for u in answering[:12] if self._same_question(q, u)
+                     and u.features.get("terms") and (q.figure is None or u.figure)]
+            if asked:
+                top, p = asked[0], max(p, at)
+        if top is None or p < at:
+            if gap is not None and self._accept(gap, [gap], None, topic=True) >= 0.8 * at:
+                # nothing answers it, and the knowledge base says itself that this is not known
+                return _not_known(q, gap, pool, p)
+            missing = self._missing(q, pool[:12])
+            terms = {t.label for t in q.core}
+            spoken = terms & {label for u in pool[:12] for label, c in u.covered.items() if c >= 1.0}
+            # a glossary term the knowledge base has pages on, missing only beside the others asked
+            # about (a deadline asked for one programme): not stated for it, not unknown to it
+            reason = "not_specific" if missing and spoken and set(missing) <= terms else "no_evidence"
+            v = Verdict(q, "not_covered", reason, missing=missing, related=self._related(q, pool))
+            v.confidence = round(1.0 - p, 3)
+            return v
+        asked_years = [y for y in YEAR.findall(q.text)]
+        if asked_years and "temporal" not in q.kinds:
+            dated = [u for u in answering[:5]
+                     if any(y in f"{u.text} {u.context} {u.meta.get('title', '')}" for y in asked_years)]
+            if not dated:
+                # asked about a year the best evidence does not speak of: say so, show what is known
+                return Verdict(q, "not_covered", "no_evidence", missing=asked_years,
+                               related=self._related(q, answering) or answering[:1], confidence=round(1.0 - p, 3))
+            top = top if top in dated else dated[0]  # what speaks of the asked year leads
+        named = [t.label for t in q.unknown if _named(t.label, q.text) and top.covered.get(t.label, 0.0) < 1.0]
+        if named:
+            # a named thing the knowledge base has never seen ("3C", "ERP", "VAT"): what it holds
+            # is general, so the answer says first that the named thing itself is not covered
+            v = Verdict(q, "not_covered", "no_evidence", missing=_joined(named, q.text), related=[top],
+                        confidence=round(1.0 - p, 3))
+            return v
+        programmes = [t.label for t in q.topics if t.kind == "term" and self._is_entity(t)]
+        naming = [u for u in answering[:12] if u.logit >= top.logit - LIKELY_SPAN and all(x in u.named for x in programmes)]
+        general = [x for x in programmes if x not in top.named]
+        if general and naming:
+            top = naming[0]  # a close second that speaks of the programme asked about
+        elif general and not {"comparison", "definition", "temporal"} & q.kinds:
+            # the best evidence is about something wider than the programme the question names (a
+            # fee in general, asked for one programme): say first that it is not stated for it
+            return Verdict(q, "not_covered", "not_specific", missing=general, related=[top],
+                           confidence=round(1.0 - p, 3))
+        if self._answers_another(q, top):
+            # "能：…" says yes to its own FAQ question, not to this one: a plain statement leads
+            top = next((u for u in answering[:12] if not self._answers_another(q, u)), top)
+        likely = [u for u in answering if u.logit >= top.logit - LIKELY_SPAN]
+        lead = self._asked_lead(q, top, answering)
+        if q.figure is not None and "comparison" not in q.kinds and not lead.figure:
+            giving = [u for u in likely if u.figure]
+            if not giving:
+                said = [u for u in likely[:4] if u.features.get("not_public")]
+                return Verdict(q, "not_covered", "not_public" if said else "no_figure",
+                               missing=[_figure_label(q, pool[:12], said[0] if said else None)],
+                               related=self._related(q, said + likely))
+            lead = giving[0]
+        v = Verdict(q, "answer", pool=likely, confidence=round(v_conf, 3))
+        if "comparison" in q.kinds and not self._contrasts(q, lead):
+            # a difference is answered by a passage that sets the things side by side
+            contrasting = [u for u in answering[:12] if u.logit >= lead.logit - COMPARE_SPAN and self._contrasts(q, u)]
+            if contrasting:
+                lead = contrasting[0]
+                v.pool = [lead, *(u for u in likely if u is not lead)]
+        if "list" in q.kinds and not (_lists(lead) and _opens_with(q, lead)):
+            # a list of what was asked about (its opening names it) before a list that only
+            # mentions it; a list before a plain sentence
+            listing = [u for u in answering[:8] if _lists(u) and u.logit >= lead.logit - LIST_SPAN
+                       and (u.lang == q.lang or lead.lang != q.lang)]  # never a list in the other language over the question's
+            own = [u for u in listing if _opens_with(q, u)]
+            plain = [u for u in listing if u.logit >= lead.logit - 0.7] if not _lists(lead) else []
+            lead = (own or plain or [lead])[0]
+        if "when" in q.kinds and _says_when(lead) < 2:
+            # the date may sit in a plainer sentence than the best match ("effective from …"); a
+            # time beats the event it follows, and an event beats nothing
+            dated = [u for u in answering[:16] if _says_when(u) > _says_when(lead) and u.lex >= 0.7 * lead.lex
+                     and u.logit >= lead.logit - 2.5 and not self._answers_another(q, u)]
+            dated.sort(key=lambda u: -_says_when(u))
+            lead = dated[0] if dated else lead
+        if "yes_no" in q.kinds:
+            lead, v.yes_no = self._settle(q, likely, lead)
+        if lead.superseded and "temporal" not in q.kinds:
+            # the rule in force leads; the replaced one may follow as a point
+            current = [u for u in answering[:12] if not u.superseded and u.logit >= lead.logit - 2.5
+                       and u.lex >= 0.8 * lead.lex]
+            lead = current[0] if current else lead
+        if "temporal" in q.kinds and not _traces(lead):
+            # how something changed is told best by the sentence that traces it ("from … to …")
+            tracing = [u for u in answering[:12] if _traces(u) and u.logit >= lead.logit - 2.5 and u.lex >= 0.8 * lead.lex]
+            lead = tracing[0] if tracing else lead
+        v.lead = lead
+        v.layout = self._layout(q, lead)
+        v.support = self._support(q, lead, likely, answering)
+        disagreeing = [u for u in likely[:10] if CONFLICT.search(u.text) and u is not lead and u not in v.support
+                       and not redundant(u, lead)]
+        if disagreeing and not any(CONFLICT.search(u.text) for u in [lead, *v.support]):
+            # the sources disagree on what was asked: the answer says so and shows the other view
+            v.support = [*v.support[:MAX_POINTS - 1], disagreeing[0]]
+        v.conflict = any(CONFLICT.search(u.text) for u in [lead, *v.support])
+        return v
+
+    def _asked_lead(self, q: Question, top: Evidence, answering: list[Evidence]) -> Evidence:
+        """The unit that answers this very question: an FAQ answer to it, else the best unit (or a
+        near one when the best answers another FAQ question), quoted with the sentence that goes
+        on from it when that pair is as good."""
+        lead = top
+        faq = [u for u in answering[:12] if self._same_question(q, u) and u.logit >= top.logit - 3.0]
+        if faq:
+            # the knowledge base holds this very question as an FAQ: its answer leads
+            lead = max(faq, key=lambda u: u.qsim)
+        elif lead.kind == "answer" and not self._same_question(q, lead, loose=True):
+            # the best unit answers another FAQ question; one nearly as good whose question
+            # names the user's words and asks the same way answers this one
+            close = [u for u in answering[:12] if u.logit >= lead.logit - FAQ_SPAN and self._same_question(q, u, loose=True)]
+            lead = close[0] if close else lead
+        continued = [u for u in answering[:12] if u.lines[:-1] == lead.lines and u.doc_id == lead.doc_id
+                     and u.lang == lead.lang and u.logit >= lead.logit - FAQ_SPAN]
+        if lead.kind == "sentence" and continued:
+            lead = continued[0]  # "A cancellation can count too." + "It is attributed to the seller."
+        return lead
+
+    def _usable(self, q: Question, units: list[Evidence]) -> list[Evidence]:
+        """Units in the question's language, or from documents that only exist in the other one;
+        glossary definitions only for what-is questions."""
+        out = [u for u in units if (u.lang == q.lang or not self.has_lang(u.doc_id, q.lang))
+               and (not u.is_glossary or "definition" in q.kinds)]
+        return out or [u for u in units if not u.is_glossary]
+
+    @staticmethod
+    def _contrasts(q: Question, u: Evidence) -> bool:
+        """The unit names two or more of the things compared and sets them side by side (a
+        table, or words of contrast)."""
+        named = [t for t in q.core if u.covered.get(t.label, 0.0) >= 1.0]
+        if len(named) < 2 or CONFLICT.search(u.text):
+            return False  # sources disagreeing on one thing do not set two things side by side
+        if u.kind == "table":
+            return True
+        low = u.text.lower()
+        if CONTRAST.search(u.text) and sum(any(_names(low, f.lower()) for f in t.forms) for t in named) >= 2:
+            return True  # "A … whereas B …", both named in the sentence itself
+        # "A is …; B is …": the things named in clauses of their own
+        clauses = CLAUSE.split(u.text)
+        where = [{i for i, c in enumerate(clauses) if any(_names(c, f) for f in t.forms)} for t in named]
+        return any(a != b for a in where[0] for b in where[1])
+
+    @staticmethod
+    def _own_language_first(q: Question, ranked: list[Evidence]) -> list[Evidence]:
+        """A passage in the question's language leads over one in the other language that
+        matches only a little better: its words were seen, the other's meaning only estimated."""
+        if not ranked or ranked[0].lang == q.lang:
+            return ranked
+        own = next((u for u in ranked[:8] if u.lang == q.lang and u.logit >= ranked[0].logit - OWN_LANGUAGE_MARGIN), None)
+        return ranked if own is None else [own, *(u for u in ranked if u is not own)]
+
+    def _missing(self, q: Question, units: list[Evidence]) -> list[str]:
+        """What to name in a refusal: the question's terms and words that no unit speaks of,
+        words the knowledge base has never seen first."""
+        spoken = {label for u in units[:12] for label, c in u.covered.items() if c >= 1.0}
+        absent = [t for t in q.topics if t.label not in spoken and not t.everyday]
+        absent.sort(key=lambda t: (t.kind != "unknown", t.kind != "term", -t.weight))
+        # empty: every specific word is somewhere, nothing answers it
+        return [t.label for t in absent[:2]]
+
+    def _defining(self, q: Question, ranked: list[Evidence]) -> Evidence | None:
+        if "definition" not in q.kinds:
+            return None
+        return next((u for u in ranked[:6] if u.features.get("defines")), None)
+
+    def _advising(self, q: Question, ranked: list[Evidence]) -> Evidence | None:
+        if "suitability" not in q.kinds:
+            return None
+        return next((u for u in ranked[:6] if self._names_entity(u) and (u.features.get("terms") or u.sim >= 0.35)), None)
+
+    @staticmethod
+    def _same_question(q: Question, u: Evidence, loose: bool = False) -> bool:
+        """An FAQ answer whose question is the user's: close in meaning and asked with a
+        compatible question word ("Who ships it?" does not answer "Where are the warehouses?").
+        ``loose``: less close in meaning, but its question names most of the user's own words."""
+        if u.kind != "answer" or not u.first or not same_asking(q.asks, asking_word(u.faq_question)):
+            return False
+        if u.qsim >= FAQ_MATCH:
+            return True
+        words = [t for t in q.topics if t.kind != "term"]
+        total = sum(t.weight for t in words)
+        asked = u.faq_question.lower()
+        named = sum(t.weight for t in words if any(_names(asked, f.lower()) for f in t.forms))
+        return loose and u.qsim >= FAQ_LOOSE and total > 0 and named >= 0.5 * total
+
+    @staticmethod
+    def _asked_most_alike(q: Question, u: Evidence, answering: list[Evidence]) -> bool:
+        """An FAQ answer whose question, of all the FAQ questions found, is the closest to the
+        user's, names its terms and asks with a compatible question word."""
+        if u.kind != "answer" or not u.first or not u.features.get("terms") or u.qsim < FAQ_LOOSE:
+            return False
+        if not same_asking(q.asks, asking_word(u.faq_question)):
+            return False
+        return u.qsim > max((v.qsim for v in answering[:8] if v.kind == "answer"), default=0.0)
+
+    def _asks_same(self, q: Question, u: Evidence) -> bool:
+        """An FAQ answer whose question asks, with a compatible question word, about the very
+        word the user's question word asks about ("What score does each grade need?" for "service
+        level excellent what score"), on a page that speaks of the question's terms."""
+        if q.attribute is None or u.kind != "answer" or not u.first:
+            return False
+        asked = u.faq_question.lower()
+        if not (same_asking(q.asks, asking_word(u.faq_question)) and any(_names(asked, f.lower()) for f in q.attribute.forms)):
+            return False
+        return bool(u.features.get("terms")) or all(self._page_names(u, t) for t in q.core)
+
+    def _page_names(self, u: Evidence, t: Topic) -> bool:
+        """Whether the unit's page names a term anywhere (its other questions speak of it)."""
+        key = (u.rec.uid, u.rec.version, t.forms)
+        found = self._on_page.get(key)
+        if found is None:
+            if len(self._on_page) > 50_000:
+                self._on_page.clear()
+            page = " ".join([str(u.meta.get("title", "")), *u.rec.sentences]).lower()
+            found = self._on_page[key] = any(_names(page, f.lower()) for f in t.forms)
+        return found
+
+    def _answers_another(self, q: Question, u: Evidence) -> bool:
+        """An FAQ answer that opens with yes or no ("能：…", "No, …") to a question that is not
+        the user's: its yes or no would read as the answer to theirs."""
+        return u.kind == "answer" and bool(YES_NO_OPENING.match(u.text.lower())) \
+            and not self._same_question(q, u, loose=True)
+
+    def _is_entity(self, t: Topic) -> bool:
+        """One of the things the knowledge base is organised around (its models, programmes)."""
+        forms = {f.lower() for f in t.forms}
+        return any(f.lower() in forms for e in self.domain.entities for f in e.forms)
+
+    def _names_entity(self, u: Evidence) -> bool:
+        low = u.text.lower()
+        return any(_names(low, f) for e in self.domain.entities for f in e.forms)
+
+    def _names_platform(self, q: Question, u: Evidence) -> bool:
+        named = {p.lower() for p in self.domain.other_platforms_in(f"{u.text} {u.context}")}
+        return any(p.lower() in named for p in q.platforms)
+
+    def _other_platform_only(self, q: Question, u: Evidence) -> bool:
+        """A unit that brings in another platform does not answer a question that names none:
+        the user asked about this one (a comparison with another is not the answer)."""
+        if q.platforms:
+            return False
+        found = self._brings_platform.get(u.text)
+        if found is None:
+            if len(self._brings_platform) > 100_000:
+                self._brings_platform.clear()
+            found = self._brings_platform[u.text] = bool(self.domain.other_platforms_in(u.text))
+        return found
+
+    def _related(self, q: Question, units: list[Evidence]) -> list[Evidence]:
+        """For a refusal: at most two units that are truly about what the question names (its
+        rarest term or word) and fairly likely to matter."""
+        if not q.topics:
+            return []
+        named = {label for u in units[:12] for label, c in u.covered.items() if c >= 1.0}
+        main = max(q.topics, key=lambda t: (t.label in named, t.kind == "term", t.weight))
+        out: list[Evidence] = []
+        for u in units:
+            if len(out) >= 2:
+                break
+            if u.covered.get(main.label, 0.0) >= 1.0 and u.sim >= 0.35 and u.lex >= 0.5 \
+                    and not any(set(u.lines) & set(o.lines) or redundant(u, o) for o in out):
+                out.append(u)
+        return out
+
+    def _settle(self, q: Question, on_topic: list[Evidence], lead: Evidence) -> tuple[Evidence, str]:
+        """The unit that settles a yes/no question, and "no" when it plainly denies what the
+        question asks ("没有强制", "not mandatory"). A missing denial is no evidence of "yes", so
+        "yes" is never inferred: the quote itself then answers."""
+        if NEGATION.search(q.text):
+            return lead, ""  # "不是…吗": let the quote speak
+        forms = [p.lower() for p in q.predicate if len(p) >= 2]
+        for u in [lead, *on_topic[:6]]:
+            if u.logit < lead.logit - 1.0:
+                break
+            low = u.text.lower()
+            if YES_NO_OPENING.match(low) and not self._answers_another(q, u):
+                return u, ""  # the document answers yes or no itself
+            for f in forms:
+                hit = low.find(f)
+                if hit < 0:
+                    continue
+                window = low[max(0, hit - (4 if CJK_CHAR.search(f) else 14)):hit]
+                if DENIAL.search(window):
+                    return u, "no"
+        return lead, ""
+
+    def _layout(self, q: Question, lead: Evidence) -> str:
+        if "comparison" in q.kinds:
+            named = [e for e in self.domain.entities if any(_names(q.text, f) for f in e.forms)]
+            return "table" if len(named) >= 2 and not q.platforms else "contrast"
+        if "temporal" in q.kinds:
+            return "timeline"
+        if "suitability" in q.kinds:
+            return "suitability"
+        if lead.kind in ("list", "table"):
+            return "list"
+        return "points"
+
+    def _support(self, q: Question, lead: Evidence, likely: list[Evidence], ranked: list[Evidence]) -> list[Evidence]:
+        """First the units that speak of what the lead leaves out of the question ("…and who
+        handles logistics?"), then the next likeliest ones; never one that repeats another."""
+        chosen: list[Evidence] = []
+        limit = MAX_POINTS + (1 if "list" in q.kinds and lead.kind not in ("list", "table") else 0)
+
+        def fits(u: Evidence) -> bool:
+            if u is lead or set(u.lines) & set(lead.lines) or any(set(u.lines) & set(c.lines) for c in chosen):
+                return False
+            if u.lang != q.lang and lead.lang == q.lang:
+                return False  # an answer in the question's language is not padded with quotes in the other
+            if lead.kind in ("list", "table") and u.rec is lead.rec and u.kind in ("item", "row"):
+                return False
+            return not (redundant(u, lead) or any(redundant(u, c) for c in chosen))
+
+        said = {t.label for t in q.topics if lead.covered.get(t.label, 0.0) >= 1.0}
+        for u in ranked[:20]:
+            if len(chosen) >= limit or u.logit < lead.logit - GAIN_SPAN:
+                break
+            gain = [t for t in q.topics if t.kind != "unknown" and t.label not in said
+                    and u.covered.get(t.label, 0.0) >= 1.0]
+            if gain and u.sim >= 0.25 and fits(u):
+                chosen.append(u)
+                said |= {t.label for t in gain}
+        for u in likely:
+            if len(chosen) >= limit or u.logit < lead.logit - SUPPORT_SPAN:
+                break
+            if fits(u):
+                chosen.append(u)
+        if not chosen and lead.kind == "answer":
+            # a one-sentence lead from an FAQ answer goes on with that answer's next sentence
+            block = lead.rec.block_of[lead.lines[-1]]
+            nxt = [u for u in ranked[:20] if u.rec is lead.rec and u.lines[0] == lead.lines[-1] + 1
+                   and len(u.lines) == 1 and lead.rec.block_of[u.lines[0]] == block and u.logit >= lead.logit - GAIN_SPAN]
+            # it shares the lead's words because it goes on from it: only a restatement is left out
+            chosen += [u for u in nxt[:1] if not same_meaning(u, lead)]
+        return chosen
+
+
+def _contains(a: Evidence, b: Evidence) -> bool:
+    """Whether unit ``a`` quotes every line of unit ``b``."""
+    return a.doc_id == b.doc_id and a.lang == b.lang and set(b.lines) <= set(a.lines)
+
+
+def redundant(a: Evidence, b: Evidence) -> bool:
+    """Two units that say the same thing: near-identical meaning, or one of them (or one line of
+    a quoted list) restated by the other (the measure the eval's redundancy uses)."""
+    return overlap(a.text, b.text) >= 0.6 or same_meaning(a, b)
+
+
+def same_meaning(a: Evidence, b: Evidence) -> bool:
+    """The same text, near-identical meaning, or one restating the other in the eval's measure."""
+    if a.text == b.text:
+        return True
+    if a.vec is not None and b.vec is not None and a.lang == b.lang and float(a.vec @ b.vec) > 0.86:
+        return True
+    return any(same_thing(Point(x), Point(y)) is not None for x in a.quotes for y in b.quotes) or \
+        any(same_thing(Point(x), Point(b.text)) is not None for x in a.quotes) or \
+        any(same_thing(Point(a.text), Point(y)) is not None for y in b.quotes)
+
+
+def overlap(a: str, b: str) -> float:
+    """Share of the shorter text's character trigrams found in the longer one."""
+    def grams(s: str) -> set[str]:
+        s = re.sub(r"\s+", " ", s.lower())
+        return {s[i:i + 3] for i in range(max(1, len(s) - 2))}
+    ga, gb = grams(a), grams(b)
+    small, large = (ga, gb) if len(ga) <= len(gb) else (gb, ga)
+    return len(small & large) / len(small) if small else 0.0
+
+
+def _names(text: str, form: str) -> bool:
+    low, f = dehyphen(text.lower()), dehyphen(form.lower())
+    if f.isascii():
+        return bool(re.search(rf"(?<![a-z0-9]){re.escape(f)}(?![a-z0-9])", low))
+    return f in low
+
+
+def _traces(u: Evidence) -> bool:
+    """The unit tells a change from one value or date to another ("moved from over 50% … to about
+    70%", "由72小时放宽为96小时")."""
+    return bool(TRAJECTORY.search(u.text)) or bool(MOVED.search(u.text)) and len(re.findall(r"\d+", u.text)) >= 3
+
+
+def _opens_with(q: Question, u: Evidence) -> bool:
+    """The unit's first line names every glossary term of the question."""
+    first = u.quotes[0].lower()
+    return bool(q.core) and all(any(f.lower() in first for f in t.forms) for t in q.core)
+
+
+def _lists(u: Evidence) -> bool:
+    """A list, a table, or a sentence naming three or more things ("分为三项：A、B、C")."""
+    return u.kind in ("list", "table") or u.kind not in ("item", "row") and bool(ENUMERATION.search(u.text))
+
+
+def _says_when(u: Evidence) -> int:
+    """2 when the unit gives a date or a point in time ("12 hours after you create it",
+    "付款后48小时内", "at 24:00"), 1 when it names the event something happens on ("once the
+    buyer confirms receipt"), else 0."""
+    return 2 if u.date or TIME_POINT.search(u.text) else 1 if EVENT.search(u.text) else 0
+
+
+def _named(label: str, text: str) -> bool:
+    """Whether a word, as the question writes it, names a specific thing: a code ("3C"), an
+    acronym ("ERP"), or a proper name capitalised inside a sentence ("… in Guangzhou")."""
+    if MIXED.search(label):
+        return True
+    if not label.isascii():
+        return False
+    if 2 <= len(label) <= 6 and re.search(rf"(?<![A-Za-z]){re.escape(label.upper())}(?![A-Za-z])", text):
+        return True
+    proper = label[:1].upper() + label[1:].lower()
+    return len(label) >= 3 and bool(re.search(rf"(?<=[a-z,] ){re.escape(proper)}\b", text))
+
+
+def _not_known(q: Question, gap: Evidence, pool: list[Evidence], p: float, also: Sequence[Evidence] = ()) -> Verdict:
+    """A refusal resting on the knowledge base's own statement that this is not known."""
+    return Verdict(q, "not_covered", "not_public", missing=[_figure_label(q, pool[:12], gap)], related=[gap, *also],
+                   confidence=round(1.0 - p, 3))
+
+
+def _joined(words: list[str], text: str) -> list[str]:
+    """Names written next to each other in the question are one name ("Hong" "Kong" -> "Hong Kong")."""
+    out: list[str] = []
+    for w in sorted(words, key=lambda x: text.find(x)):
+        if out and re.search(rf"{re.escape(out[-1])}\s+{re.escape(w)}", text):
+            out[-1] = f"{out[-1]} {w}"
+        else:
+            out.append(w)
+    return out
+
+
+def _figure_label(q: Question, units: Sequence[Evidence] = (), gap: Evidence | None = None) -> str:
+    """What the question asks a detail of: its heaviest topic, of equal ones the one the
+    knowledge base's own statement of the gap names, else the most specific (named by the fewest
+    of the units found)."""
+    low = f"{gap.text} {gap.context}".lower() if gap is not None else ""
+    if q.attribute is not None and any(f.lower() in low for f in q.attribute.forms):
+        return q.attribute.label  # what the question word asks about, and the statement names
+    topics = q.core or q.topics
+    topics = [t for t in topics if any(f.lower() in low for f in t.forms)] or topics
+    topic = max(topics, key=lambda t: (t.weight, -sum(t.label in u.named for u in units)), default=None)
+    return topic.label if topic else q.text

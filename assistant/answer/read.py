@@ -1,0 +1,539 @@
+"""Read retrieved chunks as evidence: the units an answer can quote, each with what it is about.
+
+A unit is what a person would quote: a sentence (with the one before it when it leans on it:
+"It only applies to new listings."), a list with the line that introduces it, an item of that
+list, an FAQ answer (its question is context), a table or one of its rows with the header. A
+heading, an FAQ question or a list's intro is context that tells what a unit is about; it is
+never quoted as the answer itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from ..index.docstore import DocRecord
+from ..kb.domain import Domain
+from ..index.embed import encode
+from ..index.index import PolicyIndex
+from ..learn.relevance import Relevance
+from .retrieve import Retrieval
+from ..lang.text import CJK, Tokenizer
+from .understand import COUNT, INJECTION, Question, Topic
+
+CONTEXT_ROLES = frozenset({"intro", "question", "header"})
+# words of one language are not found in the other: a unit in the other language is credited
+# for meaning instead, never as fully as a unit whose words were seen
+CROSS_GAIN, CROSS_CAP = 2.0, 0.85
+# an FAQ answer of at most this many sentences and characters is quoted whole
+SHORT_ANSWER_SENTENCES = 3
+SHORT_ANSWER_CHARS = {"zh": 90, "en": 260}
+SIGN = re.compile(r"[+&#@]")
+INTRO_END = re.compile(r"[:：]\s*$")
+# after a term: an optional gloss in brackets, then "is / means / 是 / 指 / :"
+DEFINES = re.compile(r"\s*([（(][^)）]{0,30}[)）])?\s*(是|指|即|就是|意思是|[:：]|,? (is|are|means|refers to|stands for)\b)", re.I)
+# a count of the kinds a thing is one of ("one of six kinds of support", "one item in a package",
+# "六类扶持之一"): not a size
+TALLY = re.compile(r"(\bone of (the |its |their )?\w+ (kinds?|types?|sorts?|categories|forms|ways)\b|\bone (item|part|element) (in|of)\b|"
+                   r"\b\w+ (kinds|types|sorts) of\b|[一二两三四五六七八九十\d]+(种|类|项)[^，。；,;]{0,12}之一)", re.I)
+# where a sentence's first clause ends
+GAP_CLAUSE = re.compile(r"[；;。]\s*|\.\s+")
+# a short setting before a sentence's subject ("On the platform, ", "在平台上，")
+SETTING = re.compile(r"^(?:(?:on|at|in|for|under) [^,.;:]{1,24}, |在[^，。；：]{1,12}[，,])")
+# A figure counting how late something is ("超时48小时以内", "overdue by more than 2 days")
+LATENESS = re.compile(r"((超时|逾期|延误|迟到|晚到)(超过|不超过|未超过)?\s*\d+\s*个?(小时|天|日|工作日)|"
+                      r"\d+\s*(hours?|days?|working days?) (late|overdue|past the deadline)|(late|overdue) by (more than |up to )?\d+)", re.I)
+# A sentence that cannot stand alone: it points back to the one before it.
+LEANS = re.compile(
+    r"^(它|它们|其|该|这|此|这些|这个|这种|这项|这一|这条|上述|前述|但|但是|不过|而且|并且|同时|因此|所以|也|还|此外|另外|届时|是否|否则|"
+    r"(It|Its|This|These|That|Those|They|Their|Them|Such|However|But|Also|So|Therefore|Thus|Then|In addition|"
+    r"Moreover|Otherwise|Instead|Here|There)\b)")
+# How a page says that something is not known: "not public", "not in our sources", "资料中没有".
+NOT_PUBLIC = re.compile(
+    r"(未公开|没有公开|未披露|没有披露|不公开|没有给出|未给出|没有说明|未说明|没有找到|未找到|查不到|没有收录|没有覆盖|未覆盖|"
+    r"(资料|来源|材料)(中|里)?(都)?没有|(资料|来源)(中|里)?(都)?未|"
+    r"not public|not publicly|not been published|not published|not disclosed|undisclosed|not stated|not covered|"
+    r"not in (our|the|these|those) (sources|material)|(sources|they) do(es)? not (state|give|say|cover|publish)|"
+    r"do(es)? not (state|give|say)|we found nothing|found no |nothing (on|about)|without giving (a |any )?(number|figure)|"
+    r"没有给出(具体)?(数字|数额|比例)|"
+    r"no (reliable |public |official )?(source|figure|table|rate|list)|neither .{0,40}(is|are) (public|given|known)|"
+    r"outside the scope|hold no |give none|超出.{0,8}范围|不在.{0,8}(范围|资料|来源)(之)?(内|中))", re.I)
+# Words that say sources disagree: such a sentence states both sides, it is not a gap.
+CONFLICT = re.compile(r"(说法不一|说法不同|不同来源|另一来源|有来源称|有的来源|有些来源|一些来源|存在分歧|相互矛盾|"
+                      r"sources (differ|disagree)|conflict|other sources|another source|some sources)", re.I)
+NEGATED = re.compile(r"(没有|没|不|未|无|no\b|not\b|none\b|neither|nor\b|never|outside)", re.I)
+NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万]+(天|小时|个|%|成|倍|年|月|日)")
+POINTER = re.compile(r"[这那此上下前后][一二两三四五六七八九十几]+(个|项|种|家|条|类|点)|\b(these|those|the) (two|three|both)\b", re.I)
+SENT_DATE = re.compile(r"(20\d\d)(?:年?(?:[-/.]|年)(\d{1,2})月?)?(?:(?:[-/.]|月)?(\d{1,2})日?)?")
+EN_MONTHS = {m: i + 1 for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
+                                              "september", "october", "november", "december"])}
+EN_DATE = re.compile(r"(?:(\d{1,2}) )?(January|February|March|April|May|June|July|August|September|October|November|December)"
+                     r"(?: (\d{1,2}))?,? (20\d\d)", re.I)
+
+
+@dataclass(eq=False)
+class Evidence:
+    """One quotable unit and what the reader found out about it (compared by identity)."""
+
+    rec: DocRecord
+    lines: list[int]  # layout positions quoted, in order
+    kind: str  # sentence | list | item | answer | table | row
+    context: str  # section path, FAQ question, list intro or table header: what the unit is about
+    rank: int  # rank of the passage it came from
+    replaced_by: str = ""  # the document that supersedes this one, from either side of the link
+    first: bool = False  # opens its block (an FAQ answer's first sentence, a paragraph's opening)
+    intro: bool = False  # a list whose first line is the sentence introducing it
+    score: float = 0.0  # the rank model's probability (for ordering and relative cut-offs)
+    logit: float = 0.0
+    sim: float = 0.0
+    qsim: float = 0.0  # similarity of its FAQ question / list intro to the user's question
+    lex: float = 0.0
+    coverage: float = 0.0
+    ctx_lex: float = 0.0  # the share of the question its heading / FAQ question / intro speaks of
+    covered: dict[str, float] = field(default_factory=dict)  # topic label -> how fully it is named (0.5 or 1)
+    named: set[str] = field(default_factory=set)  # topic labels it, its context or its page's title names as written
+    figure: bool = False
+    date: str = ""
+    vec: np.ndarray | None = None
+    features: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def doc_id(self) -> str:
+        return self.rec.doc_id
+
+    @property
+    def lang(self) -> str:
+        return self.rec.lang
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return self.rec.meta
+
+    @property
+    def quotes(self) -> list[str]:
+        return [self.rec.sentences[i] for i in self.lines]
+
+    @property
+    def text(self) -> str:
+        sep = " " if self.lang == "en" else ""
+        return sep.join(self.quotes)
+
+    @property
+    def superseded(self) -> bool:
+        return bool(self.replaced_by or self.meta.get("superseded_by"))
+
+    @property
+    def is_glossary(self) -> bool:
+        return self.meta.get("type") == "glossary"
+
+    @cached_property
+    def faq_question(self) -> str:
+        """The FAQ question this unit answers ("" outside an FAQ pair)."""
+        rec = self.rec
+        return next((rec.sentences[i] for i in rec.block_lines(rec.block_of[self.lines[0]])
+                     if rec.roles[i] == "question"), "") if self.kind == "answer" else ""
+
+    @property
+    def section(self) -> str:
+        return self.rec.blocks[self.rec.block_of[self.lines[0]]]["section"] if self.lines else ""
+
+
+class Reader:
+    """Turns a :class:`~assistant.retrieve.Retrieval` into scored evidence units.
+
+    Args:
+        index: the loaded index (document records with their layout and sentence vectors).
+        embedder: embeds sentences whose vectors are not stored (a replica's first use).
+        tokenizer: keyword tokens, to see which of the question's topics a unit speaks of.
+        relevance: turns a unit's features into the probability that it holds the answer.
+        domain: the knowledge base's own-voice cues ("not public", "check the backend").
+    """
+
+    def __init__(self, index: PolicyIndex, embedder, tokenizer: Tokenizer, relevance: Relevance | None = None,
+                 domain: Domain | None = None) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.tokenizer = tokenizer
+        self.relevance = relevance or Relevance()
+        cues = [c for lang in ("zh", "en") for c in (domain or Domain()).kb_voice.get(lang, ())]
+        self._kb_voice = re.compile("|".join(re.escape(c).replace("…", ".{0,12}") for c in cues), re.I) if cues else None
+        self._tok_cache: dict[str, Words] = {}
+        self._unit_facts: dict[tuple[Any, ...], tuple[str, bool, str, str]] = {}
+        self._credits: dict[tuple[str, tuple[str, ...]], float] = {}  # titles and contexts repeat across units
+
+    def read(self, q: Question, retrieval: Retrieval, whole_docs: bool = False) -> list[Evidence]:
+        qvec = retrieval.query_vector
+        if qvec is None:
+            qvec = np.asarray(self.embedder.embed_query(q.text), dtype=np.float32)
+        units: list[Evidence] = []
+        seen: set[tuple[str, int]] = set()
+        top = retrieval.passages[0].score if retrieval.passages else 1.0
+        for rank, p in enumerate(retrieval.passages):
+            rec, chunk = self.index.chunks[p.chunk_id]
+            if rec.sentence_vectors() is None:
+                rec.vectors = encode(self.embedder, rec.sentences).astype(np.float16)
+            blocks = range(len(rec.blocks)) if whole_docs and rank < 6 else \
+                dict.fromkeys(rec.block_of[chunk.start:chunk.end])
+            sims = rec.vectors.astype(np.float32) @ qvec
+            for b in blocks:
+                if (rec.uid, b) in seen:
+                    continue
+                seen.add((rec.uid, b))
+                for unit in self._units(rec, b, rank):
+                    unit.replaced_by = self.index.superseded_by.get(rec.doc_id, "")
+                    self._describe(unit, q, sims, p.score / top if top else 0.0)
+                    units.append(unit)
+        units.sort(key=lambda u: -u.logit)
+        return units
+
+    # ---- units --------------------------------------------------------------------------------
+    def _units(self, rec: DocRecord, block: int, rank: int) -> list[Evidence]:
+        positions = list(rec.block_lines(block))
+        kind = rec.blocks[block]["kind"]
+        section = rec.blocks[block]["section"]
+        context_lines = [i for i in positions if rec.roles[i] in CONTEXT_ROLES]
+        content = [i for i in positions if rec.roles[i] not in CONTEXT_ROLES
+                   and not INJECTION.search(rec.sentences[i]) and len(rec.sentences[i].strip()) >= 2]
+        if not content:
+            return []
+        context = " ".join(x for x in (section, *(rec.sentences[i] for i in context_lines)) if x)
+        if kind == "faq" and 1 < len(content) <= SHORT_ANSWER_SENTENCES \
+                and all(rec.roles[i] in ("body", "answer") for i in content) \
+                and sum(len(rec.sentences[i]) for i in content) <= SHORT_ANSWER_CHARS.get(rec.lang, SHORT_ANSWER_CHARS["en"]):
+            # a short FAQ answer is one statement: quoted whole, judged by everything it says; one
+            # that says both a fact and what is not known is also read sentence by sentence
+            whole = Evidence(rec, content, "answer", context, rank, first=True)
+            gaps = [bool(NOT_PUBLIC.search(rec.sentences[i])) for i in content]
+            if not any(gaps) or all(gaps):
+                return [whole]
+            out: list[Evidence] = [whole]
+        else:
+            out = []
+        intro_line = next((i for i in context_lines if rec.roles[i] == "intro"), None)
+        for run in _item_runs(rec, content):
+            # a list (or table) is quoted whole, under the sentence that introduces it
+            before = positions.index(run[0]) - 1
+            lead_in = intro_line if kind in ("list", "table") else (
+                positions[before] if before >= 0 and rec.roles[positions[before]] not in CONTEXT_ROLES
+                and INTRO_END.search(rec.sentences[positions[before]]) else None)
+            if len(run) > 1 or lead_in is not None:
+                lines = ([lead_in] if lead_in is not None else []) + run
+                out.append(Evidence(rec, lines, "table" if rec.roles[run[0]] == "row" else "list", context, rank,
+                                    intro=lead_in is not None))
+        for n, i in enumerate(content):
+            role = rec.roles[i]
+            text = rec.sentences[i]
+            if role in ("item", "row"):
+                if not _label_like(text, rec.lang):  # "Limited-time discounts" alone answers nothing
+                    out.append(Evidence(rec, [i], "item" if role == "item" else "row", context, rank))
+                continue
+            if INTRO_END.search(text) and n + 1 < len(content) and rec.roles[content[n + 1]] in ("item", "row"):
+                continue  # quoted with its list
+            if role == "body" and _label_like(text, rec.lang):
+                continue  # an unmarked heading ("Limited-time discounts") is not a statement
+            lines = [i]
+            prev = self._leans_on(rec, i, positions, n, content)
+            if prev is not None:
+                lines = [prev, i]
+            elif INTRO_END.search(text) and n + 1 < len(content):
+                lines = [i, content[n + 1]]  # "Discounts are applied in this order:" + what follows
+            elif n + 1 < len(content) and len(text) < (14 if rec.lang == "zh" else 36) \
+                    and rec.roles[content[n + 1]] == role:
+                lines = [i, content[n + 1]]  # "可以。" / "Not for every item." alone says too little
+            out.append(Evidence(rec, lines, "answer" if kind == "faq" else "sentence", context, rank, first=n == 0))
+        return out
+
+    @staticmethod
+    def _leans_on(rec: DocRecord, i: int, positions: list[int], n: int, content: list[int]) -> int | None:
+        if not LEANS.match(rec.sentences[i].strip()):
+            return None
+        if n > 0:
+            return content[n - 1]
+        j = i - 1
+        if j >= 0 and rec.roles[j] not in CONTEXT_ROLES and j not in positions \
+                and rec.blocks[rec.block_of[j]]["section"] == rec.blocks[rec.block_of[i]]["section"]:
+            return j
+        return None
+
+    # ---- features -----------------------------------------------------------------------------
+    def _describe(self, u: Evidence, q: Question, sims: np.ndarray, passage_weight: float) -> None:
+        rec = u.rec
+        u.sim = float(max(sims[i] for i in u.lines))
+        ctx = [i for i in rec.block_lines(rec.block_of[u.lines[0]]) if rec.roles[i] in CONTEXT_ROLES]
+        u.qsim = float(max((sims[i] for i in ctx), default=0.0))
+        if u.kind in ("list", "table"):
+            u.sim = max(u.sim, 0.95 * u.qsim)
+        vecs = rec.vectors[u.lines].astype(np.float32)
+        v = vecs.mean(axis=0)
+        u.vec = v / (np.linalg.norm(v) or 1.0)
+        near = f"{u.text} {u.context}"
+        title = str(rec.meta.get("title", ""))
+        u.covered = {}
+        ctx_w = 0.0
+        titled: set[str] = set()  # terms the document's title names: what the whole page is about
+        words = self._words_near(u)
+        for t in q.topics:
+            in_title = self._cached_credit(title, t)
+            if in_title >= 1.0:
+                titled.add(t.label)
+            credit = self.credit(near, t, words)
+            if credit >= 1.0:
+                u.named.add(t.label)
+            if not credit and bool(CJK.search(t.label)) != (u.lang == "zh"):
+                # a word in the other script ("order share 最新是多少"): meaning stands in for it
+                credit = min(CROSS_CAP, CROSS_GAIN * u.sim)
+            credit = credit or 0.3 * in_title
+            if credit:
+                u.covered[t.label] = credit
+                ctx_w += t.weight * self._cached_credit(u.context, t)
+        u.named |= titled
+        core = q.core
+        total = sum(t.weight for t in core)
+        u.coverage = sum(t.weight * u.covered.get(t.label, 0.0) for t in core) / total if total else 1.0
+        all_w = sum(t.weight for t in q.topics)
+        u.lex = sum(t.weight * u.covered.get(t.label, 0.0) for t in q.topics) / all_w if all_w else 0.0
+        if u.lang != q.lang:
+            # words of one language are not found in the other: meaning stands in for them
+            u.lex = max(u.lex, min(CROSS_CAP, CROSS_GAIN * u.sim))
+        u.ctx_lex = ctx_w / all_w if all_w else 0.0
+        key = (rec.uid, rec.version, u.kind, tuple(u.lines), u.context)
+        known = self._unit_facts.get(key)
+        if known is None:
+            # what a unit says whatever the question: worked out once per unit
+            if len(self._unit_facts) > 200_000:
+                self._unit_facts.clear()
+            undated = _without_dates(u.text)
+            known = self._unit_facts[key] = (sentence_date(u.text), self.states_a_gap(u), undated, TALLY.sub(" ", undated))
+        u.date, gap, undated, untallied = known
+        u.figure = bool(q.figure and q.figure.search(untallied if q.figure is COUNT else undated))
+        if u.figure and q.asks == "deadline" and LATENESS.search(undated):
+            u.figure = False  # how late a penalty grades ("overdue by up to 48 hours") is not the time allowed
+        terms = [t for t in q.topics if t.kind == "term"]
+        words = [t for t in q.topics if t.kind != "term"]
+        words_w = sum(t.weight for t in words)
+        unknown_w = sum(t.weight for t in q.unknown)
+        said = sum(t.weight * u.covered.get(t.label, 0.0) for t in words) / words_w if words_w else 1.0
+        if u.lang != q.lang:
+            said = max(said, min(CROSS_CAP, CROSS_GAIN * u.sim))
+        u.features = {
+            "sim": u.sim, "qsim": u.qsim, "lex": u.lex, "words": said,
+            "terms": float(all(u.covered.get(t.label, 0.0) >= 1.0 or t.label in titled for t in terms)),
+            "ctx": u.ctx_lex, "passage": passage_weight, "rank": 1.0 / (1.0 + u.rank), "first": float(u.first),
+            "answer": float(u.kind == "answer"), "faq_match": u.qsim if u.kind == "answer" else 0.0,
+            "list": float(u.kind in ("list", "table")),
+            "item": float(u.kind in ("item", "row")),
+            "figure_ok": float(q.figure is not None and u.figure),
+            "figure_missing": float(q.figure is not None and not u.figure),
+            "date_ok": float("when" in q.kinds and bool(u.date)),
+            "defines": float("definition" in q.kinds and self.defines(u.text, terms or q.topics)),
+            "other_lang": float(u.lang != q.lang and self.index.has_lang(u.doc_id, q.lang)),
+            "superseded": float(u.superseded and "temporal" not in q.kinds),
+            "glossary": float(u.is_glossary and "definition" not in q.kinds),
+            "unknown": unknown_w / (unknown_w + words_w + 3.0 * len(terms)) if unknown_w else 0.0,
+            "not_public": float(gap),
+        }
+        u.logit = self.relevance.logit(u.features)
+        u.score = 1.0 / (1.0 + np.exp(-u.logit))
+
+    def says_not_public(self, text: str) -> bool:
+        """The knowledge base's own voice: the answer is not public, or check elsewhere."""
+        return bool(NOT_PUBLIC.search(text) or (self._kb_voice and self._kb_voice.search(text)))
+
+    @staticmethod
+    def defines(text: str, topics: list[Topic]) -> bool:
+        """The text opens with one of the topics and says what it is ("灯笼计划（Lantern）是…",
+        "The Lantern plan is …", "Lantern (灯笼计划): …")."""
+        low = text.lower()
+        opener = SETTING.match(low)  # "On <platform>, X means …", "在<平台>上，X是…"
+        start = opener.end() if opener else 0
+        for t in topics:
+            for form in t.forms:
+                f = form.lower()
+                at = low.find(f, start) - start
+                if 0 <= at <= 12 and DEFINES.match(low[start + at + len(f):start + at + len(f) + 40]):
+                    return True
+        return False
+
+    def states_a_gap(self, u: Evidence) -> bool:
+        """The unit's point is that something is not known ("The list of countries … is not in
+        our sources", "本知识库的来源没有公开…"), not a fact with a caveat at its end: it says
+        so, in those words or in the knowledge base's own voice with a negation, and gives no
+        figure, or it sits on a page or under a heading about what is not known."""
+        # a sentence quoted with the one it leans on makes its point in the second one; an FAQ
+        # answer makes it in its first ("Our sources do not say. They give …")
+        text = u.quotes[-1] if len(u.lines) == 2 and LEANS.match(u.quotes[-1].strip()) else u.text
+        if u.kind in ("list", "table") and u.intro:
+            text = u.quotes[0]  # a cell or item saying "not mentioned" is a caveat; the intro says what the list is
+        # a number its heading or title names is part of a name ("the 96-hour rule"), not a figure it gives
+        named = set(re.findall(r"\d+", f"{u.context} {u.meta.get('title', '')}"))
+
+        def gives(s: str) -> bool:
+            return has_figure(re.sub(r"\d+", lambda m: " " if m.group() in named else m.group(), s))
+
+        if u.kind == "answer" and len(u.lines) > 1 and NOT_PUBLIC.search(u.quotes[0]) and not gives(u.quotes[0]):
+            return True
+        own_voice = bool(self._kb_voice and self._kb_voice.search(text) and NEGATED.search(text))
+        if CONFLICT.search(text) or not (NOT_PUBLIC.search(text) or own_voice):
+            return False
+        opening = GAP_CLAUSE.split(text, maxsplit=1)[0]
+        if opening != text and NOT_PUBLIC.search(opening) and not gives(opening):
+            return True  # "Our sources hold no table of …; the '7 days' seen online is …": its point comes first
+        return not gives(text) or bool(NOT_PUBLIC.search(f"{u.context} {u.meta.get('title', '')}"))
+
+    def _cached_credit(self, text: str, topic: Topic) -> float:
+        key = (text, topic.forms)  # what the credit depends on, so it holds across questions and threads
+        found = self._credits.get(key)
+        if found is None:
+            if len(self._credits) > 100_000:
+                self._credits.clear()
+            found = self._credits[key] = self.credit(text, topic)
+        return found
+
+    def credit(self, text: str, topic: Topic, words: Words | None = None) -> float:
+        """How fully ``text`` names ``topic``: 1 when one of its forms is there (Chinese forms as
+        substrings, English ones by word, a word also matching its longer forms: 'cancel' in
+        'cancellation'), 0.5 when most characters of a Chinese word are there, else 0. ``words``:
+        the text's word tokens, when known."""
+        low = text.lower()
+        words = words or self._tokens(low)
+        best = 0.0
+        for form in topic.forms:
+            f = form.lower()
+            if CJK.search(f):
+                if f in low:
+                    return 1.0
+                if len(f) >= 3 and sum(ch in low for ch in set(f)) / len(set(f)) >= 0.67:
+                    best = 0.5
+            elif SIGN.search(f):
+                # a name carrying a sign the word tokens drop ("C++", "AT&T") is matched as written
+                if re.search(rf"(?<![a-z0-9]){re.escape(f)}", low):
+                    return 1.0
+            else:
+                ftoks = self._tokens(f).tokens
+                if ftoks and all(words.has(t) for t in ftoks):
+                    return 1.0
+        return best
+
+    def _tokens(self, text: str) -> Words:
+        cached = self._tok_cache.get(text)
+        if cached is None:
+            cached = Words(frozenset(self.tokenizer.tokenize(text)))
+            if len(self._tok_cache) > 100_000:
+                self._tok_cache.clear()
+            self._tok_cache[text] = cached
+        return cached
+
+    def _words_near(self, u: Evidence) -> Words:
+        """The word tokens of a unit and its context, from those of its lines (which recur in
+        many units, so each is tokenized once)."""
+        parts = [self._tokens(line.lower()).tokens for line in u.quotes]
+        if u.context:
+            parts.append(self._tokens(u.context.lower()).tokens)
+        return Words(frozenset().union(*parts))
+
+
+class Words:
+    """A text's word tokens, looked up whole or, from four letters on, as the start of a longer
+    word or a longer form of a shorter one ('cancel' / 'cancellation')."""
+
+    __slots__ = ("tokens", "_by_start")
+
+    def __init__(self, tokens: frozenset[str]) -> None:
+        self.tokens = tokens
+        self._by_start: dict[str, list[str]] | None = None
+
+    def has(self, token: str) -> bool:
+        if token in self.tokens:
+            return True
+        if len(token) < 4:
+            return False
+        by_start = self._by_start
+        if by_start is None:
+            by_start = {}
+            for x in self.tokens:
+                if len(x) >= 4:
+                    by_start.setdefault(x[:4], []).append(x)
+            self._by_start = by_start  # set whole, so another thread never sees it half built
+        return any(_same_word(x, token) for x in by_start.get(token[:4], ()))
+
+
+# What may follow a word's stem in another form of the same word ('cancel' / 'cancellation',
+# 'charg' / 'charged'), after an optional doubled consonant; 'charg' / 'chargeback' is another word
+WORD_ENDING = re.compile(r"(e|es|s|ed|d|ing|ings|er|ers|or|ors|ion|ions|ation|ations|ment|ments|al|als|ally|ly|"
+                         r"ity|ities|able|ible|ive|ives|ence|ences|ance|ances|ant|ants|ent|ents|y|ies|ied|ize|ise|"
+                         r"ized|ised|ization|isation|ness|ful|ic|ical|ist|ists|ure|ures|age|ages|ee|ees|ual)")
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Whether two tokens are forms of one word: one is the other plus a word ending."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if not long.startswith(short):
+        return False
+    rest = long[len(short):]
+    if rest[:1] == short[-1:] and rest[1:]:
+        rest = rest[1:]  # 'cancel' + 'l' + 'ation'
+    return not rest or WORD_ENDING.fullmatch(rest) is not None
+
+
+def _item_runs(rec: DocRecord, content: list[int]) -> list[list[int]]:
+    """Consecutive list items or table rows among a block's lines."""
+    runs: list[list[int]] = []
+    for i in content:
+        if rec.roles[i] in ("item", "row"):
+            if runs and runs[-1][-1] == i - 1 and rec.roles[runs[-1][-1]] == rec.roles[i]:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+    return runs
+
+
+def _label_like(text: str, lang: str) -> bool:
+    """A short line without a full stop or a figure: a heading the page did not mark up."""
+    return len(text) < (12 if lang == "zh" else 30) and not re.search(r"[。！？.!?；;\d]", text)
+
+
+def _without_dates(text: str) -> str:
+    stripped = EN_DATE.sub(" ", text)
+    return re.sub(r"20\d\d(年\d{1,2}月(\d{1,2}日)?|年|-\d{1,2}(-\d{1,2})?)?", " ", stripped)
+
+
+def has_figure(text: str) -> bool:
+    """A number other than a date or a pointer ("这两个渠道": these two): a count, duration,
+    share or amount."""
+    stripped = POINTER.sub(" ", _without_dates(text))
+    stripped = re.sub(r"(January|February|March|April|May|June|July|August|September|October|November|December) \d{1,2}\b", " ", stripped)
+    return bool(NUMBER.search(stripped))
+
+
+def date_label(text: str) -> str:
+    """The date as the sentence writes it ("2024年9月9日", "14 January 2022"), so a timeline label
+    never states a figure the quote does not."""
+    if not sentence_date(text):
+        return ""
+    m = EN_DATE.search(text) or SENT_DATE.search(text)
+    return m.group(0).strip(" ,-") if m else ""
+
+
+def sentence_date(text: str) -> str:
+    """The first date a sentence states, as YYYY-MM-DD / YYYY-MM / YYYY (for ordering a timeline)."""
+    m = EN_DATE.search(text)
+    if m:
+        day, month, day2, year = m.groups()
+        d = day or day2
+        mm = EN_MONTHS[month.lower()]
+        return f"{year}-{mm:02d}-{int(d):02d}" if d else f"{year}-{mm:02d}"
+    m = SENT_DATE.search(text)
+    if not m:
+        return ""
+    year, month, day = m.groups()
+    if month and not 1 <= int(month) <= 12:
+        return year
+    if month and day and 1 <= int(day) <= 31:
+        return f"{year}-{int(month):02d}-{int(day):02d}"
+    if month:
+        return f"{year}-{int(month):02d}"
+    return year

@@ -1,0 +1,714 @@
+"""Understand a question before retrieval: clean it, find its language, kind and parts, resolve
+a follow-up from the chat history, and name its topic, the thing it is about.
+
+The topic is what the judge later requires the evidence to speak of: the glossary terms the
+question names (in any of their forms, in either language) and the content words the knowledge
+base has never seen at all ("直播带货" in a knowledge base without it), which make a question
+uncoverable however close the retrieved text looks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from ..kb.domain import Domain
+from ..errors import QuestionError
+from ..kb.glossary import Glossary, Term, dehyphen
+from ..lang.text import CJK, EN_STOP, LATIN_WORD, ZH_STOP, Tokenizer, clean_text, detect_lang, split_sentences, stem, to_simplified
+
+INJECTION = re.compile(
+    r"(ignore (all |any )?(the )?(previous|prior|above|earlier) (instructions|prompts?|rules)|disregard .{0,20}instructions|"
+    r"system prompt|you are now|act as|pretend to be|^\s*(system|assistant|developer)\s*[:：]|"
+    r"忽略(之前|以上|上面|前面|上述)?的?(所有)?(指令|指示|说明|规则|提示)|"
+    r"无视(之前|以上|上面|前面)?的?(指令|规则)|系统提示|你现在是|扮演)",
+    re.IGNORECASE,
+)
+FUTURE_WORDS = re.compile(r"(明年|后年|将来|未来|下个月|下一年|下一次|下一届|下次.{0,8}(什么时候|哪天|几号)|next year|next month|"
+                          r"in the future|will .{0,30} in the future|\b(when|what date) (is|will be) the next\b)", re.I)
+YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+
+KIND_PATTERNS: dict[str, re.Pattern[str]] = {
+    "comparison": re.compile(r"(区别|不同|差异|对比|比较|相比|异同|哪个好|\bvs\.?\b|versus|difference|differ|compare|comparison|contrast)", re.I),
+    "suitability": re.compile(r"(适合|应该选|该选|选哪|选择哪|(?<!适)用哪|走哪|哪种模式|哪个模式|推荐|建议.{0,6}(模式|选|方式|走)|"
+                              r"which( \w+)? (model|mode|option)s?\b|\bwhich\b.{0,30}\bfits?\b|\bfits? (me|my|us|our|best)\b|"
+                              r"should i (use|choose|pick|go)|suit|best for|recommend|right for)", re.I),
+    "temporal": re.compile(r"(变化|变了|改了|改成|调整|以前|之前|过去|历史|时间线|演变|从.{0,6}起|后来|"
+                           r"since when|changed?|history|timeline|used to|before|previously|over time|evolv|later)", re.I),
+    "when": re.compile(r"(什么时候|何时|哪天|哪一天|哪年|哪个月|几月|几号|^\s*when\b|(since|from|by|until) when\b|"
+                       r"\bwhen (do|does|did|is|are|was|were|will|can|should)\b|"
+                       r"what date|which date|which year|what year)", re.I),
+    "figure": re.compile(r"((多少|几)\s*%|what\b[^?？]{0,40}%|多少|几天|几小时|几点|几层|几次|几个|几分|几家|哪几天|多久|多长|多大|多高|比例|占比|费率|抽成|几个点|额度是|门槛|"
+                         r"how much|how many|how long|how large|how big|how deep|what percentage|percent|rate\b|"
+                         r"threshold|amount|size of|deadline|\blimits?\b|cap\b|maximum|minimum|\bmax\b|longest|shortest|最多|最长|上限|下限)", re.I),
+    "list": re.compile(r"(哪些|哪几(?!天|年|个?月|号|点|个?小时|次)|包括什么|包含什么|什么好处|什么权益|什么条件|什么资料|什么材料|要求是什么|条件是什么|"
+                       r"what (support|perks|benefits|are the|documents|conditions|requirements)|which (?!(date|year|month|day|time)\b).{0,30}(are|include)|"
+                       r"\blist of\b|\bfull list\b|\bthe list\b|perks|benefits|requirements)", re.I),
+    "definition": re.compile(r"(什么是|是什么|是啥|啥是|是指|指的是|含义|意思|定义|what is|what's|what are|what does .* mean|meaning of|define|explain)", re.I),
+    "procedure": re.compile(r"(怎么|怎样|如何|步骤|流程|\bhow (do|can|to|should)\b|steps?\b|process\b)", re.I),
+}
+YES_NO = re.compile(r"(吗[？?]?$|(?<![什怎多这那])么[？?]?$|是否|能否|能不能|可不可以|可以不|是不是|有没有|要不要|需不需要|会不会|必须.{0,10}吗|"
+                    r"^(is|are|does|do|did|can|could|must|should|will|was|were|has|have|may)\b)", re.I)
+# The question word: who, where, when, why, how much / many / long, which, yes-or-no. Two questions
+# asking with different ones ("Who ships it?" / "Where are the warehouses?") are not the same
+# question, however close their words.
+ASKING_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # how long someone has to do something, not how long something takes
+    ("deadline", re.compile(r"(\bhow (long|many (days|hours))\b.{0,20}\b(have|get)\b.{0,6}\bto\b|\bdeadline\b|"
+                            r"(几天|多久|多长时间|几个?小时)(之|以)?内(要|必须|得|需要)|(要|必须|得|需要)在(几天|多久|多长时间|几个?小时)内|截止)",
+                            re.I)),
+    ("figure", re.compile(r"(多少|几[天个次家项分点层小年月]|多久|多长|多大|\bhow (much|many|long|large|big|often)\b)", re.I)),
+    ("when", re.compile(r"(什么时候|何时|哪天|哪一天|哪年|几月|几号|\bwhen\b|what (date|year|time)\b)", re.I)),
+    ("where", re.compile(r"(哪里|哪儿|在哪|去哪|\bwhere\b)", re.I)),
+    ("who", re.compile(r"(谁|哪些(商家|卖家|人)|\bwho(m|se)?\b|which (sellers|merchants|stores|people)\b)", re.I)),
+    ("why", re.compile(r"(为什么|为何|\bwhy\b)", re.I)),
+    ("how", re.compile(r"(怎么|怎样|如何|\bhow\b)", re.I)),
+    ("which", re.compile(r"(哪些|哪个|哪种|哪家|\bwhich\b)", re.I)),
+    ("what", re.compile(r"(什么|啥|\bwhat)", re.I)),
+)
+# question words a word they ask about stands next to: "what score", "运费谁出", "门槛是多少"
+ASKING_BEFORE = r"(?:\bwhat|\bwhich|\bhow many|\bhow much|什么|哪些|哪个|哪种|多少)\s*"
+ASKING_AFTER = r"\s*(?:由|是|要|该)?(?:谁|多少|几)"
+
+
+def asked_attribute(text: str, topics: list[Topic]) -> Topic | None:
+    """The topic word the question word asks about: the one written right after "what / 哪些"
+    or right before "谁 / 是多少" ("excellent what score" -> score, "运费谁出" -> 运费)."""
+    low = text.lower()
+    for t in topics:
+        if t.kind == "term" or t.everyday:
+            continue
+        word = re.escape(t.label.lower())
+        if re.search(ASKING_BEFORE + word, low) or re.search(word + ASKING_AFTER, low):
+            return t
+    return None
+
+
+# the thing a which-one-to-use question picks from: "用哪个ERP好", "which forwarder should I use"
+CHOOSING = re.compile(r"哪(?:个|种|家|款|一个|一种|一家)([\u4e00-\u9fffA-Za-z0-9+\-]{1,8}?)(?:好|比较好|更好|最好|合适|靠谱|划算|[？?，,]|$)|"
+                      r"\bwhich ([a-z][a-z0-9\-]*(?: [a-z][a-z0-9\-]*){0,2}?) (?:is|are|should|would|fits?|suits?|do|does|to use|works?)\b", re.I)
+# "what" asks broadly: it can be the same question as any other but who, where, why or yes-or-no
+BROAD_ASKING, NARROW_ASKING = "what", frozenset({"who", "where", "why", "yes_no"})
+
+
+def same_asking(a: str, b: str) -> bool:
+    """Whether two questions asking with these words can be the same question."""
+    if not a or not b or a == b:
+        return True
+    return BROAD_ASKING in (a, b) and not NARROW_ASKING & {a, b}
+
+
+@functools.lru_cache(maxsize=4096)
+def asking_word(text: str) -> str:
+    """The question word a question asks with, or "yes_no", or "" when it has none."""
+    for name, pattern in ASKING_WORDS:
+        if pattern.search(text):
+            return name
+    return "yes_no" if YES_NO.search(text.strip()) else ""
+
+
+# What kind of figure a question asks for, and how a sentence that gives one looks.
+_EN_NUMBERS = r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty)\b"
+_ZH_NUMBER = r"[一二两三四五六七八九十百千]+"
+# a number before a unit the pattern names ("七天", "第三次", "3 days")
+NUM = rf"(\d+|{_EN_NUMBERS}|{_ZH_NUMBER})"
+# a number on its own: Chinese numerals only before a counter, or "一" in any word would count
+NUMBER_WORD = rf"(\d+|{_EN_NUMBERS}|{_ZH_NUMBER}(?=个|家|项|种|件|条|分|类|款|天|次|倍|成|小时|周|月|年))"
+FIGURE_UNITS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (re.compile(r"(多少(个)?(国家|市场)|几个(国家|市场)|how many (countries|markets))", re.I),
+     re.compile(NUMBER_WORD + r"\s*(个)?\s*(new )?(国家|市场|countries|markets)", re.I)),
+    (re.compile(r"(多少小时|几小时|几个小时|how many hours)", re.I), re.compile(NUM + r"\s*(个)?\s*(小时|h\b|hours?)", re.I)),
+    (re.compile(r"(多少天|几天|多少个?工作日|多久|多长时间|how many days|how long|"
+                r"\b(max|maximum|min|minimum)\b[^?？]{0,20}\b(days|hours)\b|(最多|最长|最少|最短|上限)[^?？]{0,6}(天|小时))", re.I),
+     re.compile(NUM + r"\s*(个)?\s*(天|日|小时|周|个?工作日|个?自然日|days?|hours?|weeks?|months?|business days|calendar days|working days)", re.I)),
+    (re.compile(r"(占比|比例|几个点|百分之几|(多少|几)\s*%|what (share|percentage|percent)|what\b[^?？]{0,40}%)", re.I),
+     re.compile(r"\d+\s*(%|％)|一半|half|过半", re.I)),
+    (re.compile(r"(多少次|几次|how many times)", re.I), re.compile(NUM + r"\s*(次|times)", re.I)),
+    (re.compile(r"(多少钱|几块钱|多少元|多少美元|how much money)", re.I),
+     re.compile(r"\d+(\.\d+)?\s*(元|万元|万|美元|欧元|亿元|bn)|(US\$|\$|€|RMB|¥|CNY|USD)\s*\d|\d+(\.\d+)?\s*(RMB|CNY|USD|yuan|dollars?)", re.I)),
+    (re.compile(r"(费率|费用|收费|手续费|金额|门槛|补贴|价格|fee|cost|price|charge|how much|threshold|subsid)", re.I),
+     re.compile(r"\d+(\.\d+)?\s*(%|％|元|万元|万|美元|欧元|亿元|bn|倍)|(US\$|\$|€|RMB|¥|CNY|USD)\s*\d|\d+(\.\d+)?\s*(RMB|CNY|USD|yuan|dollars?)|\d\s*[x×]", re.I)),
+    # any other count: "how many warehouses", "最多几家", "几分"
+    (re.compile(r"(多少|几)(个|家|项|种|件|条|分|类|款)?|how many|how much|how large|how big|多大", re.I),
+     re.compile(NUMBER_WORD, re.I)),
+]
+COUNT = FIGURE_UNITS[-1][1]
+MONEY = next(answered for asked, answered in FIGURE_UNITS if asked.search("费用"))
+# Words that frame a question rather than name its topic.
+QUESTION_WORDS = frozenset(
+    """什么 怎么 怎样 怎么样 如何 多少 多少钱 多久 多长 几 几天 几个 几年 几个月 几周 这几年 近几年 哪 哪些 哪个 哪里 哪儿 谁 为什么 为何 是否 能否 能不能 可不可以
+    可以 是不是 有没有 要不要 需要 需不需要 会不会 会 吗 呢 吧 啊 是 有 没 能 该 应该 怎么办 啥 咋 咋办 一下 请问 问 问下 一般 具体
+    规则 要求 规定 政策 标准 情况 问题 方面 相关 介绍 说明 解释 意思 含义 定义 区别 不同 是什么 什么意思 现在 目前 最新 还是 或者 以及
+    和 与 及 跟 同 的话 时候 时 了 过 着 呢 麻烦 谢谢 您好 你好 很多 非常 特别 比较 合适 适合 方式 东西 这类 这种 那种
+    一些 有些 所有 全部 我们 我们家 自己 朋友 老板 听说 感觉 觉得 好像 反正 主要 最近 一直 之前 现在 去年 今年 到底 究竟 啥意思 什么样 怎么回事 才能 一定 能够 可能 大概
+    哪天 哪一天 哪年 哪个月 几月 几号 几点 一般来说 通常 还能 还要 还有 就是 只是 已经 马上 多长时间 多少天 哪几种 哪几个 哪种 几种 几项 几分 啥时候 什么时候 为啥
+    新规 新规定 新政 规定 几家 几个 几次 几天 好几次 最多 最少 至少 多少次 以后 之后 之前 以前 的时候 出来 回来 上去 下来 分别 各自
+    long much many often soon max maximum min minimum most least longest shortest when what which who whom whose why how where does do did can could would should
+    is are was were will shall may might must have has had get gets got mean means meaning explain define
+    difference differ compare versus vs kind kinds type types way ways thing things something anything
+    rule rules policy policies requirement requirements work works happen happens now today currently
+    still actually really exactly please lot lots stuff thing things kind sort bit pretty quite sure anyway
+    friend friends told say says said heard mine like products product item items sell selling""".split()
+)
+NUMBER_TOKEN = re.compile(r"^[\d.%]+$")
+# everyday words (zipf at or above this, per language; the two word lists differ in scale) weigh
+# this much of a topic word
+EVERYDAY_ZIPF = {"zh": 5.0, "en": 4.7}
+EVERYDAY_WEIGHT = 0.4
+# a never-seen word whose removal moves the question's meaning by this much (1 - cosine) or more
+# keeps its full weight; one that moves it less weighs in proportion, down to the floor
+MEANING_FULL = 0.07
+UNKNOWN_FLOOR = 0.25
+# a never-seen word carrying at least this weight counts as the knowledge base's own word of the
+# same script closest to it in meaning when their cosine is at least ALIKE ("罚钱" -> "罚款"); word
+# vectors are loose (at 0.8 "退税" meets "关税" and "差评" meets "评价"), so the bar is high
+ALIKE = 0.85
+ALIKE_WEIGHT = 0.5
+# Characters that glue a Chinese sentence together; a run of other single characters is a word
+# the dictionary does not know ("抽"+"佣" -> "抽佣").
+FUNCTION_CHARS = frozenset("的了是在和与及或吗呢吧啊呀么有我你他她它这那个一从到给对把被让跟就都也还又再才没不很太更最天起"
+                           "时后前上下里中内外多少几哪谁啥咋怎要会能可该将已并而且但如若则为以于之其此每各些")
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One thing a question is about: how it is written there, and every form that counts as it
+    in the evidence (glossary forms in both languages, or the word itself)."""
+
+    label: str
+    forms: tuple[str, ...]
+    kind: str  # "term" (a glossary term) | "word" (a content word the knowledge base knows) | "unknown"
+    weight: float = 1.0
+    everyday: bool = False  # a word of everyday language ("影响", "few"): it says little of the topic
+
+
+@dataclass
+class Question:
+    raw: str
+    text: str  # cleaned, simplified, injection lines removed, follow-up resolved
+    lang: str  # zh | en | other
+    kinds: set[str] = field(default_factory=set)
+    parts: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    platforms: list[str] = field(default_factory=list)  # other platforms it names
+    names_scope: bool = False  # it names the platform the knowledge base is about
+    future: bool = False
+    topics: list[Topic] = field(default_factory=list)
+    figure: re.Pattern[str] | None = None  # how a sentence giving the asked figure looks
+    asks: str = ""  # its question word (see asking_word)
+    chooses: str = ""  # what a which-to-use question chooses among, when the domain advises on no such thing
+    attribute: Topic | None = None  # the word its question word asks about ("what score", "运费谁出")
+    predicate: list[str] = field(default_factory=list)  # what a yes/no question asks to be true
+
+    @property
+    def asking_about(self) -> tuple[str, tuple[str, ...]] | None:
+        """Its question word and the forms of the word it asks about, for retrieval."""
+        return (self.asks, self.attribute.forms) if self.attribute is not None else None
+
+    @property
+    def other_platform(self) -> bool:
+        return bool(self.platforms)
+
+    @property
+    def core(self) -> list[Topic]:
+        """The topics evidence must speak of: the glossary terms it names."""
+        return [t for t in self.topics if t.kind == "term"]
+
+    @property
+    def unknown(self) -> list[Topic]:
+        return [t for t in self.topics if t.kind == "unknown"]
+
+
+def clean_question(raw: str, max_chars: int) -> tuple[str, list[str]]:
+    if raw is None or not str(raw).strip():
+        raise QuestionError("The question is empty. Please type a question. / 问题为空，请输入问题。")
+    notes: list[str] = []
+    text = clean_text(str(raw)).replace("\t", " ")
+    if len(text) > max_chars:
+        text = text[:max_chars]
+        notes.append(f"question truncated to {max_chars} characters")
+    if INJECTION.search(text):
+        # drop the sentences that carry instructions; keep the user's actual question
+        kept = [s for s in split_sentences(text) if not INJECTION.search(s)]
+        notes.append("ignored instructions embedded in the question")
+        text = " ".join(kept)
+    text = re.sub(r"[ \u3000]+", " ", text).strip()
+    # "96h" / "72H" as people write hours
+    text = re.sub(r"(\d+)\s*[hH]\b", lambda m: f"{m.group(1)}小时" if CJK.search(text) else f"{m.group(1)} hours", text)
+    if not CJK.search(text) and not LATIN_WORD.search(text):
+        raise QuestionError("I could not find a question in that message. Please ask in Chinese or English. / 没有识别到问题，请用中文或英文提问。")
+    return to_simplified(text), notes
+
+
+def classify(text: str) -> set[str]:
+    if re.search(r"吗\s*[？?]?\s*$", text):
+        text = re.sub(r"几(?=个|家|件|款|条|项|种|样)", "些", text)  # "拿几个商品试试，可以吗": a few, not how many
+    kinds = {k for k, p in KIND_PATTERNS.items() if p.search(text)}
+    if "comparison" in kinds and "suitability" in kinds:
+        kinds.discard("suitability") if not re.search(r"(适合|suit|which (model|mode))", text, re.I) else kinds.discard("comparison")
+    if YES_NO.search(text.strip()) and not ({"comparison", "list"} & kinds):
+        kinds.add("yes_no")
+    if {"figure", "list", "when"} & kinds:
+        kinds.discard("definition")  # "what is the fee / the list / the date": not a what-is
+    return kinds or {"fact"}
+
+
+EN_WHAT_IS = re.compile(r"\b(?:what is|what's|what are|define|explain|meaning of)\s+(?:the |a |an )?(.+)$")
+ZH_WHAT_IS = re.compile(r"(?:什么是|啥是)(.+)$|^(.+?)(?:是什么|是啥|是指什么|指的是什么|指什么|是指)")
+EN_SUBJECT_END = re.compile(r"\s(?:at|of|for|in|on|under|from|to|with|by|per|when|if|after|before)\s")
+
+
+def asks_what_it_is(text: str, topics: list["Topic"]) -> bool:
+    """Whether a what-is question asks what its subject is: the subject ("the daily cut-off time"
+    in "what is the daily cut-off time at the warehouse", "…的截单时间" before "是什么") ends in
+    one of its glossary terms, or is short enough to be a name itself ("what is dropshipping")."""
+    low = dehyphen(text.lower()).strip(" ?？。.!！")
+    forms = [dehyphen(f.lower()) for t in topics if t.kind == "term" for f in t.forms]
+    m = EN_WHAT_IS.search(low)
+    if m:
+        subject = EN_SUBJECT_END.split(f" {m.group(1)} ")[0].strip()
+        return any(f in subject for f in forms) or len(subject.split()) <= 2
+    m = ZH_WHAT_IS.search(low)
+    if m:
+        subject = re.sub(r"[^\u4e00-\u9fffa-z0-9+ ]", "", m.group(1) or m.group(2)).strip()
+        subject = re.sub(r"(分别|各自|具体|到底|究竟|又|都)+$", "", subject)  # "A和B分别是指什么"
+        return any(subject.endswith(f) for f in forms) or len(subject) <= 4
+    return True  # "含义", "意思", "what does … mean": asks for a meaning
+
+
+def figure_unit(text: str, money_words: tuple[str, ...] = (),
+                known: Callable[[str], bool] = lambda _w: True) -> re.Pattern[str] | None:
+    """The pattern a sentence must match to answer this figure question: that of the asking
+    phrase nearest the end ("被投诉好几次，最多扣几分" asks for points, not times); a question
+    naming one of the domain's sums of money wants an amount."""
+    text = NOT_ASKING.sub("  ", text)
+    low = text.lower()
+    best: tuple[int, re.Pattern[str]] | None = None
+    ends: list[tuple[int, re.Pattern[str]]] = []  # where each specific asking phrase ends
+    for asked, answered in FIGURE_UNITS:
+        for m in asked.finditer(text):
+            if answered is not COUNT:
+                ends.append((m.end(), answered))
+            if best is None or m.start() > best[0]:
+                best = (m.start(), answered)
+    if best is not None and best[1] is COUNT:
+        # "门槛是多少", "the fee is how much": the bare "多少" asks the value of the phrase before it
+        before = [answered for end, answered in ends if 0 <= best[0] - end <= 2]
+        best = (best[0], before[-1]) if before else best
+    if any(w.lower() in low for w in money_words) and (best is None or best[1] is COUNT):
+        return MONEY  # "how much is the fee" wants an amount; "how long until the fee is back" a time
+    if best is not None and best[1] is COUNT:
+        return counted(text, known) or COUNT
+    return best[1] if best else None
+
+
+# "how large is …" asks a measure; "large" names nothing
+HOW_MEASURE = re.compile(r"\bhow (large|big|deep|high|wide|far|old|soon|early|late)\b")
+# "respectively": a question asked of every term it names
+EACH = re.compile(r"(分别|各自|\brespectively\b)")
+# "几" that asks nothing: "好几次" (several times), "这几年" (these past years), "几乎" (almost)
+NOT_ASKING = re.compile(r"(好几|几乎|几率|[这近前]几|过去几|最近几)")
+# "how many" and the words it counts, up to the verb, pronoun or preposition that ends the phrase
+HOW_MANY = re.compile(r"how many ((?:[a-z][a-z\-]*\s*)+?)(?=\b(?:can|could|do|does|did|are|is|was|were|will|would|should|"
+                      r"may|might|must|have|has|had|i|we|you|they|per|a|an|the|in|on|for|of|at|to|before|after|under|"
+                      r"with)\b|[?？,.，]|$)", re.I)
+
+
+def counted(text: str, known: Callable[[str], bool] = lambda _w: True) -> re.Pattern[str] | None:
+    """For "how many listings" / "几家店": a number followed closely by what is counted (the last
+    word of the phrase after "how many": "summer sale promos"), when the knowledge base
+    knows that word (else any number: "promos" may be "activities" there)."""
+    m = HOW_MANY.search(text)
+    head = m.group(1).split()[-1].lower() if m and m.group(1).split() else ""
+    if len(head) >= 3 and known(head):
+        stem_ = re.escape(head[:5])
+        return re.compile(NUMBER_WORD + rf"[\s,\-]*(\S+\s+){{0,2}}{stem_}", re.I)
+    m = re.search(r"(多少|几)(个|家|项|种|件|条|类|款)?([\u4e00-\u9fff]{1,2})", NOT_ASKING.sub("  ", text))
+    if m and m.group(3) not in ("钱", "天", "小时") and m.group(3)[0] not in FUNCTION_CHARS:  # "多少啊" counts nothing
+        return re.compile(NUMBER_WORD + rf"\s*(个|家|项|种|件|条|类|款)?\s*{re.escape(m.group(3)[0])}")
+    return None
+
+
+def is_future(text: str, today: dt.date | None = None) -> bool:
+    """Asks about a rule not yet announced: "明年", "next year", or a year after this one."""
+    year = (today or dt.date.today()).year
+    return bool(FUTURE_WORDS.search(text)) or any(int(y) > year for y in YEAR.findall(text))
+
+
+FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|换成|还有|and|what about|how about|and for|and the|same for|what if)\b|(呢|呢？|呢\?)$", re.I)
+PART_SPLIT = re.compile(r"(?<=[？?])\s*|[；;]\s*|\n+|(另外|还有|以及|此外)[，,]?|\b(also|and also|additionally)\b[,]?|"
+                        r",\s*(?:and\s+)?(?=(?:how|what|when|where|who|which|why)\b)", re.I)
+QUESTION_CUE = re.compile(
+    r"([？?]|吗|呢|多少|什么|怎么|怎样|如何|是否|能否|能不能|可不可以|哪|谁|几|多久|区别|适合|"
+    r"\b(how|what|when|which|who|why|can|could|does|do|is|are|should|will)\b)", re.I)
+
+
+def split_parts(text: str) -> list[str]:
+    """Split a multi-question message into parts that each carry a question of their own; a
+    fragment without a question of its own ("请列出完整名单") stays with the part before it."""
+    pieces = [p.strip(" ，,。.") for p in PART_SPLIT.split(text) if p and p.strip(" ，,。.")]
+    pieces = [p for p in pieces if not re.fullmatch(r"(另外|还有|以及|此外|also|and also|additionally)", p, re.I)]
+    parts: list[str] = []
+    context = ""  # statements before the first question ("I sell shoes, ...") belong to it
+    for p in pieces:
+        if not QUESTION_CUE.search(p) or len(p) < 4:
+            if parts:
+                parts[-1] = f"{parts[-1]} {p}"
+            else:
+                context = f"{context} {p}".strip()
+            continue
+        parts.append(f"{context}, {p}" if context else p)
+        context = ""
+    return parts if len(parts) > 1 else [text]
+
+
+PREDICATE = re.compile(r"(多少|什么|怎么|如何|哪|谁|几|多久|是否|吗|区别|适合|能不能|可以|\b(how|what|when|which|who|why|"
+                       r"is|are|does|do|did|can|should|was|were)\b)", re.I)
+
+
+# a subject that points back to the previous question's ("Does it apply to all new listings?")
+POINTS_BACK = re.compile(r"(\b(it|this rule|that rule|this one|that one)\b|它|这个规则|这条规则|这项规则|该规则)", re.I)
+
+
+def resolve_follow_up(text: str, history: list[dict[str, Any]], glossary: Glossary) -> str:
+    """Make a follow-up self-contained from the previous user turn.
+
+    A new subject without a predicate ("那B呢?" after "A的X是什么?") swaps the subject in; a
+    predicate without a subject ("When was it launched?") carries the old subject over; a
+    question with both is left alone.
+    """
+    previous = [h.get("content") or h.get("question") or "" for h in history if h.get("role", "user") == "user"]
+    previous = [p for p in previous if p and p.strip() != text.strip()]
+    if not previous:
+        return text
+    prev = to_simplified(previous[-1])
+    new_terms = glossary.matches(text)
+    old_terms = glossary.matches(prev)
+    has_pred = bool(PREDICATE.search(re.sub(r"呢[？?]?$", "", text.strip())))
+    if POINTS_BACK.search(text) and old_terms:
+        # "it" is the previous question's subject
+        return " ".join((t.zh if CJK.search(text) else t.en) for t in old_terms if t not in new_terms) + f" {text}"
+    if new_terms and has_pred:
+        return text
+    if new_terms and old_terms:
+        for old in old_terms:
+            form = max((f for f in old.forms if f.lower() in prev.lower()), key=len, default="")
+            if form:
+                target = new_terms[0].zh if CJK.search(prev) else new_terms[0].en
+                return re.sub(re.escape(form), target, prev, count=1, flags=re.I)
+    if new_terms:
+        return f"{prev} {text}"
+    subject = " ".join((t.zh if CJK.search(text) else t.en) for t in old_terms) if old_terms else prev
+    return f"{subject} {text}"
+
+
+def _without(text: str, word: str) -> str:
+    """The question with one word taken out (a space for a Latin word)."""
+    return re.sub(re.escape(word), " " if word.isascii() else "", text, flags=re.I)
+
+
+class Understander:
+    """Turns raw text into a :class:`Question`.
+
+    Args:
+        glossary: terms and their forms (topic terms, typo correction, follow-ups).
+        domain: scope words, generic words, other platforms, query synonyms.
+        tokenizer: the keyword tokenizer (its jieba dictionary knows the glossary terms).
+        doc_freq: how many indexed chunks contain a keyword token; 0 means the knowledge base
+            has never seen the word.
+        vocabulary: the knowledge base's Latin words and their counts (spelling correction).
+        embedder: sentence embeddings (LangChain ``Embeddings``), to tell how much of the
+            question's meaning a word the knowledge base has never seen carries.
+        lexicon: the knowledge base's words with their vectors (:class:`assistant.lexicon.Lexicon`),
+            to find its own word for one it has never seen.
+    """
+
+    def __init__(self, glossary: Glossary, domain: Domain, tokenizer: Tokenizer,
+                 doc_freq: Callable[[str], int] = lambda _t: 1,
+                 vocabulary: Callable[[], dict[str, int]] = dict, embedder: Any = None,
+                 lexicon: Callable[[], Any] | None = None) -> None:
+        self.embedder = embedder
+        self.lexicon = lexicon
+        self.glossary = glossary
+        self.domain = domain
+        self.tokenizer = tokenizer
+        self.doc_freq = doc_freq
+        self.vocabulary = vocabulary
+        self._spelling: dict[str, str] = {}
+
+    def understand(self, raw: str, history: list[dict[str, Any]] | None = None, max_chars: int = 4000,
+                   lang: str | None = None) -> Question:
+        text, notes = clean_question(raw, max_chars)
+        corrected = self.spell(self.glossary.correct(text, self.tokenizer.zipf))
+        if corrected != text:
+            notes.append(f"read as: {corrected[:80]}")
+            text = corrected
+        detected = detect_lang(text)
+        if history:
+            text = resolve_follow_up(text, history, self.glossary)
+        q = self.describe(text, lang or detected)
+        q.raw, q.notes = raw, notes
+        q.parts = split_parts(text)
+        if len(q.parts) == 1:
+            q.parts = self._each(text, q)
+        return q
+
+    def _each(self, text: str, q: Question) -> list[str]:
+        """"A和B分别是指什么" / "what are A and B respectively": one question per term."""
+        terms = [t for t in q.topics if t.kind == "term"]
+        if len(terms) < 2 or not EACH.search(text) or "comparison" in q.kinds:
+            return [text]
+        rest = text
+        for t in terms:
+            rest = rest.replace(t.label, "\0")
+        ask = EACH.sub("", re.sub(r"\0([和与及、,，]|\s*(and|or)\s*)*", "", rest)).strip(" ，,")
+        if not ask or "\0" in ask:
+            return [text]
+        if q.lang != "zh":
+            ask = re.sub(r"^(what|who|how) are\b", r"\1 is", ask.rstrip("?？ "), flags=re.I)
+            return [f"{ask} {t.label}?" for t in terms]
+        return [f"{t.label}{ask}" for t in terms]
+
+    def spell(self, text: str) -> str:
+        """English words the knowledge base has never seen, corrected to the closest word it has
+        ("prise" -> "price", "warehuose" -> "warehouse"): one edit for short words, two
+        for long ones, the more frequent word on a tie."""
+        def fix(m: re.Match[str]) -> str:
+            word = m.group(0)
+            low = word.lower()
+            if len(low) < 4 or low in QUESTION_WORDS or low in EN_STOP or self.doc_freq(stem(low)):
+                return word
+            if low not in self._spelling:
+                self._spelling[low] = _closest(low, self.vocabulary()) or low
+            return self._spelling[low] if word.islower() else word if self._spelling[low] == low else self._spelling[low]
+        return re.sub(r"[A-Za-z]{4,}", fix, text)
+
+    def part(self, text: str, before: list[str], lang: str) -> Question:
+        """One part of a multi-part question; a later part may lean on an earlier one
+        ("…怎么变化的？以前是多少？"), which is resolved like a follow-up."""
+        if before:
+            text = resolve_follow_up(text, [{"role": "user", "content": p} for p in before], self.glossary)
+        q = self.describe(text, lang)
+        q.parts = [text]
+        return q
+
+    def describe(self, text: str, lang: str) -> Question:
+        q = Question(raw=text, text=text, lang=lang)
+        q.kinds = classify(text)
+        q.asks = asking_word(text)
+        q.topics = self.topics(text)
+        if "definition" in q.kinds and not asks_what_it_is(text, q.topics):
+            # "what is the daily cut-off time at …": a fact about the thing, not what the thing is
+            q.kinds = (q.kinds - {"definition"}) or {"fact"}
+        if q.kinds == {"fact"} and len(q.topics) == 1 and q.topics[0].kind == "term" and self._alone(text):
+            # a glossary term typed alone, nothing asked about it, asks what it is
+            q.kinds = {"definition"}
+        q.platforms = list({p.lower(): p for p in self.domain.other_platforms_in(text)}.values())
+        q.names_scope = self.domain.names_scope(text)
+        q.future = is_future(text)
+        self._weigh_unknown(text, q.topics)
+        q.figure = figure_unit(text, self.domain.money_words, lambda w: bool(self.doc_freq(self._key(w)))) \
+            if "figure" in q.kinds else None
+        if "yes_no" in q.kinds:
+            q.predicate = self.predicate(text, q.topics)
+        # "which model suits us" picks from models: it asks what suits, not about models
+        q.attribute = asked_attribute(text, q.topics) if q.asks != "which" and "suitability" not in q.kinds else None
+        if "suitability" in q.kinds and self.domain.options:
+            q.chooses = self._chooses(text, q.topics)
+        return q
+
+    def _chooses(self, text: str, topics: list[Topic]) -> str:
+        """The kind of thing a which-one-to-use question picks from ("用哪个ERP好" -> ERP), when it
+        is not one the domain advises choosing among; "" otherwise."""
+        m = CHOOSING.search(text)
+        thing = next((g for g in m.groups() if g), "") if m else ""
+        if not thing or self.domain.is_option(thing):
+            return ""
+        named = [t.label for t in topics if t.kind != "term" and not t.everyday and t.label.lower() in thing.lower()]
+        return " ".join(sorted(named, key=lambda w: thing.lower().index(w.lower()))) if named else ""
+
+    # ---- topic --------------------------------------------------------------------------------
+    def topics(self, text: str) -> list[Topic]:
+        """Glossary terms named in the question, then its other content words, each weighted by
+        how rare it is in the knowledge base. In a long message the words come from the
+        sentences that ask something; the story around them ("我是做义乌小商品的…") names terms
+        at most."""
+        low = dehyphen(text.lower())
+        asking = _asking_sentences(text)
+        out: list[Topic] = []
+        covered = low
+        for term in self.glossary.matches(text):
+            form = max((f for f in term.forms if dehyphen(f.lower()) in low), key=len, default=term.zh or term.en)
+            covered = covered.replace(dehyphen(form.lower()), " ")
+            if self._is_scope(term):
+                continue
+            out.append(Topic(form, _forms(term), "term", 3.0))
+        for scope in self.domain.scope:
+            covered = re.sub(rf"(?<![a-z0-9]){re.escape(scope.lower())}(?![a-z0-9])" if scope.isascii()
+                             else re.escape(scope.lower()), " ", covered)
+        for p in self.domain.other_platforms_in(text):
+            covered = covered.replace(p.lower(), " ")
+        words_from = covered if asking is None else self._strip_terms(asking.lower())
+        words_from = HOW_MEASURE.sub(" ", words_from)  # "how large is …" asks; "large" names nothing
+        for p in self.domain.other_platforms_in(text):
+            # evidence about another platform must name it
+            out.append(Topic(p, (p,), "term", 3.0))
+        for word in self._content_words(words_from):
+            df = self.doc_freq(self._key(word))
+            forms = (word, *self._synonyms(word))
+            everyday = self.everyday(word)
+            scale = EVERYDAY_WEIGHT if everyday else 1.0
+            written = re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text, re.I) if word.isascii() else None
+            label = written.group(0) if written else word  # named as the user wrote it ("3C", "VAT")
+            if df == 0 and not any(self.doc_freq(self._key(f)) for f in forms[1:]):
+                out.append(Topic(label, forms, "unknown", 0.8 * scale, everyday))
+            else:
+                out.append(Topic(label, forms, "word", scale / (1.0 + df / 50.0), everyday))
+        return out
+
+    def _weigh_unknown(self, text: str, topics: list[Topic]) -> None:
+        """A word the knowledge base has never seen weighs by how much of the question's meaning
+        it carries: the question read without it is compared with the question itself. "发到买家手上"
+        (delivered into the buyer's hands) says little the rest does not; "VAT" or "jewelry" does.
+        One that carries weight and is close in meaning to a word of the knowledge base ("罚钱",
+        "罚款") counts as that word."""
+        unknown = [t for t in topics if t.kind == "unknown"]
+        if not unknown or self.embedder is None:
+            return
+        lexicon = self.lexicon() if self.lexicon is not None else None
+        variants = [text] + [_without(text, t.label) for t in unknown]
+        if lexicon is not None:
+            variants += [t.label.lower() for t in unknown]
+        vecs = np.asarray(self.embedder.embed_documents(variants), dtype=np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-9
+        n = len(unknown)
+        for i, t in enumerate(unknown):
+            share = 1.0 - float(vecs[0] @ vecs[1 + i])
+            weight = t.weight * min(1.0, max(UNKNOWN_FLOOR, share / MEANING_FULL))
+            said = lexicon.alike(t.label, vecs[1 + n + i], ALIKE) if lexicon is not None and weight >= ALIKE_WEIGHT else ()
+            if said:
+                # the knowledge base says it otherwise: its own words count as this one
+                topics[topics.index(t)] = replace(t, forms=(*t.forms, *said), kind="word", weight=weight)
+            else:
+                topics[topics.index(t)] = replace(t, weight=weight)
+
+    def everyday(self, word: str) -> bool:
+        """Whether a word is common in everyday language, so its absence from a passage (or from
+        a small knowledge base) says little about whether the passage is on topic."""
+        zipf = self.tokenizer.zipf(word)
+        return zipf is not None and zipf >= EVERYDAY_ZIPF["zh" if CJK.search(word) else "en"]
+
+    def _strip_terms(self, low: str) -> str:
+        low = dehyphen(low)
+        for term in self.glossary.matches(low):
+            for form in sorted(term.forms, key=len, reverse=True):
+                low = low.replace(dehyphen(form.lower()), " ")
+        for name in (*self.domain.scope, *self.domain.other_platforms):
+            low = re.sub(rf"(?<![a-z0-9]){re.escape(name.lower())}(?![a-z0-9])" if name.isascii()
+                         else re.escape(name.lower()), " ", low)
+        return low
+
+    def _alone(self, text: str) -> bool:
+        """Whether ``text`` says nothing but the term (and the platform's name, stop words)."""
+        rest = self._strip_terms(text.lower())
+        return all(w in EN_STOP for w in re.findall(r"[a-z]+", rest)) and \
+            all(ch in FUNCTION_CHARS for ch in re.findall(r"[\u3400-\u9fff]", rest))
+
+    def _is_scope(self, term: Term) -> bool:
+        return any(self.domain.in_scope_word(f) for f in (term.zh, term.en, *term.forms))
+
+    def _key(self, word: str) -> str:
+        toks = self.tokenizer.tokenize(word)
+        return max(toks, key=len) if toks else word
+
+    def _synonyms(self, word: str) -> tuple[str, ...]:
+        return self.domain.query_synonyms.get(word.lower(), ())
+
+    def _content_words(self, text: str) -> list[str]:
+        """Words that could name a topic: jieba's whole words for Chinese (runs of single
+        characters joined, so an unknown word is kept whole), word stems for English; question
+        words, stop words and the domain's generic words dropped."""
+        generic = self.domain.generic_words
+        words: list[str] = []
+        for piece in re.split(r"([\u3400-\u9fff]+)", text):
+            if not piece.strip():
+                continue
+            if CJK.match(piece):
+                run = ""
+                for tok in [*self.tokenizer.cut(piece), ""]:
+                    if len(tok) == 1 and tok not in FUNCTION_CHARS:
+                        run += tok
+                        continue
+                    if len(run) >= 2:
+                        words.append(run)
+                    run = ""
+                    if len(tok) >= 2:
+                        words.append(tok)
+            else:
+                # "3c", "5g": a digit and a letter name a thing however short
+                words.extend(w for w in re.findall(r"[a-z0-9]*[a-z][a-z0-9\-]*[a-z0-9]|[0-9]*[a-z]", piece.lower())
+                             if len(w) >= 3 or re.fullmatch(r"\d+[a-z]+", w))
+        keep = []
+        for w in words:
+            if w in ZH_STOP or w in EN_STOP or w in QUESTION_WORDS or w in generic or stem(w) in QUESTION_WORDS \
+                    or NUMBER_TOKEN.match(w):
+                continue
+            if w not in keep:
+                keep.append(w)
+        return keep
+
+    def predicate(self, text: str, topics: list[Topic]) -> list[str]:
+        """What a yes/no question asks about its topic ("预售是强制的吗" -> 强制): the content
+        words that are not a glossary term, with the domain's synonyms for them."""
+        words = [t for t in topics if t.kind != "term"]
+        return [f for t in words for f in t.forms][:6]
+
+
+def _closest(word: str, vocabulary: dict[str, int]) -> str:
+    limit = 1 if len(word) < 9 else 2
+    best: tuple[int, int, str] | None = None
+    for cand, count in vocabulary.items():
+        if cand[:1] != word[:1] or abs(len(cand) - len(word)) > limit:
+            continue
+        d = _edits(word, cand, limit)
+        if d <= limit and (best is None or (d, -count) < best[:2]):
+            best = (d, -count, cand)
+    return best[2] if best else ""
+
+
+def _edits(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, giving up once it exceeds ``limit``."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) > limit:
+            return limit + 1
+        prev = cur
+    return prev[-1]
+
+
+def _asking_sentences(text: str) -> str | None:
+    """The sentences of a long message that ask something, or None for a short question."""
+    if len(text) < (90 if CJK.search(text) else 220):
+        return None
+    asking = [s for s in split_sentences(text) if QUESTION_CUE.search(s) and not re.match(r"^(hi|hello|你好|您好)\b", s, re.I)]
+    return " ".join(asking) if asking else None
+
+
+def _forms(term: Term) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(f for f in (term.zh, term.en, *term.forms) if f))
+
+
+def synonyms(text: str, domain: Domain) -> list[str]:
+    """Words the documents use for everyday question words in ``text`` (query side only)."""
+    low = text.lower()
+    return [syn for word, syns in domain.query_synonyms.items()
+            if (re.search(rf"\b{re.escape(word)}\b", low) if word.isascii() else word in low) for syn in syns]

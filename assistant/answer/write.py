@@ -1,0 +1,308 @@
+"""Write the answer from the judge's verdict: the answer first, then at most three supporting
+points, each with [n], then the sources with their own dates.
+
+The lead sentence answers the question itself: "是的。"/"No." first for a yes/no question, the
+figure for a how-long, the list for a which/what-are, the rule in force for a question about
+change. A refusal says plainly what the knowledge base does not cover, naming it, and where the
+user can check. Nothing here writes a figure of its own: every number is inside a quote.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..kb.domain import Domain
+from .read import Evidence, date_label
+from ..schema import Citation, SourceRef
+from .judge import Verdict, redundant
+
+TEXT = {
+    "zh": {
+        "yes": "是的。", "no": "不是。",
+        "not_covered": "知识库里没有关于“{topic}”的资料，我不能给出答案。",
+        "not_answered": "知识库里的资料没有直接回答这个问题，我不能给出确切答案。",
+        "not_covered_figure": "知识库没有给出“{topic}”的具体数字，我不能给出确切答案。",
+        "not_specific": "知识库没有专门针对“{topic}”的说法，我不能给出确切答案。",
+        "not_public": "知识库的来源没有公开关于“{topic}”的这一细节。",
+        "not_advised": "知识库没有比较或推荐哪个“{topic}”更好的资料，我不能给出建议。",
+        "other_platform": "知识库只收录{scope}，没有关于“{topic}”的资料。",
+        "future": "知识库只记录已经公布的规则，无法预测以后的政策变化。",
+        "too_broad": "这个问题比较宽泛，请说得具体一些，例如问某项规则、费用或时限。",
+        "unsupported": "抱歉，我目前只能用中文或英文回答。 Sorry, I can only answer in Chinese or English.",
+        "partial": "知识库没有涉及：{topics}。",
+        "related": "知识库里与此相关的内容：",
+        "sources": "来源",
+        "timeline": "时间线（由新到旧）：",
+        "superseded": "（已被新规取代）",
+        "conflict": "注意：不同来源对此说法不一，以下列出各方说法。",
+        "compare": "主要区别见下表：",
+        "model": "",
+        "recommend": "建议：",
+        "none": "—",
+        "quoted_other": "（引自英文资料）",
+        "summary": "知识库综述",
+        "based_on": "依据",
+        "undated": "未注明日期",
+        "list_of": "{topic}：",
+        "sep": "；",
+    },
+    "en": {
+        "yes": "Yes.", "no": "No.",
+        "not_covered": "The knowledge base has no information on “{topic}”, so I can't answer this.",
+        "not_answered": "Nothing in the knowledge base answers this directly, so I can't give a definite answer.",
+        "not_covered_figure": "The knowledge base does not give a figure for “{topic}”, so I can't give an exact answer.",
+        "not_specific": "The knowledge base does not say this for “{topic}” specifically, so I can't give a definite answer.",
+        "not_public": "The sources behind the knowledge base do not publish this detail about “{topic}”.",
+        "not_advised": "The knowledge base does not compare or recommend one “{topic}” over another, so I can't advise on this.",
+        "other_platform": "The knowledge base covers {scope} only; it has no information on “{topic}”.",
+        "future": "The knowledge base only records rules that have been announced; it can't predict future changes.",
+        "too_broad": "That question is very broad; please ask about a specific rule, fee or deadline.",
+        "unsupported": "Sorry, I can only answer in English or Chinese. 抱歉，我目前只能用中文或英文回答。",
+        "partial": "Not covered by the knowledge base: {topics}.",
+        "related": "What the knowledge base does hold on this:",
+        "sources": "Sources",
+        "timeline": "Timeline (newest first):",
+        "superseded": " (superseded by a newer rule)",
+        "conflict": "Note: sources disagree on this; each view is listed below.",
+        "compare": "The main differences are in the table below:",
+        "model": "",
+        "recommend": "Recommendation: ",
+        "none": "—",
+        "quoted_other": " (quoted from a Chinese source)",
+        "summary": "knowledge-base summary",
+        "based_on": "based on",
+        "undated": "undated",
+        "list_of": "{topic}:",
+        "sep": "; ",
+    },
+}
+
+
+@dataclass
+class Citations:
+    """Numbers units as they are cited; the same unit keeps its number."""
+
+    items: list[Citation] = field(default_factory=list)
+    units: list[Evidence] = field(default_factory=list)
+    _by_key: dict[tuple[str, tuple[int, ...]], int] = field(default_factory=dict)
+
+    def cite(self, u: Evidence) -> int:
+        key = (u.rec.uid, tuple(u.lines))
+        if key not in self._by_key:
+            self.items.append(citation(u, len(self.items) + 1))
+            self.units.append(u)
+            self._by_key[key] = len(self.items)
+        return self._by_key[key]
+
+
+def citation(u: Evidence, n: int) -> Citation:
+    """A citation carrying the source's own date: a source document's ``published`` (or
+    "undated" with its estimate), or for a knowledge-base summary the sources it rests on."""
+    meta = u.meta
+    sources = meta.get("sources") or []
+    summary = meta.get("voice") == "summary"
+    first = sources[0] if sources and not summary else {}
+    published = "" if summary else (meta.get("published") or "undated")
+    approx = meta.get("approx_date") or ""
+    return Citation(
+        n=n, doc_id=u.doc_id, title=meta.get("title", ""), url=first.get("url", ""), published=published,
+        quote="\n".join(u.quotes), lang=u.lang, publisher=first.get("publisher", ""), superseded=u.superseded,
+        section=u.section, summary=summary, date_note=f"≈{approx}" if approx and published == "undated" else "",
+        sources=[SourceRef(title=s.get("title", ""), publisher=s.get("publisher", ""), url=s.get("url", ""),
+                           date=s.get("date") or "undated") for s in sources] if summary else [],
+    )
+
+
+class Writer:
+    """Lays out verdicts as Markdown with [n] markers and a sources block.
+
+    Args:
+        domain: where users can check what is not covered, the scope's name, table entities/aspects.
+    """
+
+    def __init__(self, domain: Domain) -> None:
+        self.domain = domain
+
+    def body(self, v: Verdict, cites: Citations) -> str:
+        T = TEXT[v.question.lang]
+        if v.kind == "not_covered":
+            return self._refusal(v, cites)
+        writer = {"table": self._table, "contrast": self._contrast, "timeline": self._timeline,
+                  "suitability": self._suitability, "list": self._list}.get(v.layout, self._points)
+        text = writer(v, cites)
+        if v.conflict:
+            text = T["conflict"] + "\n\n" + text
+        if v.kind == "partial" and v.missing:
+            text += "\n\n" + T["partial"].format(topics=T["sep"].join(f"“{m}”" for m in v.missing))
+        return text
+
+    def sources(self, cites: Citations, lang: str) -> str:
+        if not cites.items:
+            return ""
+        T = TEXT[lang]
+        lines = ["", "", f"**{T['sources']}**", ""]
+        for c in cites.items:
+            lines.append(f"[{c.n}] {c.title}" + (f" · {c.section}" if c.section and c.section != c.title else "")
+                         + f" ({self.provenance(c, lang)})" + (f" {c.url}" if c.url else ""))
+            lines.extend(f"    > {q}" for q in c.quote.split("\n"))
+        return "\n".join(lines)
+
+    @staticmethod
+    def provenance(c: Citation, lang: str) -> str:
+        T = TEXT[lang]
+        if c.summary:
+            based = T["sep"].join(f"{s.publisher} {s.date}".strip() for s in c.sources[:4])
+            return f"{T['summary']}" + (f", {T['based_on']}: {based}" if based else "")
+        date = c.published if c.published and c.published != "undated" else T["undated"] + (f" {c.date_note}" if c.date_note else "")
+        return ", ".join(x for x in (c.publisher, date) if x)
+
+    # ---- pieces -------------------------------------------------------------------------------
+    def _quote(self, u: Evidence, cites: Citations, lang: str) -> str:
+        T = TEXT[lang]
+        suffix = T["superseded"] if u.superseded else ""
+        other = T["quoted_other"] if u.lang != lang else ""
+        if u.kind in ("list", "table"):
+            quotes = u.quotes
+            intro, items = (quotes[0], quotes[1:]) if u.intro else (self._frame(u, lang), quotes)
+            bullets = "\n".join(f"- {q}" for q in items)
+            return f"{intro} [{cites.cite(u)}]{suffix}{other}\n\n{bullets}"
+        return f"{u.text} [{cites.cite(u)}]{suffix}{other}"
+
+    @staticmethod
+    def _frame(u: Evidence, lang: str) -> str:
+        """The words a list without an intro of its own stands under: the question it answers,
+        else its heading (framing, not a quote)."""
+        rec = u.rec
+        block = rec.block_of[u.lines[0]]
+        question = next((rec.sentences[i] for i in rec.block_lines(block) if rec.roles[i] == "question"), "")
+        heading = question or (u.section.split(" > ")[-1] if u.section else rec.meta.get("title", ""))
+        return TEXT[lang]["list_of"].format(topic=heading.rstrip("。.?？:："))
+
+    def _lead(self, v: Verdict, cites: Citations) -> str:
+        T = TEXT[v.question.lang]
+        prefix = T[v.yes_no] + " " if v.yes_no else ""
+        if v.question.lang == "zh" and prefix:
+            prefix = prefix.strip()
+        return prefix + self._quote(v.lead, cites, v.question.lang)
+
+    def _points(self, v: Verdict, cites: Citations) -> str:
+        lang = v.question.lang
+        lines = [self._lead(v, cites)]
+        if v.support:
+            lines.append("")
+            lines.extend(f"- {self._quote(u, cites, lang)}" for u in v.support if u.kind not in ("list", "table"))
+            for u in v.support:
+                if u.kind in ("list", "table"):
+                    lines += ["", self._quote(u, cites, lang)]
+        return "\n".join(lines)
+
+    def _list(self, v: Verdict, cites: Citations) -> str:
+        return self._points(v, cites)
+
+    def _refusal(self, v: Verdict, cites: Citations) -> str:
+        lang = v.question.lang
+        T = TEXT[lang]
+        topic = "、".join(v.missing[:3]) if lang == "zh" else ", ".join(v.missing[:3])
+        key = {"future": "future", "too_broad": "too_broad", "other_platform": "other_platform",
+               "not_public": "not_public", "no_figure": "not_covered_figure",
+               "not_specific": "not_specific", "not_advised": "not_advised"}.get(v.reason, "not_covered")
+        if not topic:
+            key, topic = ("not_answered" if key == "not_covered" else key), v.question.text
+        lines = [T[key].format(topic=topic, scope=self.domain.name.get(lang, ""))]
+        if v.related:
+            lines += ["", T["related"]]
+            lines += [f"- {self._quote(u, cites, lang)}" for u in v.related]
+        where = self.domain.check_where.get(lang)
+        if where and v.reason not in ("too_broad",):
+            lines += ["", where]
+        return "\n".join(lines)
+
+    def _timeline(self, v: Verdict, cites: Citations) -> str:
+        lang = v.question.lang
+        T = TEXT[lang]
+        top = v.lead.score
+        dated = [(u.date, u) for u in v.pool[:40]
+                 if u.date and u.score >= 0.5 * top and u.lex >= 0.8 * v.lead.lex and u.kind not in ("list", "table")]
+        if len(dated) < 2:
+            return self._points(v, cites)
+        picked: list[tuple[str, Evidence]] = []
+        for d, u in sorted(dated, key=lambda x: -x[1].score):
+            if len(picked) >= 4:
+                break
+            if u is v.lead or any(redundant(u, o) for _, o in picked) or redundant(u, v.lead):
+                continue
+            picked.append((d, u))
+        picked.sort(key=lambda x: x[0], reverse=True)
+        lines = [self._lead(v, cites)]
+        if picked:
+            lines += ["", T["timeline"]]
+            lines += [f"- {date_label(u.text) or d}: {self._quote(u, cites, lang)}" for d, u in picked]
+        return "\n".join(lines)
+
+    def _table(self, v: Verdict, cites: Citations) -> str:
+        """Entities as columns, aspects as rows; a row only when at least two cells answer it."""
+        lang = v.question.lang
+        T = TEXT[lang]
+        named = [e for e in self.domain.entities if any(f.lower() in v.question.text.lower() for f in e.forms)]
+        entities = named if len(named) >= 2 else list(self.domain.entities)
+        pool = [u for u in v.pool if u.kind not in ("list", "table")]
+        rows = []
+        for aspect in self.domain.aspects:
+            words = [w.lower() for w in aspect.words.get(lang, ())]
+            cells = []
+            for e in entities:
+                forms = [f.lower() for f in e.forms]
+                others = [f.lower() for o in entities if o is not e for f in o.forms]
+                best = next((u for u in pool if any(f in u.text.lower() for f in forms)
+                             and not any(f in u.text.lower() for f in others if f not in forms)
+                             and any(w in u.text.lower() for w in words)), None)
+                cells.append(f"{_cell(best.text, forms)} [{cites.cite(best)}]" if best else T["none"])
+            if sum(c != T["none"] for c in cells) >= 2:
+                rows.append([aspect.label.get(lang, aspect.id), *cells])
+        if not rows:
+            return self._contrast(v, cites)
+        header = [T["model"], *(e.label.get(lang, e.id) for e in entities)]
+        table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        table += ["| " + " | ".join(c.replace("|", "/") for c in r) + " |" for r in rows]
+        return "\n".join([T["compare"], "", *table])
+
+    def _contrast(self, v: Verdict, cites: Citations) -> str:
+        """The best unit, then for each side named in the question the best unit about that side."""
+        lang = v.question.lang
+        sides = [[f.lower() for f in t.forms] for t in v.question.topics if t.kind == "term"]
+        sides += [[p] for p in v.question.platforms]
+        chosen: list[Evidence] = []
+        for forms in sides:
+            others = [f for s in sides if s is not forms for f in s]
+            best = next((u for u in v.pool if u is not v.lead and u not in chosen and u.kind not in ("list", "table")
+                         and any(f in u.text.lower() for f in forms) and not any(f in u.text.lower() for f in others)
+                         and not redundant(u, v.lead)), None)
+            if best is not None:
+                chosen.append(best)
+        chosen = (chosen + [u for u in v.support if u not in chosen])[:3]
+        lines = [self._lead(v, cites)]
+        if chosen:
+            lines += ["", *(f"- {self._quote(u, cites, lang)}" for u in chosen)]
+        return "\n".join(lines)
+
+    def _suitability(self, v: Verdict, cites: Citations) -> str:
+        """Lead with a unit that names one of the domain's entities (what to choose)."""
+        lang = v.question.lang
+        T = TEXT[lang]
+        forms = [f.lower() for e in self.domain.entities for f in e.forms]
+        naming = [u for u in v.pool[:8] if any(f in u.text.lower() for f in forms) and u.score >= 0.8 * v.lead.score]
+        lead = naming[0] if naming else v.lead
+        rest = [u for u in [v.lead, *v.support] if u is not lead and not redundant(u, lead)][:3]
+        lines = [T["recommend"] + self._quote(lead, cites, lang)]
+        if rest:
+            lines += ["", *(f"- {self._quote(u, cites, lang)}" for u in rest)]
+        return "\n".join(lines)
+
+
+def _cell(text: str, forms: list[str]) -> str:
+    """A table cell says only the fact: drop a leading 'Under X,' / 'X模式下，' naming the column."""
+    for f in sorted(forms, key=len, reverse=True):
+        text = re.sub(rf"^((Under|In|With) (the )?(\w+ )?{re.escape(f)}( model| models)?, )", "", text, flags=re.I)
+        text = re.sub(rf"^(\w{{0,4}}){re.escape(f)}(模式)?(下|中)[，,]", "", text, flags=re.I)
+    return text[:1].upper() + text[1:] if text[:1].isalpha() and text[:1].islower() else text

@@ -1,0 +1,325 @@
+"""The HTTP surface: REST routes, the OpenAI-compatible chat endpoint, and the one service object
+that both these routes and the web UI call, so an upload or a question behaves the same through
+either door.
+
+Routes::
+
+    POST /api/ask              {"question", "history"?, "lang"?}      -> Answer JSON
+    POST /api/reply            {"message", "lang"?, "tone"?}          -> ReplyDraft JSON
+    GET  /api/documents                                               -> [DocumentInfo]
+    POST /api/documents        multipart file + Bearer admin token    -> UploadResult
+    GET  /healthz                                                     -> {"status", "documents"}
+    POST /v1/chat/completions  OpenAI chat shape (+ "citations", "refused"), optionally streamed
+    GET  /v1/models                                                   -> one model
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from fastapi import APIRouter, File, Header, UploadFile
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import AccessDenied, DocumentError, QuestionError
+from .reply import ReplyDraft
+from ..schema import Answer, Citation
+
+if TYPE_CHECKING:
+    from ..pipeline import Assistant
+
+MODEL_ID = "seller-policy-assistant"
+UPLOAD_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx")
+UNSAFE_NAME_CHARS = re.compile(r"[^\w .\-()\u4e00-\u9fff]+")
+STREAM_TOKEN = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]|\s*[^\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+|\s+")
+
+
+class ChatTurn(BaseModel):
+    role: Literal["user", "assistant", "system"]
+    content: str
+
+
+class AskRequest(BaseModel):
+    question: str = Field(description="The seller's question, in Chinese or English.")
+    history: list[ChatTurn] = Field(default_factory=list, description="Earlier turns, oldest first.")
+    lang: Literal["zh", "en", "auto"] | None = Field(None, description="Answer language; default: the question's.")
+
+
+class ReplyRequest(BaseModel):
+    message: str = Field(description="The seller's message as pasted by support staff.")
+    lang: Literal["zh", "en", "auto"] | None = None
+    tone: Literal["friendly", "formal"] = "friendly"
+
+
+class DocumentInfo(BaseModel):
+    doc_id: str
+    lang: str
+    title: str
+    type: str
+    published: str = ""
+    effective_from: str = ""
+    superseded_by: str = ""
+    path: str = ""
+
+
+class UploadResult(BaseModel):
+    filename: str
+    added: list[str]
+    updated: list[str]
+    removed: list[str]
+    summary: str
+
+
+class Health(BaseModel):
+    status: str
+    documents: int
+
+
+class OpenAIMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+
+class ChatCompletionRequest(BaseModel):
+    """The subset of OpenAI's request that matters here; sampling options are accepted and ignored
+    because the default composer is extractive."""
+
+    model_config = ConfigDict(extra="allow")
+    model: str = MODEL_ID
+    messages: list[OpenAIMessage] = Field(min_length=1)
+    stream: bool = False
+
+
+def _lang(value: str | None) -> str | None:
+    return None if value in (None, "", "auto") else value
+
+
+def message_text(content: Any) -> str:
+    """Flatten chat content (a string, or OpenAI/Gradio lists of text parts) into plain text."""
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or "")
+    if isinstance(content, (list, tuple)):
+        return "\n".join(t for t in (message_text(part) for part in content) if t)
+    return str(content)
+
+
+def stream_pieces(text: str, size: int = 4) -> Iterator[str]:
+    """Pieces of ``size`` words (or Chinese characters) that join back to exactly ``text``."""
+    tokens = STREAM_TOKEN.findall(text)
+    for i in range(0, len(tokens), size):
+        yield "".join(tokens[i : i + size])
+
+
+def safe_upload_name(name: str | None) -> str:
+    """A file name that is safe to join under the uploads folder, or DocumentError.
+
+    Names with directory parts are refused outright rather than trimmed: a client sending
+    ``../../x.md`` is not uploading what it claims to be."""
+    raw = (name or "").strip()
+    if not raw:
+        raise DocumentError("upload", "the file has no name")
+    if "/" in raw or "\\" in raw or "\x00" in raw or raw.startswith(".") or ".." in raw.split("."):
+        raise DocumentError(raw, "refused: the file name must be a plain name without folders or '..'")
+    cleaned = UNSAFE_NAME_CHARS.sub("_", raw)[:150]
+    if Path(cleaned).suffix.lower() not in UPLOAD_SUFFIXES:
+        raise DocumentError(raw, f"unsupported file type (allowed: {', '.join(UPLOAD_SUFFIXES)})")
+    return cleaned
+
+
+class PolicyService:
+    """The assistant as the web layer uses it: one lock around the engine (the index swaps its
+    tables on refresh and an upload rewrites them), admin checks, uploads and feedback.
+
+    Example:
+        >>> service = PolicyService(Assistant(settings))  # doctest: +SKIP
+        >>> service.ask("什么是灯笼计划？").citations[0].quote
+    """
+
+    def __init__(self, assistant: "Assistant") -> None:
+        self.assistant = assistant
+        self.settings = assistant.settings
+        self._lock = threading.RLock()
+        self._feedback_lock = threading.Lock()
+
+    def ask(self, question: str, history: list[dict[str, Any]] | None = None, lang: str | None = None) -> Answer:
+        with self._lock:
+            return self.assistant.ask(question, history=history or [], lang=_lang(lang))
+
+    def reply(self, message: str, lang: str | None = None, tone: str = "friendly") -> ReplyDraft:
+        with self._lock:
+            return self.assistant.reply(message, lang=_lang(lang), tone=tone)
+
+    def documents(self) -> list[DocumentInfo]:
+        with self._lock:
+            index = self.assistant.index
+            index.refresh()
+            rows = [rec.meta for rec in index.records.values()]
+            superseded = dict(index.superseded_by)
+        return sorted(
+            (DocumentInfo(doc_id=str(m.get("doc_id", "")), lang=str(m.get("lang", "")), title=str(m.get("title", "")),
+                          type=str(m.get("type", "")), published=str(m.get("published") or ""),
+                          effective_from=str(m.get("effective_from") or ""),
+                          superseded_by=superseded.get(str(m.get("doc_id", "")), ""), path=str(m.get("path", "")))
+             for m in rows),
+            key=lambda d: (d.type, d.doc_id, d.lang),
+        )
+
+    def document_count(self) -> int:
+        with self._lock:
+            self.assistant.index.refresh()
+            return len(self.assistant.index.records)
+
+    def check_admin(self, token: str | None) -> None:
+        expected = self.settings.admin_token
+        if not expected:
+            raise AccessDenied("uploads are disabled on this server: set ASSISTANT_ADMIN_TOKEN to enable them "
+                               "/ 服务器未设置管理员令牌，上传已关闭")
+        if not token or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+            raise AccessDenied("a valid admin token is required to upload documents "
+                               "(Authorization: Bearer <token>) / 上传文档需要正确的管理员令牌")
+
+    def upload(self, filename: str | None, data: bytes, token: str | None) -> UploadResult:
+        """Save an admin's file under ``<data_dir>/uploads`` and index it at once; a file that fails
+        to index is not left behind (a replaced file gets its previous content back)."""
+        self.check_admin(token)
+        name = safe_upload_name(filename)
+        if not data:
+            raise DocumentError(name, "file is empty")
+        folder = self.settings.data_dir / "uploads"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / name
+        with self._lock:
+            previous = target.read_bytes() if target.exists() else None
+            tmp = target.with_name(f".{name}.{uuid.uuid4().hex}.part")
+            tmp.write_bytes(data)
+            tmp.replace(target)
+            try:
+                report = self.assistant.ingest([target])
+            except Exception:
+                self._restore(target, previous)
+                raise
+            if report.errors:
+                self._restore(target, previous)
+                raise DocumentError(name, "; ".join(e.split(": ", 1)[-1] for e in report.errors))
+        return UploadResult(filename=name, added=report.added, updated=report.updated, removed=report.removed,
+                            summary=report.summary())
+
+    @staticmethod
+    def _restore(target: Path, previous: bytes | None) -> None:
+        if previous is None:
+            target.unlink(missing_ok=True)
+        else:
+            target.write_bytes(previous)
+
+    def record_feedback(self, question: str, answer: str, rating: Literal["up", "down"], comment: str = "",
+                        lang: str = "", refused: bool = False) -> Path:
+        """Append one JSON line to ``<data_dir>/feedback.jsonl``; evaluators mine it for new cases."""
+        path = self.settings.data_dir / "feedback.jsonl"
+        entry = {"ts": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "question": question,
+                 "answer": answer, "rating": rating, "comment": comment.strip(), "lang": lang, "refused": refused}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._feedback_lock, path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        return path
+
+
+def rest_router(service: PolicyService) -> APIRouter:
+    """Routes are plain ``def``: FastAPI runs them in its thread pool, so a slow ingest never
+    blocks the event loop that serves the UI."""
+    router = APIRouter()
+
+    @router.post("/api/ask", response_model=Answer, tags=["answers"])
+    def ask(body: AskRequest) -> Answer:
+        """Answer one question with citations; ``refused`` is true when the knowledge base lacks it."""
+        return service.ask(body.question, [t.model_dump() for t in body.history], body.lang)
+
+    @router.post("/api/reply", response_model=ReplyDraft, tags=["answers"])
+    def reply(body: ReplyRequest) -> ReplyDraft:
+        """Draft a support reply in the seller's language, with an internal note for the agent."""
+        return service.reply(body.message, body.lang, body.tone)
+
+    @router.get("/api/documents", response_model=list[DocumentInfo], tags=["documents"])
+    def documents() -> list[DocumentInfo]:
+        return service.documents()
+
+    @router.post("/api/documents", response_model=UploadResult, tags=["documents"])
+    def upload(file: UploadFile = File(...), authorization: str | None = Header(None)) -> UploadResult:
+        """Add or replace a policy notice (.md/.txt/.html/.pdf/.docx); needs the admin token."""
+        token = authorization[7:] if authorization and authorization[:7].lower() == "bearer " else None
+        service.check_admin(token)
+        return service.upload(file.filename, file.file.read(), token)
+
+    @router.get("/healthz", response_model=Health, tags=["health"])
+    def healthz() -> Health:
+        return Health(status="ok", documents=service.document_count())
+
+    return router
+
+
+def _completion_base(kind: str) -> dict[str, Any]:
+    return {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "object": kind, "created": int(time.time()), "model": MODEL_ID}
+
+
+def _question_and_history(messages: list[OpenAIMessage]) -> tuple[str, list[dict[str, Any]]]:
+    last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=None)
+    if last_user is None:
+        raise QuestionError("no user message found: send at least one message with role 'user'")
+    history = [{"role": m.role, "content": message_text(m.content)} for m in messages[:last_user]
+               if m.role in ("user", "assistant")]
+    return message_text(messages[last_user].content), history
+
+
+def _citation_dicts(citations: list[Citation]) -> list[dict[str, Any]]:
+    return [c.model_dump() for c in citations]
+
+
+def openai_router(service: PolicyService) -> APIRouter:
+    """An OpenAI-compatible face, so chat front-ends and SDKs work unchanged; the citations travel
+    as an extra top-level field because the OpenAI shape has no place for them."""
+    router = APIRouter(prefix="/v1", tags=["openai"])
+
+    @router.get("/models")
+    def models() -> dict[str, Any]:
+        return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "assistant"}]}
+
+    @router.post("/chat/completions", response_model=None)
+    def chat_completions(body: ChatCompletionRequest) -> dict[str, Any] | StreamingResponse:
+        question, history = _question_and_history(body.messages)
+        answer = service.ask(question, history)
+        extra = {"citations": _citation_dicts(answer.citations), "refused": answer.refused}
+        if not body.stream:
+            return {**_completion_base("chat.completion"),
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.answer},
+                                 "finish_reason": "stop"}], **extra}
+        return StreamingResponse(_sse(answer.answer, extra), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache"})
+
+    return router
+
+
+def _sse(text: str, extra: dict[str, Any]) -> Iterator[str]:
+    base = _completion_base("chat.completion.chunk")
+
+    def event(delta: dict[str, Any], finish: str | None = None, **more: Any) -> str:
+        chunk = {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **more}
+        return f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
+
+    yield event({"role": "assistant", "content": ""})
+    for piece in stream_pieces(text):
+        yield event({"content": piece})
+    yield event({}, "stop", **extra)
+    yield "data: [DONE]\n\n"

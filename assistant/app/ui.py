@@ -1,0 +1,384 @@
+"""The Gradio web UI: Chat for sellers, Reply draft for support staff, Knowledge base for
+knowledge managers, Evaluation for evaluators. Every action goes through
+:class:`~assistant.api.PolicyService`, the same code path as the REST API.
+
+Document text is untrusted (a notice may contain ``<script>``), so everything taken from a
+document is escaped before it reaches HTML or Markdown. Stable ``elem_id`` values (``chat-input``,
+``sources``, ``fb-down``, ``reply-output``, ``kb-upload``, ...) are the contract browser tests use.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+
+from .api import UPLOAD_SUFFIXES, message_text, stream_pieces
+from ..errors import AssistantError
+
+if TYPE_CHECKING:
+    from .api import DocumentInfo, PolicyService
+    from ..schema import Answer
+
+REFUSED_BADGE = "不在知识库中 / Not in the knowledge base"
+PARTIAL_BADGE = "部分回答 / Partly covered"
+LANGS = [("自动 Auto", "auto"), ("中文", "zh"), ("English", "en")]
+STREAM_DELAY_S = 0.01
+EVAL_TIMEOUT_S = 3600
+
+CSS = """
+.badge { display: inline-block; padding: 2px 8px; border-radius: 999px; font-size: 0.85em; font-weight: 600; }
+.badge-refused { background: #fde68a; color: #7c2d12; border: 1px solid #f59e0b; }
+.badge-partial { background: #e0f2fe; color: #075985; border: 1px solid #38bdf8; }
+.badge-summary { background: #f3f4f6; color: #374151; }
+.badge-superseded { background: #fee2e2; color: #991b1b; }
+.badge-current { background: #dcfce7; color: #166534; }
+.sources-list { list-style: none; padding: 0; margin: 0; }
+.source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin-bottom: 8px; }
+.source summary { cursor: pointer; font-weight: 600; }
+.source .meta { color: var(--body-text-color-subdued); font-size: 0.85em; margin: 4px 0; word-break: break-all; }
+.source blockquote { margin: 4px 0 0; padding-left: 8px; border-left: 3px solid #f97316; }
+.timeline { list-style: none; padding: 0; }
+.timeline li { border-left: 3px solid #f97316; padding: 4px 10px; margin-bottom: 10px; }
+.timeline li.superseded { border-left-color: #9ca3af; opacity: 0.8; }
+.timeline .date { font-weight: 700; margin-right: 6px; }
+.muted { color: var(--body-text-color-subdued); }
+"""
+
+
+def theme() -> gr.themes.Base:
+    return gr.themes.Soft(primary_hue="orange", secondary_hue="orange")
+
+
+def escape_md(text: str) -> str:
+    """Make untrusted text inert inside Markdown: ``<`` and ``&`` become entities, so tags show as
+    text, while ``>`` stays usable for block quotes."""
+    return text.replace("&", "&amp;").replace("<", "&lt;")
+
+
+def _href(url: str) -> str:
+    return html.escape(url, quote=True) if url.startswith(("http://", "https://")) else ""
+
+
+def _link(url: str, text: str) -> str:
+    href = _href(url)
+    label = html.escape(text)
+    return f'<a href="{href}" target="_blank" rel="noopener noreferrer">{label}</a>' if href else label
+
+
+def chat_body(answer: "Answer") -> str:
+    """The answer as shown in the chat bubble: the lead answer first, then its points; the
+    sources block moves to the Sources panel. A badge says when it is not or only partly covered."""
+    from .reply import split_body
+
+    body = escape_md(split_body(answer))
+    if answer.refused:
+        return f"**⚠️ {REFUSED_BADGE}**\n\n{body}"
+    if answer.verdict == "partial":
+        return f"**◐ {PARTIAL_BADGE}**\n\n{body}"
+    return body
+
+
+def sources_html(answer: "Answer | None", turn: int = 0) -> str:
+    """The Sources panel: [n], title, publisher, date, link and the quoted sentence, all escaped.
+    ``data-turn`` counts the answers so far, which tells a watcher that this answer is complete."""
+    if answer is None:
+        body = '<p class="muted">提问后，这里会列出答案引用的来源。<br>Sources for each answer appear here.</p>'
+        return f'<div class="sources" data-turn="{turn}">{body}</div>'
+    from ..answer.write import Writer
+
+    parts: list[str] = []
+    if answer.refused:
+        parts.append(f'<p><span class="badge badge-refused" id="refused-badge">{html.escape(REFUSED_BADGE)}</span></p>')
+    elif answer.verdict == "partial":
+        parts.append(f'<p><span class="badge badge-partial" id="partial-badge">{html.escape(PARTIAL_BADGE)}</span></p>')
+    if not answer.citations:
+        parts.append('<p class="muted">没有引用来源 / No sources cited.</p>')
+    items = []
+    for c in answer.citations:
+        title = html.escape(c.title) + (f' <span class="muted">· {html.escape(c.section)}</span>'
+                                        if c.section and c.section != c.title else "")
+        old = ' <span class="badge badge-superseded">已被取代 superseded</span>' if c.superseded else ""
+        if c.summary:
+            # a knowledge-base summary: say so, and link each source it rests on with its own date
+            old += ' <span class="badge badge-summary">知识库综述 KB summary</span>'
+            links = [_link(s.url, f"{s.publisher} {s.date}".strip()) for s in c.sources[:5]]
+            meta = html.escape(Writer.provenance(c, answer.lang).split(",")[0]) + \
+                (" · " + " · ".join(links) if links else "")
+        else:
+            link = _link(c.url, c.url)
+            # the source's own date ("undated" when it has none)
+            meta = html.escape(Writer.provenance(c, answer.lang)) + (f" · {link}" if link else "")
+        quote = "<br>".join(html.escape(line) for line in c.quote.split("\n"))
+        items.append(
+            f'<li><details class="source" id="source-{c.n}" open><summary>[{c.n}] {title}{old}</summary>'
+            f'<div class="meta">{meta}</div><blockquote class="quote">{quote}</blockquote></details></li>'
+        )
+    if items:
+        parts.append(f'<ol class="sources-list">{"".join(items)}</ol>')
+    return f'<div class="sources" data-turn="{turn}">{"".join(parts)}</div>'
+
+
+def plain_history(history: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Gradio's messages (content as a list of parts) as the engine wants them: role + text."""
+    return [{"role": str(m.get("role", "user")), "content": message_text(m.get("content"))} for m in history or []]
+
+
+def _turns(history: list[dict[str, Any]]) -> int:
+    return sum(1 for m in history if m.get("role") == "assistant")
+
+
+def document_rows(docs: list["DocumentInfo"], query: str = "") -> list[list[str]]:
+    """Table rows, notices first (newest rule on top), filtered by a case-insensitive substring."""
+    order = {"notice": 0, "article": 1, "faq": 2, "glossary": 3}
+    docs = sorted(docs, key=lambda d: d.doc_id)
+    docs = sorted(docs, key=lambda d: d.effective_from, reverse=True)
+    docs = sorted(docs, key=lambda d: order.get(d.type, 4))
+    rows = [[d.doc_id, d.lang, d.type, d.title, d.published, d.effective_from,
+             f"已被取代 superseded → {d.superseded_by}" if d.superseded_by else "现行 current"] for d in docs]
+    needle = (query or "").strip().lower()
+    return [r for r in rows if needle in " ".join(r).lower()] if needle else rows
+
+
+def timeline_html(docs: list["DocumentInfo"]) -> str:
+    """Dated rules newest first, one entry per document id (both languages); notices without an
+    effective date follow, so a superseded rule never drops out of sight."""
+    rules: dict[str, list[DocumentInfo]] = {}
+    for d in docs:
+        if d.effective_from or d.type == "notice" or d.superseded_by:
+            rules.setdefault(d.doc_id, []).append(d)
+    if not rules:
+        return '<p class="muted">没有带生效日期的文档 / No documents with an effective date.</p>'
+    dated = sorted((g for g in rules.values() if g[0].effective_from),
+                   key=lambda g: (g[0].effective_from, g[0].doc_id), reverse=True)
+    undated = sorted((g for g in rules.values() if not g[0].effective_from), key=lambda g: g[0].doc_id)
+    items = []
+    for group in dated + undated:
+        first = group[0]
+        titles = "".join(f"<div>{html.escape(d.title)} <span class='muted'>({html.escape(d.lang)})</span></div>"
+                         for d in sorted(group, key=lambda d: d.lang, reverse=True))
+        if first.superseded_by:
+            badge = f'<span class="badge badge-superseded">已被取代 superseded by {html.escape(first.superseded_by)}</span>'
+        else:
+            badge = '<span class="badge badge-current">现行 current</span>'
+        date = html.escape(first.effective_from) or "生效日期未注明 no effective date"
+        css = "superseded" if first.superseded_by else "current"
+        items.append(f'<li class="{css}" data-doc-id="{html.escape(first.doc_id, quote=True)}"'
+                     f' data-effective="{html.escape(first.effective_from, quote=True)}">'
+                     f'<span class="date">{date}</span>{badge}{titles}'
+                     f'<div class="muted">{html.escape(first.doc_id)}</div></li>')
+    return f'<ol class="timeline">{"".join(items)}</ol>'
+
+
+def eval_env(service: "PolicyService") -> dict[str, str]:
+    """The server's settings as ASSISTANT_* variables, so `assistant eval` sees the same data dir."""
+    env = dict(os.environ)
+    for name, value in service.settings.model_dump().items():
+        key = f"ASSISTANT_{name.upper()}"
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = str(value).lower() if isinstance(value, bool) else str(value)
+    return env
+
+
+def eval_summary(service: "PolicyService") -> str:
+    path = service.settings.data_dir / "reports" / "latest" / "summary.md"
+    if not path.exists():
+        return "还没有评测报告。点击上方按钮运行 `assistant eval`。\n\nNo eval report yet: run `assistant eval` with the button above."
+    return path.read_text(encoding="utf-8")
+
+
+def build_ui(service: "PolicyService") -> gr.Blocks:
+    """Build (not launch) the Blocks app; :func:`assistant.web.create_app` mounts it at "/"."""
+    domain = service.assistant.domain
+    name = f"{domain.title['zh']} · {domain.title['en']}"
+    with gr.Blocks(title=name, analytics_enabled=False) as demo:
+        gr.Markdown(f"## {escape_md(name)}\n"
+                    "中英文回答，附出处与日期。Answers in Chinese or English, with sources and dates.",
+                    elem_id="header")
+        with gr.Tabs(elem_id="tabs"):
+            with gr.Tab("对话 Chat", id="chat", elem_id="tab-chat"):
+                _chat_tab(service)
+            with gr.Tab("回复草稿 Reply draft", id="reply", elem_id="tab-reply"):
+                _reply_tab(service)
+            with gr.Tab("知识库 Knowledge base", id="kb", elem_id="tab-kb"):
+                table, timeline = _knowledge_tab(service)
+            with gr.Tab("评测 Evaluation", id="eval", elem_id="tab-eval"):
+                summary = _eval_tab(service)
+
+        def on_load() -> tuple[list[list[str]], str, str]:
+            docs = service.documents()
+            return document_rows(docs), timeline_html(docs), eval_summary(service)
+
+        demo.load(on_load, outputs=[table, timeline, summary], api_visibility="private")
+    return demo
+
+
+def _chat_tab(service: "PolicyService") -> None:
+    last = gr.State(None)
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=320):
+            lang = gr.Radio(LANGS, value="auto", label="回答语言 Answer language", elem_id="chat-lang")
+            chatbot = gr.Chatbot(label="对话 Chat", elem_id="chatbot", height=460, feedback_options=None,
+                                 buttons=["copy"], placeholder="请用中文或英文提问 · Ask in Chinese or English")
+            with gr.Row():
+                question = gr.Textbox(show_label=False, placeholder="输入问题 Ask…", scale=5,
+                                      min_width=200, elem_id="chat-input", submit_btn=False, lines=1, max_lines=4)
+                send = gr.Button("发送 Send", variant="primary", scale=1, min_width=80, elem_id="chat-send")
+            with gr.Row():
+                up = gr.Button("👍 有用 Helpful", size="sm", min_width=60, elem_id="fb-up")
+                down = gr.Button("👎 没用 Not helpful", size="sm", min_width=60, elem_id="fb-down")
+                clear = gr.Button("🧹 清空 Clear", size="sm", min_width=60, elem_id="chat-clear")
+            comment = gr.Textbox(show_label=False, container=False, lines=1, elem_id="fb-comment",
+                                 placeholder="反馈备注（可选）Comment (optional)")
+            feedback_status = gr.Markdown(elem_id="fb-status")
+        with gr.Column(scale=2, min_width=280):
+            gr.Markdown("### 来源 Sources")
+            sources = gr.HTML(sources_html(None), elem_id="sources")
+    examples = service.assistant.domain.examples
+    if examples:
+        gr.Examples([[q] for q in examples], inputs=[question], label="示例问题 Example questions",
+                    elem_id="chat-examples")
+
+    def chat(message: str, history: list[dict[str, Any]], lang_choice: str) -> Iterator[tuple[Any, ...]]:
+        """Answer, then stream the text into the last bubble so long answers start appearing at once."""
+        history = list(history or [])
+        try:
+            answer = service.ask(message, plain_history(history), lang_choice)
+        except AssistantError as exc:
+            history += [{"role": "user", "content": escape_md(message or "")},
+                        {"role": "assistant", "content": f"⚠️ {escape_md(str(exc))}"}]
+            yield history, sources_html(None, _turns(history)), None, ""
+            return
+        body = chat_body(answer)
+        record = {"question": message, "answer": answer.answer, "lang": answer.lang, "refused": answer.refused}
+        history += [{"role": "user", "content": escape_md(message)}, {"role": "assistant", "content": ""}]
+        shown = ""
+        for piece in stream_pieces(body, size=6):
+            shown += piece
+            history[-1] = {"role": "assistant", "content": shown}
+            yield history, gr.skip(), gr.skip(), ""
+            time.sleep(STREAM_DELAY_S)
+        yield history, sources_html(answer, _turns(history)), record, ""
+
+    gr.on([question.submit, send.click], chat, inputs=[question, chatbot, lang],
+          outputs=[chatbot, sources, last, question], api_name="chat")
+
+    def rate(rating: str, record: dict[str, Any] | None, note: str) -> tuple[str, str]:
+        if not record:
+            return "先提问，再评价。Ask a question first, then rate the answer.", note
+        service.record_feedback(record["question"], record["answer"], rating, note or "", record["lang"],
+                                record["refused"])
+        return "谢谢反馈！Thanks for your feedback.", ""
+
+    def rate_up(record: dict[str, Any] | None, note: str) -> tuple[str, str]:
+        return rate("up", record, note)
+
+    def rate_down(record: dict[str, Any] | None, note: str) -> tuple[str, str]:
+        return rate("down", record, note)
+
+    up.click(rate_up, [last, comment], [feedback_status, comment], api_visibility="private")
+    down.click(rate_down, [last, comment], [feedback_status, comment], api_visibility="private")
+    clear.click(lambda: ([], sources_html(None), None, ""), outputs=[chatbot, sources, last, feedback_status],
+                api_visibility="private")
+
+
+def _reply_tab(service: "PolicyService") -> None:
+    message = gr.Textbox(label="卖家消息 Seller's message", lines=6, elem_id="reply-message",
+                         placeholder="粘贴卖家的消息 Paste the seller's message here")
+    with gr.Row():
+        lang = gr.Radio(LANGS, value="auto", label="语言 Language", elem_id="reply-lang")
+        tone = gr.Radio([("亲切 Friendly", "friendly"), ("正式 Formal", "formal")], value="friendly",
+                        label="语气 Tone", elem_id="reply-tone")
+    draft = gr.Button("生成回复 Draft reply", variant="primary", elem_id="reply-draft")
+    output = gr.Textbox(label="回复草稿（可编辑后复制）Reply draft (edit, then copy)", lines=12, buttons=["copy"],
+                        interactive=True, elem_id="reply-output")
+    with gr.Accordion("预览 Preview", open=False):
+        preview = gr.Markdown(elem_id="reply-preview")
+    note = gr.Markdown(elem_id="reply-note")
+
+    def make_draft(text: str, lang_choice: str, tone_choice: str) -> tuple[str, str]:
+        try:
+            result = service.reply(text, lang_choice, tone_choice)
+        except AssistantError as exc:
+            return "", f"⚠️ {escape_md(str(exc))}"
+        return result.reply, escape_md(result.internal_note)
+
+    draft.click(make_draft, [message, lang, tone], [output, note], api_name="reply")
+    output.change(escape_md, output, preview, api_visibility="private")  # the preview follows edits
+
+
+def _knowledge_tab(service: "PolicyService") -> tuple[gr.Dataframe, gr.HTML]:
+    gr.Markdown("### 文档 Documents")
+    query = gr.Textbox(show_label=False, container=False, elem_id="kb-filter",
+                       placeholder="筛选 Filter by id, title, type, language…")
+    table = gr.Dataframe(headers=["doc_id", "语言 lang", "类型 type", "标题 title", "发布 published",
+                                  "生效 effective", "状态 status"],
+                         interactive=False, wrap=True, max_height=420, elem_id="kb-table")
+    refresh = gr.Button("刷新 Refresh", size="sm", elem_id="kb-refresh")
+    gr.Markdown("### 上传新公告 Upload a notice\n.md / .txt / .html / .pdf / .docx — 需要管理员令牌 admin token required")
+    with gr.Row():
+        upload_file = gr.File(label="文件 File", file_types=list(UPLOAD_SUFFIXES), type="filepath", elem_id="kb-file",
+                              min_width=240)
+        with gr.Column(min_width=240):
+            token = gr.Textbox(label="管理员令牌 Admin token", type="password", elem_id="kb-token")
+            upload = gr.Button("上传并索引 Upload & index", variant="primary", elem_id="kb-upload")
+    status = gr.Markdown(elem_id="kb-status")
+    gr.Markdown("### 政策时间线 Policy timeline")
+    timeline = gr.HTML(elem_id="kb-timeline")
+
+    def refresh_all(text: str) -> tuple[list[list[str]], str]:
+        docs = service.documents()
+        return document_rows(docs, text), timeline_html(docs)
+
+    def filter_rows(text: str) -> list[list[str]]:
+        return document_rows(service.documents(), text)
+
+    def do_upload(path: str | None, admin_token: str, text: str) -> tuple[Any, Any, Any]:
+        if not path:
+            return "请先选择文件。Choose a file first.", gr.skip(), gr.skip()
+        try:
+            result = service.upload(Path(path).name, Path(path).read_bytes(), admin_token)
+        except AssistantError as exc:
+            return f"⛔ {escape_md(str(exc))}", gr.skip(), gr.skip()
+        rows, tl = refresh_all(text)
+        return f"✅ {escape_md(result.filename)}: {escape_md(result.summary)}", rows, tl
+
+    query.change(filter_rows, query, table, api_visibility="private")
+    refresh.click(refresh_all, query, [table, timeline], api_visibility="private")
+    upload.click(do_upload, [upload_file, token, query], [status, table, timeline], api_visibility="private")
+    return table, timeline
+
+
+def _eval_tab(service: "PolicyService") -> gr.Markdown:
+    gr.Markdown("运行回归评测（`assistant eval`），完成后显示最新报告摘要。\n"
+                "Run the regression suite (`assistant eval`); the latest report's summary shows below.")
+    run = gr.Button("运行评测 Run eval", variant="primary", elem_id="eval-run")
+    status = gr.Markdown(elem_id="eval-status")
+    summary = gr.Markdown(elem_id="eval-summary")
+
+    def run_eval() -> Iterator[tuple[Any, Any]]:
+        yield "⏳ 正在运行 Running `assistant eval` …", gr.skip()
+        try:
+            proc = subprocess.run([sys.executable, "-m", "assistant", "eval"], capture_output=True, text=True,
+                                  env=eval_env(service), timeout=EVAL_TIMEOUT_S, check=False)
+        except subprocess.TimeoutExpired:
+            yield f"⚠️ eval did not finish within {EVAL_TIMEOUT_S} s", eval_summary(service)
+            return
+        if proc.returncode == 0:
+            yield "✅ 评测完成 Eval finished", eval_summary(service)
+            return
+        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:]).replace("```", "'''")
+        yield (f"⚠️ `assistant eval` exited with code {proc.returncode}\n\n```\n{tail}\n```",
+               eval_summary(service))
+
+    run.click(run_eval, outputs=[status, summary], api_visibility="private")
+    return summary
