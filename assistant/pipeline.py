@@ -17,7 +17,7 @@ from typing import Any
 from .kb.domain import Domain
 from .errors import QuestionError
 from .kb.glossary import Glossary
-from .schema import Answer
+from .schema import Answer, Verdict
 from .settings import Settings
 
 RELEVANCE = Path(__file__).parent / "learn" / "relevance.json"
@@ -186,7 +186,8 @@ class Assistant:
                mode: str | None = None):
         """The extractive answer and the verdict behind each of its parts (reply drafts and the
         LLM composer start from the same verdicts)."""
-        from .answer.write import TEXT, Citations
+        from .answer.write import Citations
+        from .lang.phrases import TEXT
 
         start = time.perf_counter()
         if not isinstance(question, str):
@@ -227,13 +228,19 @@ class Assistant:
         return answer, verdicts
 
     def _verdict(self, q, mode: str | None, timings: dict[str, float]):
-        from .answer.judge import Verdict
-
         if q.future or not q.topics:
-            t = time.perf_counter()
-            v = self.judge.judge(q, [])
-            _add(timings, "judge", t)
-            return v
+            units: list = []
+        else:
+            units = self.evidence(q, mode, timings)
+        t = time.perf_counter()
+        v: Verdict = self.judge.judge(q, units)
+        _add(timings, "judge", t)
+        return v
+
+    def evidence(self, q, mode: str | None = None, timings: dict[str, float] | None = None) -> list:
+        """Retrieve and read for one question (or one part of it): the evidence units the judge
+        weighs. Judge fitting reads through here too, so it sees what answering sees."""
+        timings = {} if timings is None else timings
         t = time.perf_counter()
         wide = bool(WIDE_KINDS & q.kinds)
         result = self.retriever.search(q.text, k=12 if wide else None, lang=q.lang, mode=mode,
@@ -245,16 +252,7 @@ class Assistant:
         t = time.perf_counter()
         units = self.reader.read(q, result, whole_docs="comparison" in q.kinds or "temporal" in q.kinds)
         _add(timings, "read", t)
-        t = time.perf_counter()
-        v: Verdict = self.judge.judge(q, units)
-        _add(timings, "judge", t)
-        return v
-
-    def reply(self, message: str, lang: str | None = None, tone: str = "friendly"):
-        from .app.reply import draft_reply
-
-        return draft_reply(self, message, lang=lang, tone=tone)
-
+        return units
 
 def _one_refusal(verdicts) -> bool:
     """Every part refused for one reason, naming one thing or resting on one statement."""

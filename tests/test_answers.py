@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from assistant.app.reply import draft_reply
 from assistant.errors import QuestionError
 from assistant.eval.score import body_of, leads_of
 from assistant.lang.text import detect_lang
@@ -100,7 +101,7 @@ def test_very_long_question_is_answered_in_bounded_time(assistant):
 
 
 def test_reply_draft_answers_three_questions_and_flags_the_unknown(assistant):
-    draft = assistant.reply("你好！想问三个问题：半托管谁定价？96小时上网是从什么时候开始的？全托管的货款多久结算一次？谢谢")
+    draft = draft_reply(assistant, "你好！想问三个问题：半托管谁定价？96小时上网是从什么时候开始的？全托管的货款多久结算一次？谢谢")
     assert draft.lang == "zh" and len(draft.questions) == 3
     assert "商家" in draft.reply and "96" in draft.reply
     assert any("结算" in u for u in draft.unanswered)

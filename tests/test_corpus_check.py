@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from assistant.ingest.check import check_corpus, kb_voice_cues
-from assistant.ingest.load import parse_yaml, read_text, split_front_matter
+from assistant.ingest.load import split_front_matter
+from assistant.kb.files import parse_yaml, read_text
 from conftest import ROOT, write_doc
 
 WRITING_DATE = "2026-11-27"  # the day the v1 corpus was written; never a source's date

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.answer.write import TEXT
+from assistant.lang.phrases import TEXT
 from assistant.answer.llm import LLMComposer, check_output, figures
 from assistant.schema import Answer, Citation
 

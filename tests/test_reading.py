@@ -236,7 +236,7 @@ def test_general_evidence_for_a_question_about_one_programme_is_not_passed_off_a
 
 
 def test_a_sentence_leaning_on_a_fact_can_still_say_what_is_not_known(assistant):
-    from assistant.answer.read import has_figure
+    from assistant.lang.numbers import has_figure
 
     assert not has_figure("这两个渠道的日期、报名门槛和折扣力度，我们的资料中没有。")
     assert has_figure("平台提供两个营销渠道")
@@ -247,7 +247,7 @@ def test_a_sentence_leaning_on_a_fact_can_still_say_what_is_not_known(assistant)
 
 
 def test_an_faq_asked_with_another_question_word_is_not_the_users_question(tmp_path):
-    from assistant.answer.understand import asking_word, same_asking
+    from assistant.lang.asking import asking_word, same_asking
 
     assert not same_asking(asking_word("Where are the warehouses?"), asking_word("Who ships the orders?"))
     assert same_asking(asking_word("what is the fee?"), asking_word("How much is the fee?"))
@@ -621,7 +621,8 @@ def test_an_faq_on_a_page_about_the_term_says_who_pays_is_not_known(self_send):
     ("how do i ship", None),
 ])
 def test_the_word_a_question_word_asks_about(question, word):
-    from assistant.answer.understand import Topic, asked_attribute
+    from assistant.answer.understand import asked_attribute
+    from assistant.schema import Topic
 
     topics = [Topic(w, (w,), "word") for w in ("store", "rating", "level", "top", "score", "运费", "门槛", "ship")]
     found = asked_attribute(question, topics)

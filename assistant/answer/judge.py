@@ -27,15 +27,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Literal
 
 from ..kb.domain import Domain
 from ..kb.glossary import dehyphen
-from .read import CONFLICT, Evidence, has_figure
+from ..lang.asking import asking_word, same_asking
+from ..lang.cues import CONFLICT
+from ..lang.same import redundant, same_meaning
 from ..learn.relevance import Relevance, accept_features
-from ..eval.score import Point, same_thing
-from .understand import Question, Topic, asking_word, same_asking
+from ..schema import Evidence, Question, Topic, Verdict
 
 YES_NO_OPENING = re.compile(r"^(是的|是。|对|可以|能|需要|不需要|不可以|不能|不会|会|不用|无需|不是|没有|yes\b|no\b|not\b)", re.I)
 DENIAL = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|not|no|never|n't)\W*(\w+\W+){0,1}$", re.I)
@@ -76,32 +75,6 @@ SUPPORT_SPAN = 1.5  # a supporting point may be this much less likely (in logits
 GAIN_SPAN = 4.0  # a point that covers what the lead leaves out may be this much less likely
 
 
-@dataclass
-class Verdict:
-    """What the judge decided for one question (or one part of a multi-part question)."""
-
-    question: Question
-    kind: Literal["answer", "partial", "not_covered"]
-    reason: str = ""  # for not_covered/partial: future | other_platform | too_broad | unknown_topic | no_evidence |
-    # not_specific | no_figure | not_public | not_advised
-    lead: Evidence | None = None
-    support: list[Evidence] = field(default_factory=list)
-    related: list[Evidence] = field(default_factory=list)  # for not_covered: units truly about the topic
-    pool: list[Evidence] = field(default_factory=list)  # on-topic units (tables, timelines, contrasts)
-    missing: list[str] = field(default_factory=list)  # what the knowledge base does not cover, as asked
-    yes_no: str = ""  # "yes" | "no" | ""
-    layout: str = "points"  # points | list | timeline | table | contrast | suitability
-    conflict: bool = False
-    confidence: float = 0.0
-    features: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def evidence(self) -> list[Evidence]:
-        """Every unit the answer rests on, lead first."""
-        units = ([self.lead] if self.lead else []) + self.support + self.related
-        return list(dict.fromkeys(units))
-
-
 class Judge:
     """Decides answer / partial / not covered and picks the lead and supporting units.
 
@@ -119,7 +92,7 @@ class Judge:
         self._on_page: dict[tuple, bool] = {}  # (document, version, term forms) -> the page names the term
 
     def judge(self, q: Question, units: list[Evidence]) -> Verdict:
-        v = self._decide(q, self._usable(q, units))
+        v = self._decide(q, self.usable(q, units))
         if v.kind == "not_covered" and q.platforms and not q.names_scope and v.reason in ("not_public", "no_evidence"):
             # what is not known of another platform is not known because it is another platform
             v.reason, v.missing = "other_platform", q.platforms
@@ -324,7 +297,7 @@ class Judge:
             lead = continued[0]  # "A cancellation can count too." + "It is attributed to the seller."
         return lead
 
-    def _usable(self, q: Question, units: list[Evidence]) -> list[Evidence]:
+    def usable(self, q: Question, units: list[Evidence]) -> list[Evidence]:
         """Units in the question's language, or from documents that only exist in the other one;
         glossary definitions only for what-is questions."""
         out = [u for u in units if (u.lang == q.lang or not self.has_lang(u.doc_id, q.lang))
@@ -546,33 +519,6 @@ class Judge:
 def _contains(a: Evidence, b: Evidence) -> bool:
     """Whether unit ``a`` quotes every line of unit ``b``."""
     return a.doc_id == b.doc_id and a.lang == b.lang and set(b.lines) <= set(a.lines)
-
-
-def redundant(a: Evidence, b: Evidence) -> bool:
-    """Two units that say the same thing: near-identical meaning, or one of them (or one line of
-    a quoted list) restated by the other (the measure the eval's redundancy uses)."""
-    return overlap(a.text, b.text) >= 0.6 or same_meaning(a, b)
-
-
-def same_meaning(a: Evidence, b: Evidence) -> bool:
-    """The same text, near-identical meaning, or one restating the other in the eval's measure."""
-    if a.text == b.text:
-        return True
-    if a.vec is not None and b.vec is not None and a.lang == b.lang and float(a.vec @ b.vec) > 0.86:
-        return True
-    return any(same_thing(Point(x), Point(y)) is not None for x in a.quotes for y in b.quotes) or \
-        any(same_thing(Point(x), Point(b.text)) is not None for x in a.quotes) or \
-        any(same_thing(Point(a.text), Point(y)) is not None for y in b.quotes)
-
-
-def overlap(a: str, b: str) -> float:
-    """Share of the shorter text's character trigrams found in the longer one."""
-    def grams(s: str) -> set[str]:
-        s = re.sub(r"\s+", " ", s.lower())
-        return {s[i:i + 3] for i in range(max(1, len(s) - 2))}
-    ga, gb = grams(a), grams(b)
-    small, large = (ga, gb) if len(ga) <= len(gb) else (gb, ga)
-    return len(small & large) / len(small) if small else 0.0
 
 
 def _names(text: str, form: str) -> bool:

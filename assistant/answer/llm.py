@@ -20,10 +20,9 @@ from typing import Any
 
 import openai
 
-from .read import Evidence
-from ..schema import Answer
+from ..lang.phrases import TEXT
+from ..schema import Answer, Evidence
 from ..settings import Settings
-from .write import TEXT
 
 logger = logging.getLogger(__name__)
 

@@ -10,20 +10,19 @@ never quoted as the answer itself.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from ..index.docstore import DocRecord
-from ..kb.domain import Domain
 from ..index.embed import encode
 from ..index.index import PolicyIndex
-from ..learn.relevance import Relevance
-from .retrieve import Retrieval
+from ..kb.domain import Domain
+from ..lang.cues import CONFLICT, INJECTION
+from ..lang.numbers import COUNT, has_figure, sentence_date, without_dates
 from ..lang.text import CJK, Tokenizer
-from .understand import COUNT, INJECTION, Question, Topic
+from ..learn.relevance import Relevance
+from ..schema import Evidence, Question, Retrieval, Topic
 
 CONTEXT_ROLES = frozenset({"intro", "question", "header"})
 # words of one language are not found in the other: a unit in the other language is credited
@@ -62,84 +61,7 @@ NOT_PUBLIC = re.compile(
     r"没有给出(具体)?(数字|数额|比例)|"
     r"no (reliable |public |official )?(source|figure|table|rate|list)|neither .{0,40}(is|are) (public|given|known)|"
     r"outside the scope|hold no |give none|超出.{0,8}范围|不在.{0,8}(范围|资料|来源)(之)?(内|中))", re.I)
-# Words that say sources disagree: such a sentence states both sides, it is not a gap.
-CONFLICT = re.compile(r"(说法不一|说法不同|不同来源|另一来源|有来源称|有的来源|有些来源|一些来源|存在分歧|相互矛盾|"
-                      r"sources (differ|disagree)|conflict|other sources|another source|some sources)", re.I)
 NEGATED = re.compile(r"(没有|没|不|未|无|no\b|not\b|none\b|neither|nor\b|never|outside)", re.I)
-NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万]+(天|小时|个|%|成|倍|年|月|日)")
-POINTER = re.compile(r"[这那此上下前后][一二两三四五六七八九十几]+(个|项|种|家|条|类|点)|\b(these|those|the) (two|three|both)\b", re.I)
-SENT_DATE = re.compile(r"(20\d\d)(?:年?(?:[-/.]|年)(\d{1,2})月?)?(?:(?:[-/.]|月)?(\d{1,2})日?)?")
-EN_MONTHS = {m: i + 1 for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
-                                              "september", "october", "november", "december"])}
-EN_DATE = re.compile(r"(?:(\d{1,2}) )?(January|February|March|April|May|June|July|August|September|October|November|December)"
-                     r"(?: (\d{1,2}))?,? (20\d\d)", re.I)
-
-
-@dataclass(eq=False)
-class Evidence:
-    """One quotable unit and what the reader found out about it (compared by identity)."""
-
-    rec: DocRecord
-    lines: list[int]  # layout positions quoted, in order
-    kind: str  # sentence | list | item | answer | table | row
-    context: str  # section path, FAQ question, list intro or table header: what the unit is about
-    rank: int  # rank of the passage it came from
-    replaced_by: str = ""  # the document that supersedes this one, from either side of the link
-    first: bool = False  # opens its block (an FAQ answer's first sentence, a paragraph's opening)
-    intro: bool = False  # a list whose first line is the sentence introducing it
-    score: float = 0.0  # the rank model's probability (for ordering and relative cut-offs)
-    logit: float = 0.0
-    sim: float = 0.0
-    qsim: float = 0.0  # similarity of its FAQ question / list intro to the user's question
-    lex: float = 0.0
-    coverage: float = 0.0
-    ctx_lex: float = 0.0  # the share of the question its heading / FAQ question / intro speaks of
-    covered: dict[str, float] = field(default_factory=dict)  # topic label -> how fully it is named (0.5 or 1)
-    named: set[str] = field(default_factory=set)  # topic labels it, its context or its page's title names as written
-    figure: bool = False
-    date: str = ""
-    vec: np.ndarray | None = None
-    features: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def doc_id(self) -> str:
-        return self.rec.doc_id
-
-    @property
-    def lang(self) -> str:
-        return self.rec.lang
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        return self.rec.meta
-
-    @property
-    def quotes(self) -> list[str]:
-        return [self.rec.sentences[i] for i in self.lines]
-
-    @property
-    def text(self) -> str:
-        sep = " " if self.lang == "en" else ""
-        return sep.join(self.quotes)
-
-    @property
-    def superseded(self) -> bool:
-        return bool(self.replaced_by or self.meta.get("superseded_by"))
-
-    @property
-    def is_glossary(self) -> bool:
-        return self.meta.get("type") == "glossary"
-
-    @cached_property
-    def faq_question(self) -> str:
-        """The FAQ question this unit answers ("" outside an FAQ pair)."""
-        rec = self.rec
-        return next((rec.sentences[i] for i in rec.block_lines(rec.block_of[self.lines[0]])
-                     if rec.roles[i] == "question"), "") if self.kind == "answer" else ""
-
-    @property
-    def section(self) -> str:
-        return self.rec.blocks[self.rec.block_of[self.lines[0]]]["section"] if self.lines else ""
 
 
 class Reader:
@@ -306,7 +228,7 @@ class Reader:
             # what a unit says whatever the question: worked out once per unit
             if len(self._unit_facts) > 200_000:
                 self._unit_facts.clear()
-            undated = _without_dates(u.text)
+            undated = without_dates(u.text)
             known = self._unit_facts[key] = (sentence_date(u.text), self.states_a_gap(u), undated, TALLY.sub(" ", undated))
         u.date, gap, undated, untallied = known
         u.figure = bool(q.figure and q.figure.search(untallied if q.figure is COUNT else undated))
@@ -496,44 +418,3 @@ def _label_like(text: str, lang: str) -> bool:
     return len(text) < (12 if lang == "zh" else 30) and not re.search(r"[。！？.!?；;\d]", text)
 
 
-def _without_dates(text: str) -> str:
-    stripped = EN_DATE.sub(" ", text)
-    return re.sub(r"20\d\d(年\d{1,2}月(\d{1,2}日)?|年|-\d{1,2}(-\d{1,2})?)?", " ", stripped)
-
-
-def has_figure(text: str) -> bool:
-    """A number other than a date or a pointer ("这两个渠道": these two): a count, duration,
-    share or amount."""
-    stripped = POINTER.sub(" ", _without_dates(text))
-    stripped = re.sub(r"(January|February|March|April|May|June|July|August|September|October|November|December) \d{1,2}\b", " ", stripped)
-    return bool(NUMBER.search(stripped))
-
-
-def date_label(text: str) -> str:
-    """The date as the sentence writes it ("2024年9月9日", "14 January 2022"), so a timeline label
-    never states a figure the quote does not."""
-    if not sentence_date(text):
-        return ""
-    m = EN_DATE.search(text) or SENT_DATE.search(text)
-    return m.group(0).strip(" ,-") if m else ""
-
-
-def sentence_date(text: str) -> str:
-    """The first date a sentence states, as YYYY-MM-DD / YYYY-MM / YYYY (for ordering a timeline)."""
-    m = EN_DATE.search(text)
-    if m:
-        day, month, day2, year = m.groups()
-        d = day or day2
-        mm = EN_MONTHS[month.lower()]
-        return f"{year}-{mm:02d}-{int(d):02d}" if d else f"{year}-{mm:02d}"
-    m = SENT_DATE.search(text)
-    if not m:
-        return ""
-    year, month, day = m.groups()
-    if month and not 1 <= int(month) <= 12:
-        return year
-    if month and day and 1 <= int(day) <= 31:
-        return f"{year}-{int(month):02d}-{int(day):02d}"
-    if month:
-        return f"{year}-{int(month):02d}"
-    return year

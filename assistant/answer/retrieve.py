@@ -16,12 +16,12 @@ from functools import lru_cache
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from ..kb.domain import Domain
-from ..kb.glossary import Glossary
 from ..index.index import PolicyIndex
-from ..schema import Passage
-from .understand import asking_word, same_asking, synonyms
+from ..kb.domain import Domain, synonyms
+from ..kb.glossary import Glossary
+from ..lang.asking import asking_word, same_asking
 from ..lang.text import Tokenizer, detect_lang, to_simplified
+from ..schema import Passage, Retrieval
 
 RRF_K = 60
 CANDIDATES = 30
@@ -30,14 +30,6 @@ SUPERSEDED_FACTOR = 0.75
 TITLE_FACTOR = 2.0  # the document's title names a term of the question
 SECTION_FACTOR = 1.4  # the passage's heading does
 ASKED_FACTOR = 2.0  # the passage holds an FAQ question asking about the word the question asks about
-
-
-@dataclass
-class Retrieval:
-    passages: list[Passage]
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    expansion: list[str] = field(default_factory=list)
-    query_vector: np.ndarray | None = None
 
 
 @dataclass

@@ -10,26 +10,22 @@ uncoverable however close the retrieved text looks.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from ..kb.domain import Domain
 from ..errors import QuestionError
+from ..kb.domain import Domain
 from ..kb.glossary import Glossary, Term, dehyphen
+from ..lang.asking import YES_NO, asking_word
+from ..lang.cues import INJECTION
+from ..lang.numbers import COUNT, FIGURE_UNITS, MONEY, NUMBER_WORD
 from ..lang.text import CJK, EN_STOP, LATIN_WORD, ZH_STOP, Tokenizer, clean_text, detect_lang, split_sentences, stem, to_simplified
+from ..schema import Question, Topic
 
-INJECTION = re.compile(
-    r"(ignore (all |any )?(the )?(previous|prior|above|earlier) (instructions|prompts?|rules)|disregard .{0,20}instructions|"
-    r"system prompt|you are now|act as|pretend to be|^\s*(system|assistant|developer)\s*[:：]|"
-    r"忽略(之前|以上|上面|前面|上述)?的?(所有)?(指令|指示|说明|规则|提示)|"
-    r"无视(之前|以上|上面|前面)?的?(指令|规则)|系统提示|你现在是|扮演)",
-    re.IGNORECASE,
-)
 FUTURE_WORDS = re.compile(r"(明年|后年|将来|未来|下个月|下一年|下一次|下一届|下次.{0,8}(什么时候|哪天|几号)|next year|next month|"
                           r"in the future|will .{0,30} in the future|\b(when|what date) (is|will be) the next\b)", re.I)
 YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
@@ -53,25 +49,6 @@ KIND_PATTERNS: dict[str, re.Pattern[str]] = {
     "definition": re.compile(r"(什么是|是什么|是啥|啥是|是指|指的是|含义|意思|定义|what is|what's|what are|what does .* mean|meaning of|define|explain)", re.I),
     "procedure": re.compile(r"(怎么|怎样|如何|步骤|流程|\bhow (do|can|to|should)\b|steps?\b|process\b)", re.I),
 }
-YES_NO = re.compile(r"(吗[？?]?$|(?<![什怎多这那])么[？?]?$|是否|能否|能不能|可不可以|可以不|是不是|有没有|要不要|需不需要|会不会|必须.{0,10}吗|"
-                    r"^(is|are|does|do|did|can|could|must|should|will|was|were|has|have|may)\b)", re.I)
-# The question word: who, where, when, why, how much / many / long, which, yes-or-no. Two questions
-# asking with different ones ("Who ships it?" / "Where are the warehouses?") are not the same
-# question, however close their words.
-ASKING_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    # how long someone has to do something, not how long something takes
-    ("deadline", re.compile(r"(\bhow (long|many (days|hours))\b.{0,20}\b(have|get)\b.{0,6}\bto\b|\bdeadline\b|"
-                            r"(几天|多久|多长时间|几个?小时)(之|以)?内(要|必须|得|需要)|(要|必须|得|需要)在(几天|多久|多长时间|几个?小时)内|截止)",
-                            re.I)),
-    ("figure", re.compile(r"(多少|几[天个次家项分点层小年月]|多久|多长|多大|\bhow (much|many|long|large|big|often)\b)", re.I)),
-    ("when", re.compile(r"(什么时候|何时|哪天|哪一天|哪年|几月|几号|\bwhen\b|what (date|year|time)\b)", re.I)),
-    ("where", re.compile(r"(哪里|哪儿|在哪|去哪|\bwhere\b)", re.I)),
-    ("who", re.compile(r"(谁|哪些(商家|卖家|人)|\bwho(m|se)?\b|which (sellers|merchants|stores|people)\b)", re.I)),
-    ("why", re.compile(r"(为什么|为何|\bwhy\b)", re.I)),
-    ("how", re.compile(r"(怎么|怎样|如何|\bhow\b)", re.I)),
-    ("which", re.compile(r"(哪些|哪个|哪种|哪家|\bwhich\b)", re.I)),
-    ("what", re.compile(r"(什么|啥|\bwhat)", re.I)),
-)
 # question words a word they ask about stands next to: "what score", "运费谁出", "门槛是多少"
 ASKING_BEFORE = r"(?:\bwhat|\bwhich|\bhow many|\bhow much|什么|哪些|哪个|哪种|多少)\s*"
 ASKING_AFTER = r"\s*(?:由|是|要|该)?(?:谁|多少|几)"
@@ -93,53 +70,8 @@ def asked_attribute(text: str, topics: list[Topic]) -> Topic | None:
 # the thing a which-one-to-use question picks from: "用哪个ERP好", "which forwarder should I use"
 CHOOSING = re.compile(r"哪(?:个|种|家|款|一个|一种|一家)([\u4e00-\u9fffA-Za-z0-9+\-]{1,8}?)(?:好|比较好|更好|最好|合适|靠谱|划算|[？?，,]|$)|"
                       r"\bwhich ([a-z][a-z0-9\-]*(?: [a-z][a-z0-9\-]*){0,2}?) (?:is|are|should|would|fits?|suits?|do|does|to use|works?)\b", re.I)
-# "what" asks broadly: it can be the same question as any other but who, where, why or yes-or-no
-BROAD_ASKING, NARROW_ASKING = "what", frozenset({"who", "where", "why", "yes_no"})
 
 
-def same_asking(a: str, b: str) -> bool:
-    """Whether two questions asking with these words can be the same question."""
-    if not a or not b or a == b:
-        return True
-    return BROAD_ASKING in (a, b) and not NARROW_ASKING & {a, b}
-
-
-@functools.lru_cache(maxsize=4096)
-def asking_word(text: str) -> str:
-    """The question word a question asks with, or "yes_no", or "" when it has none."""
-    for name, pattern in ASKING_WORDS:
-        if pattern.search(text):
-            return name
-    return "yes_no" if YES_NO.search(text.strip()) else ""
-
-
-# What kind of figure a question asks for, and how a sentence that gives one looks.
-_EN_NUMBERS = r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty)\b"
-_ZH_NUMBER = r"[一二两三四五六七八九十百千]+"
-# a number before a unit the pattern names ("七天", "第三次", "3 days")
-NUM = rf"(\d+|{_EN_NUMBERS}|{_ZH_NUMBER})"
-# a number on its own: Chinese numerals only before a counter, or "一" in any word would count
-NUMBER_WORD = rf"(\d+|{_EN_NUMBERS}|{_ZH_NUMBER}(?=个|家|项|种|件|条|分|类|款|天|次|倍|成|小时|周|月|年))"
-FIGURE_UNITS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
-    (re.compile(r"(多少(个)?(国家|市场)|几个(国家|市场)|how many (countries|markets))", re.I),
-     re.compile(NUMBER_WORD + r"\s*(个)?\s*(new )?(国家|市场|countries|markets)", re.I)),
-    (re.compile(r"(多少小时|几小时|几个小时|how many hours)", re.I), re.compile(NUM + r"\s*(个)?\s*(小时|h\b|hours?)", re.I)),
-    (re.compile(r"(多少天|几天|多少个?工作日|多久|多长时间|how many days|how long|"
-                r"\b(max|maximum|min|minimum)\b[^?？]{0,20}\b(days|hours)\b|(最多|最长|最少|最短|上限)[^?？]{0,6}(天|小时))", re.I),
-     re.compile(NUM + r"\s*(个)?\s*(天|日|小时|周|个?工作日|个?自然日|days?|hours?|weeks?|months?|business days|calendar days|working days)", re.I)),
-    (re.compile(r"(占比|比例|几个点|百分之几|(多少|几)\s*%|what (share|percentage|percent)|what\b[^?？]{0,40}%)", re.I),
-     re.compile(r"\d+\s*(%|％)|一半|half|过半", re.I)),
-    (re.compile(r"(多少次|几次|how many times)", re.I), re.compile(NUM + r"\s*(次|times)", re.I)),
-    (re.compile(r"(多少钱|几块钱|多少元|多少美元|how much money)", re.I),
-     re.compile(r"\d+(\.\d+)?\s*(元|万元|万|美元|欧元|亿元|bn)|(US\$|\$|€|RMB|¥|CNY|USD)\s*\d|\d+(\.\d+)?\s*(RMB|CNY|USD|yuan|dollars?)", re.I)),
-    (re.compile(r"(费率|费用|收费|手续费|金额|门槛|补贴|价格|fee|cost|price|charge|how much|threshold|subsid)", re.I),
-     re.compile(r"\d+(\.\d+)?\s*(%|％|元|万元|万|美元|欧元|亿元|bn|倍)|(US\$|\$|€|RMB|¥|CNY|USD)\s*\d|\d+(\.\d+)?\s*(RMB|CNY|USD|yuan|dollars?)|\d\s*[x×]", re.I)),
-    # any other count: "how many warehouses", "最多几家", "几分"
-    (re.compile(r"(多少|几)(个|家|项|种|件|条|分|类|款)?|how many|how much|how large|how big|多大", re.I),
-     re.compile(NUMBER_WORD, re.I)),
-]
-COUNT = FIGURE_UNITS[-1][1]
-MONEY = next(answered for asked, answered in FIGURE_UNITS if asked.search("费用"))
 # Words that frame a question rather than name its topic.
 QUESTION_WORDS = frozenset(
     """什么 怎么 怎样 怎么样 如何 多少 多少钱 多久 多长 几 几天 几个 几年 几个月 几周 这几年 近几年 哪 哪些 哪个 哪里 哪儿 谁 为什么 为何 是否 能否 能不能 可不可以
@@ -174,55 +106,6 @@ ALIKE_WEIGHT = 0.5
 # the dictionary does not know ("抽"+"佣" -> "抽佣").
 FUNCTION_CHARS = frozenset("的了是在和与及或吗呢吧啊呀么有我你他她它这那个一从到给对把被让跟就都也还又再才没不很太更最天起"
                            "时后前上下里中内外多少几哪谁啥咋怎要会能可该将已并而且但如若则为以于之其此每各些")
-
-
-@dataclass(frozen=True)
-class Topic:
-    """One thing a question is about: how it is written there, and every form that counts as it
-    in the evidence (glossary forms in both languages, or the word itself)."""
-
-    label: str
-    forms: tuple[str, ...]
-    kind: str  # "term" (a glossary term) | "word" (a content word the knowledge base knows) | "unknown"
-    weight: float = 1.0
-    everyday: bool = False  # a word of everyday language ("影响", "few"): it says little of the topic
-
-
-@dataclass
-class Question:
-    raw: str
-    text: str  # cleaned, simplified, injection lines removed, follow-up resolved
-    lang: str  # zh | en | other
-    kinds: set[str] = field(default_factory=set)
-    parts: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    platforms: list[str] = field(default_factory=list)  # other platforms it names
-    names_scope: bool = False  # it names the platform the knowledge base is about
-    future: bool = False
-    topics: list[Topic] = field(default_factory=list)
-    figure: re.Pattern[str] | None = None  # how a sentence giving the asked figure looks
-    asks: str = ""  # its question word (see asking_word)
-    chooses: str = ""  # what a which-to-use question chooses among, when the domain advises on no such thing
-    attribute: Topic | None = None  # the word its question word asks about ("what score", "运费谁出")
-    predicate: list[str] = field(default_factory=list)  # what a yes/no question asks to be true
-
-    @property
-    def asking_about(self) -> tuple[str, tuple[str, ...]] | None:
-        """Its question word and the forms of the word it asks about, for retrieval."""
-        return (self.asks, self.attribute.forms) if self.attribute is not None else None
-
-    @property
-    def other_platform(self) -> bool:
-        return bool(self.platforms)
-
-    @property
-    def core(self) -> list[Topic]:
-        """The topics evidence must speak of: the glossary terms it names."""
-        return [t for t in self.topics if t.kind == "term"]
-
-    @property
-    def unknown(self) -> list[Topic]:
-        return [t for t in self.topics if t.kind == "unknown"]
 
 
 def clean_question(raw: str, max_chars: int) -> tuple[str, list[str]]:
@@ -707,8 +590,3 @@ def _forms(term: Term) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f for f in (term.zh, term.en, *term.forms) if f))
 
 
-def synonyms(text: str, domain: Domain) -> list[str]:
-    """Words the documents use for everyday question words in ``text`` (query side only)."""
-    low = text.lower()
-    return [syn for word, syns in domain.query_synonyms.items()
-            if (re.search(rf"\b{re.escape(word)}\b", low) if word.isascii() else word in low) for syn in syns]

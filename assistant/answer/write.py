@@ -13,70 +13,10 @@ import re
 from dataclasses import dataclass, field
 
 from ..kb.domain import Domain
-from .read import Evidence, date_label
-from ..schema import Citation, SourceRef
-from .judge import Verdict, redundant
-
-TEXT = {
-    "zh": {
-        "yes": "是的。", "no": "不是。",
-        "not_covered": "知识库里没有关于“{topic}”的资料，我不能给出答案。",
-        "not_answered": "知识库里的资料没有直接回答这个问题，我不能给出确切答案。",
-        "not_covered_figure": "知识库没有给出“{topic}”的具体数字，我不能给出确切答案。",
-        "not_specific": "知识库没有专门针对“{topic}”的说法，我不能给出确切答案。",
-        "not_public": "知识库的来源没有公开关于“{topic}”的这一细节。",
-        "not_advised": "知识库没有比较或推荐哪个“{topic}”更好的资料，我不能给出建议。",
-        "other_platform": "知识库只收录{scope}，没有关于“{topic}”的资料。",
-        "future": "知识库只记录已经公布的规则，无法预测以后的政策变化。",
-        "too_broad": "这个问题比较宽泛，请说得具体一些，例如问某项规则、费用或时限。",
-        "unsupported": "抱歉，我目前只能用中文或英文回答。 Sorry, I can only answer in Chinese or English.",
-        "partial": "知识库没有涉及：{topics}。",
-        "related": "知识库里与此相关的内容：",
-        "sources": "来源",
-        "timeline": "时间线（由新到旧）：",
-        "superseded": "（已被新规取代）",
-        "conflict": "注意：不同来源对此说法不一，以下列出各方说法。",
-        "compare": "主要区别见下表：",
-        "model": "",
-        "recommend": "建议：",
-        "none": "—",
-        "quoted_other": "（引自英文资料）",
-        "summary": "知识库综述",
-        "based_on": "依据",
-        "undated": "未注明日期",
-        "list_of": "{topic}：",
-        "sep": "；",
-    },
-    "en": {
-        "yes": "Yes.", "no": "No.",
-        "not_covered": "The knowledge base has no information on “{topic}”, so I can't answer this.",
-        "not_answered": "Nothing in the knowledge base answers this directly, so I can't give a definite answer.",
-        "not_covered_figure": "The knowledge base does not give a figure for “{topic}”, so I can't give an exact answer.",
-        "not_specific": "The knowledge base does not say this for “{topic}” specifically, so I can't give a definite answer.",
-        "not_public": "The sources behind the knowledge base do not publish this detail about “{topic}”.",
-        "not_advised": "The knowledge base does not compare or recommend one “{topic}” over another, so I can't advise on this.",
-        "other_platform": "The knowledge base covers {scope} only; it has no information on “{topic}”.",
-        "future": "The knowledge base only records rules that have been announced; it can't predict future changes.",
-        "too_broad": "That question is very broad; please ask about a specific rule, fee or deadline.",
-        "unsupported": "Sorry, I can only answer in English or Chinese. 抱歉，我目前只能用中文或英文回答。",
-        "partial": "Not covered by the knowledge base: {topics}.",
-        "related": "What the knowledge base does hold on this:",
-        "sources": "Sources",
-        "timeline": "Timeline (newest first):",
-        "superseded": " (superseded by a newer rule)",
-        "conflict": "Note: sources disagree on this; each view is listed below.",
-        "compare": "The main differences are in the table below:",
-        "model": "",
-        "recommend": "Recommendation: ",
-        "none": "—",
-        "quoted_other": " (quoted from a Chinese source)",
-        "summary": "knowledge-base summary",
-        "based_on": "based on",
-        "undated": "undated",
-        "list_of": "{topic}:",
-        "sep": "; ",
-    },
-}
+from ..lang.numbers import date_label
+from ..lang.phrases import TEXT
+from ..lang.same import redundant
+from ..schema import Citation, Evidence, SourceRef, Verdict
 
 
 @dataclass

@@ -31,7 +31,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import AccessDenied, DocumentError, QuestionError
-from .reply import ReplyDraft
+from .reply import ReplyDraft, draft_reply
 from ..schema import Answer, Citation
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ class PolicyService:
 
     def reply(self, message: str, lang: str | None = None, tone: str = "friendly") -> ReplyDraft:
         with self._lock:
-            return self.assistant.reply(message, lang=_lang(lang), tone=tone)
+            return draft_reply(self.assistant, message, lang=_lang(lang), tone=tone)
 
     def documents(self) -> list[DocumentInfo]:
         with self._lock:

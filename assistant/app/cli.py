@@ -104,7 +104,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_reply(args: argparse.Namespace) -> int:
     assistant = _assistant(args)
-    draft = assistant.reply(args.message, lang=args.lang, tone=args.tone)
+    from .reply import draft_reply
+
+    draft = draft_reply(assistant, args.message, lang=args.lang, tone=args.tone)
     if args.json:
         print(draft.model_dump_json())
     else:

@@ -12,7 +12,8 @@ from ..errors import QuestionError
 from ..schema import Answer, Citation
 from ..lang.text import detect_lang
 from ..answer.understand import PART_SPLIT, clean_question, split_parts
-from ..answer.write import TEXT, Writer
+from ..answer.write import Writer
+from ..lang.phrases import TEXT
 
 if TYPE_CHECKING:
     from ..pipeline import Assistant

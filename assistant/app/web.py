@@ -115,7 +115,7 @@ def create_app(assistant: "Assistant") -> FastAPI:
     (a mount at "/" matches everything, so it must come last)."""
     import gradio as gr
 
-    from .. import  __version__
+    from .. import __version__
     from .api import PolicyService, openai_router, rest_router
     from .ui import CSS, build_ui, theme
 

@@ -143,23 +143,45 @@ def bench_scale(settings: Settings, sizes: list[int], questions: list[str]) -> l
     return out
 
 
-def bench_concurrency(assistant, levels: list[int], duration: float, questions: list[str]) -> list[dict[str, Any]]:
-    import httpx
-    import uvicorn
-
-    from ..app.web import create_app
-
+def bench_concurrency(settings: Settings, levels: list[int], duration: float, questions: list[str]) -> list[dict[str, Any]]:
+    """Requests per second and latency against ``assistant serve`` in its own process, as clients
+    meet it (the data dir is already indexed)."""
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(assistant), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}/api/ask"
+    server = subprocess.Popen([sys.executable, "-m", "assistant", "--data-dir", str(settings.data_dir), "serve",
+                               "--host", "127.0.0.1", "--port", str(port)],
+                              env={**os.environ, **({"ASSISTANT_CHROMA_URL": settings.chroma_url} if settings.chroma_url else {})},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_until_serving(f"http://127.0.0.1:{port}/healthz", server)
+        return _load(f"http://127.0.0.1:{port}/api/ask", levels, duration, questions)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _wait_until_serving(url: str, server: subprocess.Popen, timeout_s: float = 120.0) -> None:
+    import httpx
+
+    stop = time.monotonic() + timeout_s
+    while time.monotonic() < stop:
+        if server.poll() is not None:
+            raise RuntimeError(f"assistant serve exited with code {server.returncode} before serving")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"assistant serve did not answer {url} within {timeout_s:.0f} s")
+
+
+def _load(url: str, levels: list[int], duration: float, questions: list[str]) -> list[dict[str, Any]]:
+    import httpx
+
     results = []
     for level in levels:
         lat: list[float] = []
@@ -189,8 +211,6 @@ def bench_concurrency(assistant, levels: list[int], duration: float, questions: 
                         "latency_ms": _pct(lat), "errors": errors[0]})
         print(f"concurrency {level}: {results[-1]['rps']} req/s, p95 {results[-1]['latency_ms'].get('p95')} ms, "
               f"{errors[0]} errors", file=sys.stderr)
-    server.should_exit = True
-    thread.join(timeout=10)
     return results
 
 
@@ -262,7 +282,7 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     if args.scale:
         result["scale"] = bench_scale(settings, args.scale, questions)
     if args.concurrency:
-        result["concurrency"] = bench_concurrency(assistant, args.concurrency, args.duration, questions)
+        result["concurrency"] = bench_concurrency(settings, args.concurrency, args.duration, questions)
     (out / "bench.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     chart(result, out / "bench.png")
     w = result["warm_ms"]["total"]

@@ -501,7 +501,7 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     indexes = Indexes(settings)
     start = time.perf_counter()
     if args.fit_judge:
-        from ..learn.fit import fit_relevance
+        from .fit import fit_relevance
 
         groups = [(s.name, indexes.get(s.documents), s.items) for s in sets]
         relevance, stats = fit_relevance(groups)

@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..lang.text import EN_STOP, detect_lang
+from ..lang.same import REDUNDANT_CONTAINMENT, Point, content_tokens, same_thing
+from ..lang.text import detect_lang
 
 SOURCES_BLOCK = re.compile(r"\n[ \t]*\n\*\*(?:Sources|来源)\*\*[ \t]*(?:\n|$)")
 BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -68,16 +69,8 @@ NOT_COVERED = re.compile("|".join(NOT_COVERED_ZH + NOT_COVERED_EN), re.IGNORECAS
 LABEL = re.compile(r"^[^:：。.!?！？|\n]{1,20}[:：]\s*")
 SUPERSEDED_NOTE = re.compile(r"\s*[(（](?:superseded[^)）]*|已被新规取代)[)）]\s*$", re.IGNORECASE)
 SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s+(?=[A-Z0-9\u4e00-\u9fff\"“(（])")
-TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z][a-z'\-]*|\d+(?:[.,]\d+)*%?")
 WORDLIKE = re.compile(r"[^\w]+")
-CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-ATTRIBUTION_EN = re.compile(r"(?:,\s*|^)(?:according to|per|as reported by|citing)\b[^.;]*?(?:[.;]?$|,\s*)", re.IGNORECASE)
-ATTRIBUTION_ZH = re.compile(r"^(?:另有|此外，?)?据[^，,。]{0,40}?(?:报道|报告|消息|公告|分析|介绍|指南|资料)[，,]?|"
-                            r"[，,]?(?:这一点)?(?:出自|来自|引自)[^，,。]{0,40}?[。]?$")
-HEDGES = frozenset({"reportedly", "reported", "about", "around", "roughly"})
-MONTHS = frozenset("january february march april may june july august september october november december".split())
 
-REDUNDANT_CONTAINMENT = 0.8
 MIN_POINT_CHARS = 8
 MIN_POINT_TOKENS = 3
 
@@ -233,17 +226,6 @@ def answer_first(body: str, groups: Sequence[str]) -> bool:
 
 # ---- redundancy -----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Point:
-    """One thing an answer asserts. ``column`` is the table column a cell sits in ("" outside
-    tables): cells of different columns speak of different subjects, so they are never compared.
-    ``group`` joins the items of one quoted list (bullets without a [n] of their own under a cited
-    intro): one quote, one point, so its items are not compared with each other."""
-
-    text: str
-    column: str = ""
-    group: str = ""
-
 
 def clean_point(text: str) -> str:
     """A point without its bullet, [n] markers, bold marks, leading label or superseded note."""
@@ -299,51 +281,11 @@ def points_of(body: str) -> list[Point]:
     return [p for p in points if len(content_tokens(p.text)) >= MIN_POINT_TOKENS]
 
 
-def content_tokens(text: str) -> set[str]:
-    """What a point says, as a set: English content words, whole numbers, and character
-    bigrams of Chinese runs (Chinese has no spaces, and bigrams approximate its words). The
-    attribution ("according to X", "据X报道") is dropped: two different facts from the same
-    report share it, and the same fact from two reports differs in it."""
-    text = ATTRIBUTION_ZH.sub("", ATTRIBUTION_EN.sub("", text)).lower()
-    out: set[str] = set()
-    for tok in TOKEN.findall(text):
-        if CJK_RUN.match(tok):
-            out |= {tok[i: i + 2] for i in range(len(tok) - 1)} if len(tok) > 1 else {tok}
-        elif tok not in EN_STOP and tok not in HEDGES:
-            out.add(tok)
-    return out
-
-
-def figures(tokens: set[str]) -> set[str]:
-    """Numbers and month names: a point that states another figure states another fact."""
-    return {t for t in tokens if t[0].isdigit() or t in MONTHS}
-
-
 @dataclass
 class RedundantPair:
     first: str
     second: str
     score: float
-
-
-def same_thing(a: Point, b: Point, threshold: float = REDUNDANT_CONTAINMENT) -> float | None:
-    """The containment score when two points say the same thing, else None.
-
-    Redundant when the shorter point's content tokens are at least ``threshold`` covered by
-    the other point, unless the shorter one states a figure the other does not (14 January vs
-    14 February are two facts) or they are cells of different table columns."""
-    if a.column and b.column and a.column != b.column:
-        return None
-    if a.group and a.group == b.group:
-        return None
-    ta, tb = content_tokens(a.text), content_tokens(b.text)
-    if not ta or not tb:
-        return None
-    short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
-    score = len(short & long_) / len(short)
-    if score < threshold or figures(short) - long_:
-        return None
-    return score
 
 
 def redundant_pair(points: Sequence[Point], threshold: float = REDUNDANT_CONTAINMENT) -> RedundantPair | None:

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from ..schema import Document
 
 
 @dataclass
@@ -107,19 +106,6 @@ class DocRecord:
     def delete_files(self, directory: Path) -> None:
         for suffix in (".json", ".npy"):
             (directory / f"{self.file_stem()}{suffix}").unlink(missing_ok=True)
-
-
-def doc_meta(doc: Document) -> dict[str, Any]:
-    """The metadata kept with a document and shown with its citations."""
-    return {
-        "doc_id": doc.doc_id, "lang": doc.lang, "title": doc.title, "type": doc.type, "path": doc.path,
-        "published": doc.published, "effective_from": doc.effective_from, "superseded_by": doc.superseded_by,
-        "confidence": doc.confidence, "topics": doc.topics, "voice": doc.voice, "approx_date": doc.approx_date,
-        "date_note": str(doc.extra.get("date_note") or ""),
-        "sources": [asdict(s) for s in doc.sources],
-        "supersedes": doc.extra.get("supersedes") or [],
-        "rests_on": doc.extra.get("rests_on") or [],
-    }
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:

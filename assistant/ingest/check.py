@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 import yaml
 
 from ..errors import DocumentError
-from .load import parse_yaml, read_text, split_front_matter
+from ..kb.files import parse_yaml, read_text
+from .load import split_front_matter
 
 TYPES = {"article", "faq", "notice", "glossary"}
 VOICES = {"source", "summary"}

@@ -17,13 +17,14 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .chunk import chunk_document, content_version, layout
-from ..index.docstore import ChunkRecord, DocRecord, doc_meta
+from ..index.docstore import ChunkRecord, DocRecord
 from ..index.embed import encode
 from ..errors import DocumentError, IndexBusyError
 from ..index.index import Manifest, PolicyIndex
@@ -367,3 +368,16 @@ class Ingestor:
                 stem = f.name.split(".json")[0].split(".npy")[0]
                 if f.name.endswith(".tmp") or stem not in keep:
                     f.unlink(missing_ok=True)
+
+
+def doc_meta(doc: Document) -> dict[str, Any]:
+    """The metadata kept with a document and shown with its citations."""
+    return {
+        "doc_id": doc.doc_id, "lang": doc.lang, "title": doc.title, "type": doc.type, "path": doc.path,
+        "published": doc.published, "effective_from": doc.effective_from, "superseded_by": doc.superseded_by,
+        "confidence": doc.confidence, "topics": doc.topics, "voice": doc.voice, "approx_date": doc.approx_date,
+        "date_note": str(doc.extra.get("date_note") or ""),
+        "sources": [asdict(s) for s in doc.sources],
+        "supersedes": doc.extra.get("supersedes") or [],
+        "rests_on": doc.extra.get("rests_on") or [],
+    }

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from ..errors import DocumentError
+from ..kb.files import parse_yaml, read_text
 from .pagetext import clean_html_title, clean_page, drop_repeated_title, guess_title
 from ..schema import Document, Source
 from .structure import parse_blocks, render
@@ -32,21 +33,6 @@ HTML_NOISE = re.compile(
     r"sidebar|comment\w*|related|recommend\w*|popup|modal|qrcode|qr|subscribe|newsletter|cookie\w*|toolbar)($|[\s_-])",
     re.IGNORECASE,
 )
-
-
-class _TextDatesLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when PyYAML has it
-    """YAML without implicit timestamps: dates stay strings, so a bad date is reported by field
-    instead of crashing the parser."""
-
-
-_TextDatesLoader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def parse_yaml(text: str):
-    return yaml.load(text, Loader=_TextDatesLoader)  # noqa: S506 - a SafeLoader subclass
 
 
 def load_path(path: Path, max_bytes: int | None = None) -> list[Document]:
@@ -70,29 +56,6 @@ def load_path(path: Path, max_bytes: int | None = None) -> list[Document]:
         raise
     except Exception as exc:  # a parser library failing on a corrupt file
         raise DocumentError(str(path), f"could not be parsed as {suffix[1:]} ({type(exc).__name__}: {exc})") from exc
-
-
-def read_text(path: Path) -> str:
-    """Decode UTF-8 (with or without BOM) or GB18030; refuse binary or undecodable files."""
-    data = path.read_bytes()
-    if b"\x00" in data[:8192]:
-        raise DocumentError(str(path), "looks like a binary file (contains NUL bytes), not text")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if encoding == "gb18030" and not _plausible_chinese(text):
-            break
-        return clean_text(text)
-    raise DocumentError(str(path), "text is neither UTF-8 nor GB18030; re-save it as UTF-8")
-
-
-def _plausible_chinese(text: str) -> bool:
-    """GB18030 decodes almost any bytes; accept it only when the result is mostly common Han text."""
-    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
-    odd = sum(1 for ch in text if "\u3400" <= ch <= "\u4dff" or "\ue000" <= ch <= "\uf8ff" or ch in "\ufffd")
-    return han > 0 and odd * 20 < han
 
 
 def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:

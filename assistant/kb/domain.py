@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from ..errors import DocumentError
-from ..ingest.load import parse_yaml, read_text
+from .files import parse_yaml, read_text
 
 
 @dataclass(frozen=True)
@@ -183,3 +183,10 @@ def _langs(value: Any) -> dict[str, str]:
     if isinstance(value, dict):
         return {lang: str(value.get(lang) or "").strip() for lang in ("zh", "en")}
     return {}
+
+
+def synonyms(text: str, domain: Domain) -> list[str]:
+    """Words the documents use for everyday question words in ``text`` (query side only)."""
+    low = text.lower()
+    return [syn for word, syns in domain.query_synonyms.items()
+            if (re.search(rf"\b{re.escape(word)}\b", low) if word.isascii() else word in low) for syn in syns]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-from ..ingest.load import parse_yaml
+from .files import parse_yaml
 from ..lang.text import CJK, to_simplified
 
 # a character this common on its own (有, 的, 是, 在: zipf >= 6) is a word, not a typo in a term

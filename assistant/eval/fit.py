@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .relevance import ACCEPT, FEATURES, Relevance, accept_features, logistic
-from ..eval.score import includes
+from ..learn.relevance import ACCEPT, FEATURES, Relevance, accept_features, logistic
+from .score import includes
 
 logger = logging.getLogger(__name__)
 MAX_UNITS = 40  # per question, for the second round: the units the first model ranks highest
@@ -38,13 +38,7 @@ def question_units(assistant, item: dict[str, Any]):
     if q.lang not in ("zh", "en") or not q.topics or q.future:
         return q, []
     part = q if len(q.parts) == 1 else assistant.understander.part(q.parts[0], [], q.lang)
-    wide = bool({"comparison", "temporal", "suitability"} & part.kinds)
-    result = assistant.retriever.search(part.text, lang=part.lang, k=12 if wide else None,
-                                        prefer_current="temporal" not in part.kinds,
-                                        asked=part.asking_about)
-    units = assistant.reader.read(part, result, whole_docs="comparison" in part.kinds or "temporal" in part.kinds)
-    return part, assistant.judge._usable(part, units)
-
+    return part, assistant.judge.usable(part, assistant.evidence(part))
 
 def cases_for(assistant, items: list[dict[str, Any]]) -> list[Case]:
     out = []
