@@ -222,6 +222,54 @@ def test_complete_coverage_section_passes(tmp_path):
     assert _errors(root) == []
 
 
+GAP_HEAD = "## Known unknowns: money (facts-money.md, MG1–MG2)\n\n| gap | the unknown | zh documents | en documents |\n|---|---|---|---|\n"
+
+
+def _gap_corpus(tmp_path: Path, rows: str, zh_gaps: str = "[MG1, MG2]", en_gaps: str = "[MG1, MG2]",
+                voice: str = "summary") -> Path:
+    root = _base(tmp_path)
+    for lang, gaps, body in (("zh", zh_gaps, "知识库里没有保证金退还时限的资料。"),
+                             ("en", en_gaps, "The knowledge base has no figure for how long a deposit refund takes.")):
+        path = _summary(root, "gaps-money", lang, body, gaps=gaps)
+        if voice != "summary":
+            path.write_text(path.read_text().replace("voice: summary", f"voice: {voice}\npublished: 2026-11-01"))
+    (root / "COVERAGE.md").write_text("# Coverage\n\n" + COVERAGE_HEAD + "| A2 | high | pop | pop | |\n\n" + GAP_HEAD + rows,
+                                      encoding="utf-8")
+    return root
+
+
+def test_every_known_unknown_stated_as_a_gap_passes(tmp_path):
+    root = _gap_corpus(tmp_path, "| MG1 | deposit refund time | gaps-money | gaps-money |\n"
+                                 "| MG2 | top-up deadline | gaps-money | gaps-money |\n")
+    assert _errors(root) == []
+
+
+@pytest.mark.parametrize(("rows", "zh_gaps", "voice", "expected"), [
+    # a declared unknown without a row
+    ("| MG1 | deposit refund time | gaps-money | gaps-money |\n", "[MG1]", "summary", "MG2: no row"),
+    # a row without a document in one language
+    ("| MG1 | refund time | gaps-money | — |\n| MG2 | top-up | gaps-money | gaps-money |\n", "[MG1, MG2]", "summary",
+     "MG1: needs the same gap statement documents"),
+    # the two language versions list different gaps
+    ("| MG1 | refund time | gaps-money | gaps-money |\n| MG2 | top-up | gaps-money | gaps-money |\n", "[MG1]", "summary",
+     "gaps: differs from"),
+    # a source document cannot state what no source says
+    ("| MG1 | refund time | gaps-money | gaps-money |\n| MG2 | top-up | gaps-money | gaps-money |\n", "[MG1, MG2]",
+     "source", "is not 'voice: summary'"),
+])
+def test_each_gap_problem_is_named(tmp_path, rows, zh_gaps, voice, expected):
+    root = _gap_corpus(tmp_path, rows, zh_gaps=zh_gaps, en_gaps="[MG1, MG2]" if voice == "summary" else "[MG1, MG2]",
+                       voice=voice)
+    errors = _errors(root)
+    assert any(expected in e for e in errors), errors
+
+
+def test_a_gap_listed_by_a_document_but_not_credited_is_named(tmp_path):
+    root = _gap_corpus(tmp_path, "| MG1 | refund time | gaps-money | gaps-money |\n| MG2 | top-up | — | — |\n")
+    errors = _errors(root)
+    assert any("lists MG2 in its gaps but the row does not name 'gaps-money'" in e for e in errors), errors
+
+
 def test_kb_voice_cue_with_an_ellipsis_matches_the_words_between():
     root = Path(__file__).resolve().parent.parent / "corpus"
     cues = kb_voice_cues(root)

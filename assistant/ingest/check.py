@@ -37,6 +37,9 @@ SECTION_RANGE = re.compile(r"^##\s.*\(\s*[\w.-]+\.md\s*,\s*([A-Z])1\s*[–—-]\
 TERM_FIELDS = ("id", "zh", "en", "zh_synonyms", "en_synonyms", "abbreviations", "definition_zh", "definition_en", "articles")
 SKIP = {"README.md", "COVERAGE.md", "CHANGELOG.md"}
 NONE_CELLS = ("—", "–", "-", "")
+# "## Known unknowns: money (facts-money.md, MG1–MG15)": what sellers ask that no source answers
+GAP_ID = re.compile(r"^[A-Z]G\d+$")
+GAP_RANGE = re.compile(r"^##\s.*\(\s*[\w.-]+\.md\s*,\s*([A-Z]G)1\s*[–—-]\s*(?:\1)?(\d+)\s*\)")
 
 
 def _iso(value: Any) -> bool:
@@ -304,6 +307,51 @@ def check_coverage(path: Path, docs: dict[tuple[str, str], dict[str, Any]]) -> l
     return errors
 
 
+def check_gaps(path: Path, docs: dict[tuple[str, str], dict[str, Any]]) -> list[str]:
+    """Every known unknown a section declares ("MG1–MG15") is stated as a gap, in both languages,
+    by a knowledge-base summary that lists it in ``gaps:``; and every gap a document lists is
+    credited to it in the gap's row."""
+    rel = f"{path.parent.name}/{path.name}"
+    errors: list[str] = []
+    rows: dict[str, list[str]] = {}
+    expected: list[str] = []
+    for line in read_text(path).splitlines():
+        ranged = GAP_RANGE.match(line.strip())
+        if ranged:
+            expected += [f"{ranged.group(1)}{n}" for n in range(1, int(ranged.group(2)) + 1)]
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 4 or not GAP_ID.match(cells[0]):
+            continue
+        gap, zh_ids, en_ids = cells[0], _cell_ids(cells[2]), _cell_ids(cells[3])
+        if gap in rows:
+            errors.append(f"{rel}: {gap}: more than one row")
+        rows[gap] = zh_ids
+        if not zh_ids or sorted(zh_ids) != sorted(en_ids):
+            errors.append(f"{rel}: {gap}: needs the same gap statement documents in the zh and en columns "
+                          f"({cells[2] or '—'} | {cells[3] or '—'})")
+        for lang, ids in (("zh", zh_ids), ("en", en_ids)):
+            for doc_id in ids:
+                meta = docs.get((doc_id, lang))
+                if meta is None:
+                    errors.append(f"{rel}: {gap}: document '{doc_id}' has no {lang} version")
+                elif gap not in (meta.get("gaps") or []):
+                    errors.append(f"{rel}: {gap}: {meta['_rel']} does not list {gap} in its gaps")
+                elif meta.get("voice") != "summary":
+                    errors.append(f"{rel}: {gap}: {meta['_rel']} states a gap but is not 'voice: summary' "
+                                  "(what no source says is the knowledge base's own voice)")
+    for gap in expected:
+        if gap not in rows:
+            errors.append(f"{rel}: {gap}: no row (every known unknown needs a gap statement in both languages)")
+    for (doc_id, _lang), meta in sorted(docs.items()):
+        for gap in meta.get("gaps") or []:
+            if gap not in rows:
+                errors.append(f"{meta['_rel']}: gaps: '{gap}' has no row under a 'Known unknowns' section of {rel}")
+            elif doc_id not in rows[gap]:
+                errors.append(f"{rel}: {gap}: {meta['_rel']} lists {gap} in its gaps but the row does not name '{doc_id}'")
+    return errors
+
+
 def check_domain(path: Path) -> list[str]:
     """The domain file the engine loads: what it covers, where to check, comparison entities
     and aspects, synonyms (see :mod:`assistant.domain`)."""
@@ -343,9 +391,10 @@ def check_corpus(root: Path) -> list[str]:
                 other = docs[(doc_id, "en" if lang == "zh" else "zh")]
                 errors.append(f"{other['_rel']}: lang: id '{doc_id}' has no {lang} version ({doc_id}.{lang}.md missing)")
         zh, en = docs.get((doc_id, "zh")), docs.get((doc_id, "en"))
-        if zh and en and isinstance(zh.get("facts"), list) and isinstance(en.get("facts"), list):
-            if sorted(map(str, zh["facts"])) != sorted(map(str, en["facts"])):
-                errors.append(f"{en['_rel']}: facts: differs from {zh['_rel']} (both languages state the same facts)")
+        for key in ("facts", "gaps"):
+            if zh and en and isinstance(zh.get(key) or [], list) and isinstance(en.get(key) or [], list):
+                if sorted(map(str, zh.get(key) or [])) != sorted(map(str, en.get(key) or [])):
+                    errors.append(f"{en['_rel']}: {key}: differs from {zh['_rel']} (both languages state the same {key})")
     for (doc_id, _lang), meta in docs.items():
         sup = meta.get("superseded_by")
         if sup and sup not in ids:
@@ -364,4 +413,5 @@ def check_corpus(root: Path) -> list[str]:
     coverage = root / "COVERAGE.md"
     if coverage.exists():
         errors.extend(check_coverage(coverage, docs))
+        errors.extend(check_gaps(coverage, docs))
     return errors
