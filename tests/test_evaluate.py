@@ -332,7 +332,8 @@ def test_sets_split_the_question_files_and_skip_missing_ones_only_by_default(tmp
     sets, notes = select_sets(None, None, tmp_path)
     assert [(s.name, [p.name for p in s.files]) for s in sets] == [("curated", ["fact.jsonl"]),
                                                                     ("real-style", ["real-style.jsonl"])]
-    assert notes == [f"set 'documents' skipped: {tmp_path / 'documents' / 'questions.jsonl'} not found"]
+    assert notes == [f"set 'documents' skipped: {tmp_path / 'documents' / 'questions.jsonl'} not found"] + \
+        [f"set '{split}' skipped: {tmp_path / 'pool' / f'{split}.jsonl'} not found" for split in ("train", "dev", "sealed")]
     with pytest.raises(AssistantError, match="set 'documents'"):
         select_sets(["documents"], None, tmp_path)
 
@@ -389,3 +390,99 @@ def test_items_of_one_quoted_list_are_one_point_not_a_repetition():
     assert redundant_pair(points_of(body)) is None
     restated = "全托管的售后由平台负责。 [1]\n\n- 据两篇报道，全托管的售后由平台负责。 [2]"
     assert redundant_pair(points_of(restated)) is not None
+
+
+# ---- mechanisms: why an answer fails a seller ------------------------------------------------------
+
+class Names:
+    """The knowledge base's terms and named things, as the eval reads them from the glossary and the
+    domain file."""
+
+    known = ("半托管", "semi-managed", "payoneer", "巴西", "假发", "deposit")
+
+    def names(self, text: str) -> bool:
+        return any(k in text.lower() for k in self.known)
+
+
+def mechanism_row(text: str, question: str, lang: str, refused: bool = False, answerable: bool = False):
+    it = item(answerable=answerable, must_include=["自己定"] if answerable else [], lang=lang, question=question)
+    return grade(it, Response.from_answer(answer(text, lang=lang, refused=refused)), DOCS, "test", Names())
+
+
+@pytest.mark.parametrize(("text", "question", "lang"), [
+    ("知识库里没有关于“包含”的资料，我不能给出答案。", "速卖通保证金包含哪些费用", "zh"),
+    ("知识库里没有关于“忘记”的资料，我不能给出答案。", "忘记提现密码怎么办", "zh"),
+    ("知识库里没有关于“模式分析”的资料，我不能给出答案。", "速卖通模式分析", "zh"),
+    ("The knowledge base has no information on “methods”, so I can't answer this.", "aliexpress payment methods for sellers", "en"),
+    ("The knowledge base has no information on “required”, so I can't answer this.", "documents required to open a store", "en"),
+    ("The knowledge base has no information on “Explanation”, so I can't answer this.", "Explanation of the seller levels", "en"),
+])
+def test_a_refusal_naming_an_ordinary_word_is_counted(text, question, lang):
+    row = mechanism_row(text, question, lang, refused=True)
+    assert row.ordinary_refusal and not row.acceptable, row.named
+    assert summarise([row])["ordinary_word_refusals"] == 1
+
+
+@pytest.mark.parametrize(("text", "question", "lang"), [
+    # a glossary term, a named entity, a proper name as the seller wrote it, an acronym, the asked attribute as a phrase
+    ("知识库没有专门针对“半托管退货”的说法，我不能给出确切答案。", "半托管退货怎么处理", "zh"),
+    ("知识库里没有关于“巴西”的资料，我不能给出答案。", "卖到巴西要交什么税", "zh"),
+    ("知识库里没有关于“假发”的资料，我不能给出答案。", "假发类目保证金多少", "zh"),
+    ("The knowledge base has no information on “Payoneer”, so I can't answer this.", "can I withdraw to payoneer", "en"),
+    ("The knowledge base has no information on “Guangzhou”, so I can't answer this.", "is there a warehouse in Guangzhou", "en"),
+    ("The knowledge base has no information on “VAT”, so I can't answer this.", "aliexpress vat for sellers", "en"),
+    ("The knowledge base has no information on “how long a deposit refund takes”, so I can't answer this.",
+     "how long does the deposit refund take", "en"),
+    ("知识库里没有店铺关闭后保证金多久退还的官方时限。", "关店后保证金多久退", "zh"),
+    # the very attribute the question word asks about ("费率多少", "what score")
+    ("知识库没有给出“费率”的具体数字，我不能给出确切答案。", "提现到派安盈费率多少", "zh"),
+    ("The knowledge base does not give a figure for “score”, so I can't give an exact answer.",
+     "seller level excellent what score", "en"),
+])
+def test_a_refusal_naming_what_is_really_missing_is_not_counted(text, question, lang):
+    row = mechanism_row(text, question, lang, refused=True)
+    assert row.refusal_leads and not row.ordinary_refusal and row.acceptable, row.named
+
+
+@pytest.mark.parametrize(("text", "lang", "why"), [
+    ("能：\n\n知识库的其他内容。 [1]", "zh", "intro without its list"),
+    ("不是。 [1]", "zh", "bare reply"),
+    ("5天。 [1]", "zh", "bare reply"),
+    ("两种方式的主要区别如下：[1]", "zh", "intro without its list"),
+    ("完整的表格见《半托管物流规则》。 [1]", "zh", "pointer"),
+    ("详见《成交不卖：规则、扣分与申诉》。 [1]", "zh", "pointer"),
+    ("See the table in “Semi-managed logistics”. [1]", "en", "pointer"),
+    ("Does semi-managed cover returns? [1]", "en", "question"),
+    ("Who sets the price [1]", "en", "heading"),
+    ("Yes. [1]", "en", "bare reply"),
+])
+def test_a_lead_that_cannot_stand_alone_is_a_fragment(text, lang, why):
+    row = mechanism_row(text, "半托管谁定价" if lang == "zh" else "Who sets the price?", lang, answerable=True)
+    assert row.fragment == why and not row.acceptable
+    assert summarise([row])["fragment_leads"] == 1
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("是的。半托管模式下商家自己定零售价。 [1]", "zh"),
+    ("半托管模式下，商家自己定零售价，平台负责物流。 [1]", "zh"),
+    ("主要区别见下表：\n\n| | 半托管 | 全托管 |\n|---|---|---|\n| 谁定价 | 商家自己定 | 平台 |", "zh"),
+    ("The seller sets the retail price under semi-managed; the platform handles logistics. [1]", "en"),
+    ("These are the two ways to ship:\n\n- online shipping [1]\n- offline shipping [2]", "en"),
+])
+def test_a_lead_that_stands_alone_is_not_a_fragment(text, lang):
+    row = mechanism_row(text, "半托管谁定价" if lang == "zh" else "Who sets the price?", lang, answerable=True)
+    assert row.fragment == ""
+
+
+def test_bad_refusals_irrelevant_answers_and_auroc_are_counted():
+    refused_answerable = mechanism_row("知识库里没有关于“半托管”的资料，我不能给出答案。", "半托管谁定价", "zh",
+                                       refused=True, answerable=True)
+    answered_unanswerable = mechanism_row("半托管模式下商家自己定零售价。 [1]", "半托管的佣金是多少", "zh")
+    right = mechanism_row("半托管模式下商家自己定零售价。 [1]", "半托管谁定价", "zh", answerable=True)
+    for row, confidence in ((refused_answerable, 0.9), (answered_unanswerable, 0.8), (right, 0.3)):
+        row.confidence = confidence
+    figures = summarise([refused_answerable, answered_unanswerable, right])
+    assert figures["bad_refusal_rate"] == 0.5 and figures["irrelevant_answer_rate"] == 1.0
+    assert figures["confidence_auroc"] == 0.0  # the one right answer is the least confident
+    right.confidence = 0.95
+    assert summarise([refused_answerable, answered_unanswerable, right])["confidence_auroc"] == 1.0

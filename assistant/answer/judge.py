@@ -61,7 +61,7 @@ CONTRAST = re.compile(r"(区别|不同|差异|相比|而|则|不像|却|whereas|
                       r"instead|rather than|on the other hand)", re.I)
 CLAUSE = re.compile(r"[；;。!?！？]\s*|\.\s+")
 COMPARE_SPAN = 3.5  # logit: how much less likely a contrasting unit may be than the best one
-# a word that names something: letters mixed with digits ("3C数码"), or an acronym in capitals ("ERP", "IOSS")
+# a word that names something: letters mixed with digits ("3C数码"), or an acronym in capitals ("ERP", "GST")
 MIXED = re.compile(r"(\d[a-z]|[a-z]\d)", re.I)
 MAX_POINTS = 3
 LIKELY_SPAN = 2.0  # logit: units this close to the best are likely answers too
@@ -205,7 +205,7 @@ class Judge:
             top = top if top in dated else dated[0]  # what speaks of the asked year leads
         named = [t.label for t in q.unknown if _named(t.label, q.text) and top.covered.get(t.label, 0.0) < 1.0]
         if named:
-            # a named thing the knowledge base has never seen ("3C", "ERP", "VAT"): what it holds
+            # a named thing the knowledge base has never seen ("3C", "ERP", "GST"): what it holds
             # is general, so the answer says first that the named thing itself is not covered
             v = Verdict(q, "not_covered", "no_evidence", missing=_joined(named, q.text), related=[top],
                         confidence=round(1.0 - p, 3))

@@ -384,7 +384,7 @@ class Words:
 
 
 # What may follow a word's stem in another form of the same word ('cancel' / 'cancellation',
-# 'charg' / 'charged'), after an optional doubled consonant; 'charg' / 'chargeback' is another word
+# 'charg' / 'charged'), after an optional doubled consonant; 'pay' / 'payload' is another word
 WORD_ENDING = re.compile(r"(e|es|s|ed|d|ing|ings|er|ers|or|ors|ion|ions|ation|ations|ment|ments|al|als|ally|ly|"
                          r"ity|ities|able|ible|ive|ives|ence|ences|ance|ances|ant|ants|ent|ents|y|ies|ied|ize|ise|"
                          r"ized|ised|ization|isation|ness|ful|ic|ical|ist|ists|ure|ures|age|ages|ee|ees|ual)")

@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import QuestionError
 from ..kb.domain import Domain
 from ..kb.glossary import Glossary, Term, dehyphen
-from ..lang.asking import YES_NO, asking_word
+from ..lang.asking import YES_NO, asked_word, asking_word
 from ..lang.cues import INJECTION
 from ..lang.numbers import COUNT, FIGURE_UNITS, MONEY, NUMBER_WORD
 from ..lang.text import CJK, EN_STOP, LATIN_WORD, ZH_STOP, Tokenizer, clean_text, detect_lang, split_sentences, stem, to_simplified
@@ -49,9 +49,6 @@ KIND_PATTERNS: dict[str, re.Pattern[str]] = {
     "definition": re.compile(r"(什么是|是什么|是啥|啥是|是指|指的是|含义|意思|定义|what is|what's|what are|what does .* mean|meaning of|define|explain)", re.I),
     "procedure": re.compile(r"(怎么|怎样|如何|步骤|流程|\bhow (do|can|to|should)\b|steps?\b|process\b)", re.I),
 }
-# question words a word they ask about stands next to: "what score", "运费谁出", "门槛是多少"
-ASKING_BEFORE = r"(?:\bwhat|\bwhich|\bhow many|\bhow much|什么|哪些|哪个|哪种|多少)\s*"
-ASKING_AFTER = r"\s*(?:由|是|要|该)?(?:谁|多少|几)"
 
 
 def asked_attribute(text: str, topics: list[Topic]) -> Topic | None:
@@ -61,8 +58,7 @@ def asked_attribute(text: str, topics: list[Topic]) -> Topic | None:
     for t in topics:
         if t.kind == "term" or t.everyday:
             continue
-        word = re.escape(t.label.lower())
-        if re.search(ASKING_BEFORE + word, low) or re.search(word + ASKING_AFTER, low):
+        if asked_word(t.label, low):
             return t
     return None
 
@@ -448,7 +444,7 @@ class Understander:
             everyday = self.everyday(word)
             scale = EVERYDAY_WEIGHT if everyday else 1.0
             written = re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text, re.I) if word.isascii() else None
-            label = written.group(0) if written else word  # named as the user wrote it ("3C", "VAT")
+            label = written.group(0) if written else word  # named as the user wrote it ("3C", "GST")
             if df == 0 and not any(self.doc_freq(self._key(f)) for f in forms[1:]):
                 out.append(Topic(label, forms, "unknown", 0.8 * scale, everyday))
             else:
@@ -458,7 +454,7 @@ class Understander:
     def _weigh_unknown(self, text: str, topics: list[Topic]) -> None:
         """A word the knowledge base has never seen weighs by how much of the question's meaning
         it carries: the question read without it is compared with the question itself. "发到买家手上"
-        (delivered into the buyer's hands) says little the rest does not; "VAT" or "jewelry" does.
+        (delivered into the buyer's hands) says little the rest does not; "GST" or "jewelry" does.
         One that carries weight and is close in meaning to a word of the knowledge base ("罚钱",
         "罚款") counts as that word."""
         unknown = [t for t in topics if t.kind == "unknown"]

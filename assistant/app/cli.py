@@ -127,7 +127,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_corpus_check(args: argparse.Namespace) -> int:
     from ..ingest.check import check_corpus
 
-    errors = check_corpus(Path(args.path))
+    path = Path(args.path)
+    pool = Path(args.labels) if args.labels else path.parent / "evals" / "pool"
+    errors = check_corpus(path, pool)
     for e in errors:
         print(e)
     if errors:
@@ -200,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     csub = p.add_subparsers(dest="corpus_command", required=True)
     c = csub.add_parser("check", help="validate front matter, parity, sources, glossary, FAQ links")
     c.add_argument("path", nargs="?", default="corpus")
+    c.add_argument("--labels", help="pool split files whose labels must still hold (default: evals/pool beside the corpus)")
     c.set_defaults(func=cmd_corpus_check)
     return parser
 

@@ -23,13 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AssistantError
-from .score import Response, Row, body_of, calibration, grade, median, new_row, percentile
+from .score import Response, Row, auroc, body_of, calibration, grade, median, new_row, percentile
 from ..settings import Settings
 from ..lang.text import detect_lang
 
 __all__ = ["body_of", "compare", "load_questions", "run_cli", "summarise"]  # body_of: re-exported for tests
 
-SET_NAMES = ("curated", "real-style", "documents")
+SET_NAMES = ("curated", "real-style", "documents", "train", "dev", "sealed")
+POOL_SETS = ("train", "dev", "sealed")
+SEALED = "sealed"
 RESULT_VERSION = 2
 # the gate: these rates must not drop, these must not rise, these counts must not grow
 DROP_METRICS = ("strict_accuracy", "answer_first", "refusal_recall", "citation_validity", "language_match")
@@ -65,6 +67,24 @@ class EvalSet:
     files: list[Path]
     documents: Path | None = None
     items: list[dict[str, Any]] = field(default_factory=list)
+    pool: bool = False  # a split of the question pool: labels are turned into key facts on loading
+
+    @property
+    def sealed(self) -> bool:
+        """Reported in aggregate only: no question, answer or per-item outcome leaves the run."""
+        return self.name == SEALED
+
+    def load(self) -> list[str]:
+        """Read the items; returns notes (unlabelled pool items are left out and counted)."""
+        if not self.pool:
+            self.items = load_questions(self.files)
+            return []
+        from .pool import eval_item, load_split
+
+        records = [r for f in self.files for r in load_split(f.stem, f.parent)]
+        self.items = [item for item in map(eval_item, records) if item is not None]
+        left = len(records) - len(self.items)
+        return [f"set '{self.name}': {left} unlabelled item(s) left out"] if left else []
 
 
 def curated_files(questions_dir: Path) -> list[Path]:
@@ -84,6 +104,7 @@ def select_sets(names: Sequence[str] | None, questions: Sequence[Path] | None, e
         "curated": EvalSet("curated", curated_files(evals_dir / "questions")),
         "real-style": EvalSet("real-style", [evals_dir / "questions" / "real-style.jsonl"]),
         "documents": EvalSet("documents", [documents_dir / "questions.jsonl"], documents=documents_dir),
+        **{split: EvalSet(split, [evals_dir / "pool" / f"{split}.jsonl"], pool=True) for split in POOL_SETS},
     }
     sets, notes = [], []
     for name in names or SET_NAMES:
@@ -98,6 +119,19 @@ def select_sets(names: Sequence[str] | None, questions: Sequence[Path] | None, e
     if not sets:
         raise AssistantError("no question sets found (evals/questions/*.jsonl)")
     return sets, notes
+
+
+class KnownNames:
+    """What the knowledge base names, for telling a refusal that names a real gap from one that
+    names an ordinary word: glossary terms in any form, other platforms, the scope's own names
+    and the domain's named things (places, companies, categories)."""
+
+    def __init__(self, glossary, domain) -> None:
+        self.glossary, self.domain = glossary, domain
+
+    def names(self, text: str) -> bool:
+        return bool(self.glossary.matches(text) or self.domain.other_platforms_in(text)
+                    or self.domain.names_scope(text) or self.domain.named_in(text))
 
 
 # ---- documents behind citations ----------------------------------------------------------------
@@ -167,12 +201,17 @@ def summarise(rows: Sequence[Row]) -> dict[str, Any]:
         "answerable": len(ans),
         "unanswerable": len(unans),
         "strict_accuracy": _rate([r.correct for r in rows]),
+        "acceptable": _rate([r.acceptable for r in rows]),
         "answer_accuracy": _rate([r.correct for r in ans]),
         "answer_first": _rate([bool(r.answer_first) for r in ans if r.answer_first is not None]),
         "irrelevant_answer_rate": _rate([r.answered for r in unans]),
         "refusal_recall": _rate([r.refusal_leads for r in unans]),
         "refusal_precision": _rate([not r.answerable for r in refusals]),
         "false_refusals": sum(1 for r in ans if r.refusal_leads),
+        "bad_refusal_rate": _rate([r.refusal_leads for r in ans]),
+        "ordinary_word_refusals": sum(1 for r in ok if r.ordinary_refusal),
+        "fragment_leads": sum(1 for r in ok if r.fragment),
+        "confidence_auroc": auroc([(r.confidence, r.correct) for r in ok if r.confidence is not None]),
         "redundancy": _rate([r.redundant is not None for r in ok if r.redundancy_scored]),
         "concision": {"median_chars": _chars(median(lengths)), "p90_chars": _chars(percentile(lengths, 90))},
         "calibration": calibration([(r.confidence, r.correct) for r in ok if r.answered and r.confidence is not None]),
@@ -197,17 +236,21 @@ def grouped(rows: Sequence[Row], attr: str) -> dict[str, dict[str, Any]]:
     return {name: summarise(group) for name, group in sorted(groups.items())}
 
 
-def set_result(rows: Sequence[Row], seconds: float) -> dict[str, Any]:
-    """The figures of one set: overall, per language, per question type, and the rows."""
-    return {
+def set_result(rows: Sequence[Row], seconds: float, sealed: bool = False) -> dict[str, Any]:
+    """The figures of one set: overall, per language, per question type (per label for the
+    pool), and the rows; a sealed set keeps the figures only."""
+    result = {
         "questions": len(rows),
         "seconds": round(seconds, 1),
         "overall": summarise(rows),
         "by_lang": grouped(rows, "lang"),
-        "by_type": grouped(rows, "qtype"),
+        "by_type": grouped(rows, "label" if any(r.label for r in rows) else "qtype"),
         "per_question": {r.qid: r.correct for r in rows},
-        "rows": [asdict(r) | {"answered": r.answered} for r in rows],
+        "rows": [asdict(r) | {"answered": r.answered, "acceptable": r.acceptable} for r in rows],
     }
+    if sealed:
+        result.update(sealed=True, per_question={}, rows=[])
+    return result
 
 
 # ---- the gate ---------------------------------------------------------------------------------
@@ -308,17 +351,20 @@ def retrieval_rank(assistant, item: dict[str, Any], mode: str | None) -> tuple[l
     return docs[:5], rank
 
 
-def ask_and_grade(assistant, items: Sequence[dict[str, Any]], set_name: str) -> list[Row]:
+def ask_and_grade(assistant, items: Sequence[dict[str, Any]], set_name: str, quiet: bool = False) -> list[Row]:
+    """Answer and grade every item. ``quiet`` (the sealed split): an error is reported by its kind
+    only, never with the question."""
     from tqdm import tqdm
 
     docs = DocTexts(assistant)
+    vocabulary = KnownNames(assistant.glossary, assistant.domain)
     rows = []
     for item in tqdm(items, desc=f"eval {set_name}", unit="q", file=sys.stderr):
         try:
             answer = assistant.ask(item["question"], history=item.get("history") or [])
-            row = grade(item, Response.from_answer(answer), docs, set_name)
+            row = grade(item, Response.from_answer(answer), docs, set_name, vocabulary)
         except Exception as exc:  # a crash on one question is a failure to report, not to hide
-            row = new_row(item, set_name, error=f"{type(exc).__name__}: {exc}")
+            row = new_row(item, set_name, error=type(exc).__name__ if quiet else f"{type(exc).__name__}: {exc}")
             row.reason = "error: " + row.error
         if item["answerable"] and item.get("sources") and not row.error:
             row.retrieved, row.rank = retrieval_rank(assistant, item, None)
@@ -370,8 +416,8 @@ def run_sets(sets: Sequence[EvalSet], indexes: Indexes, tutorial: bool) -> dict[
     for s in sets:
         assistant = indexes.get(s.documents)
         start = time.perf_counter()
-        rows = ask_and_grade(assistant, s.items, s.name)
-        out[s.name] = set_result(rows, time.perf_counter() - start)
+        rows = ask_and_grade(assistant, s.items, s.name, quiet=s.sealed)
+        out[s.name] = set_result(rows, time.perf_counter() - start, sealed=s.sealed)
         if tutorial:
             if s.documents not in tutorials:
                 root = s.documents or indexes.settings.corpus_dir
@@ -472,6 +518,9 @@ def _headline(name: str, s: dict[str, Any]) -> str:
         return f"{_fmt(o.get(metric))} ({', '.join(parts)})"
 
     return (f"eval {name}: {o['questions']} questions in {s['seconds']:.0f}s; strict accuracy {per_lang('strict_accuracy')}, "
+            f"acceptable {per_lang('acceptable')}, bad refusals {_fmt(o['bad_refusal_rate'])}, "
+            f"ordinary-word refusals {o['ordinary_word_refusals']}, fragment leads {o['fragment_leads']}, "
+            f"confidence AUROC {_fmt(o['confidence_auroc'])}, "
             f"answer-first {_fmt(o['answer_first'])}, irrelevant answers {_fmt(o['irrelevant_answer_rate'])}, "
             f"redundancy {_fmt(o['redundancy'])}, citations valid {_fmt(o['citation_validity'])}, "
             f"language {_fmt(o['language_match'])}, fabricated {o['fabricated_figures']}")
@@ -489,9 +538,11 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
                                args.out or Path("evals/questions/feedback-drafts.jsonl"))
     # read first: a missing or stale baseline should fail before the work, not after it
     baseline = read_baseline(Path(args.baseline)) if args.baseline else None
-    sets, notes = select_sets(args.set, args.questions, args.evals_dir, args.documents_dir)
+    # the judge is fitted on the train split unless told otherwise, never on sealed
+    names = args.set or (["train"] if args.fit_judge and not args.questions else None)
+    sets, notes = select_sets(names, args.questions, args.evals_dir, args.documents_dir)
     for s in sets:
-        s.items = load_questions(s.files)
+        notes += s.load()
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     overrides: dict[str, Any] = {"use_glossary": False} if args.no_glossary else {}
@@ -503,6 +554,8 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     if args.fit_judge:
         from .fit import fit_relevance
 
+        if any(s.sealed for s in sets):
+            raise AssistantError("the judge is never fitted on the sealed split; choose sets with --set (e.g. train)")
         groups = [(s.name, indexes.get(s.documents), s.items) for s in sets]
         relevance, stats = fit_relevance(groups)
         relevance.save(args.fit_judge, {"fitted_on": stats})

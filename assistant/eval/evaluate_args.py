@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-SETS = ("curated", "real-style", "documents")
+SETS = ("curated", "real-style", "documents", "train", "dev", "sealed")
 
 
 def add_eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", nargs="?", choices=["run", "import-feedback"], default="run")
     p.add_argument("--set", nargs="+", choices=SETS, metavar="SET",
-                   help="question sets to run: curated, real-style, documents (default: all that exist)")
+                   help="question sets to run: the regression sets curated, real-style, documents and the pool's "
+                        "splits train, dev, sealed (default: all that exist); sealed prints figures only")
     p.add_argument("--questions", nargs="*", type=Path,
                    help="ad-hoc JSONL files answered from the corpus (instead of --set)")
     p.add_argument("--evals-dir", type=Path, default=Path("evals"),
-                   help="where questions/ and documents/ live (default: evals)")
+                   help="where questions/, documents/ and pool/ live (default: evals)")
     p.add_argument("--documents-dir", type=Path,
                    help="documents-as-found directory with its questions.jsonl (default: <evals dir>/documents)")
     p.add_argument("--retriever", choices=["hybrid", "dense", "keyword"])
@@ -28,7 +29,7 @@ def add_eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tutorial-baseline", action="store_true", help="also run the LangChain-tutorial RAG row per set")
     p.add_argument("--retrieval-only", action="store_true", help="retrieval metrics only (dense/keyword/hybrid)")
     p.add_argument("--fit-judge", type=Path, metavar="FILE",
-                   help="fit the judge's relevance weights and thresholds on the selected sets and write them "
-                        "to FILE (the engine reads assistant/relevance.json); no answers are graded")
+                   help="fit the judge's relevance weights and thresholds on the selected sets (never sealed) and "
+                        "write them to FILE (the engine reads assistant/learn/relevance.json); no answers are graded")
     p.add_argument("--feedback", type=Path, help="feedback JSONL for import-feedback")
     p.add_argument("--out", type=Path, help="draft questions file for import-feedback")

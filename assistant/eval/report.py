@@ -43,12 +43,17 @@ def _total(figures: dict[str, Any], key: str) -> Any:
 METRICS: list[tuple[str, Any]] = [
     ("questions (answerable / not)", lambda f: f"{f['questions']} ({f['answerable']} / {f['unanswerable']})"),
     ("**strict accuracy**", lambda f: _fmt(f["strict_accuracy"])),
+    ("**acceptable**", lambda f: _fmt(f.get("acceptable"))),
     ("answer accuracy (answerable)", lambda f: _fmt(f["answer_accuracy"])),
     ("**answer-first**", lambda f: _fmt(f["answer_first"])),
     ("**irrelevant-answer rate**", lambda f: _fmt(f["irrelevant_answer_rate"])),
     ("**redundancy**", lambda f: _fmt(f["redundancy"])),
     ("refusal recall / precision", lambda f: _pair(f["refusal_recall"], f["refusal_precision"])),
     ("false refusals", lambda f: _fmt(f["false_refusals"])),
+    ("bad refusals (share of answerable)", lambda f: _fmt(f.get("bad_refusal_rate"))),
+    ("refusals naming an ordinary word", lambda f: _fmt(f.get("ordinary_word_refusals"))),
+    ("fragment leads", lambda f: _fmt(f.get("fragment_leads"))),
+    ("confidence AUROC", lambda f: _fmt(f.get("confidence_auroc"))),
     ("concision: median / p90 chars", lambda f: _pair(f["concision"]["median_chars"], f["concision"]["p90_chars"], _num)),
     ("calibration error (ECE, n)", lambda f: f"{_fmt(f['calibration']['ece'])} ({f['calibration']['n']})"),
     ("citation validity", lambda f: _fmt(f["citation_validity"])),
@@ -71,6 +76,36 @@ def set_table(s: dict[str, Any]) -> list[list[str]]:
     rows = [["metric"] + [name for name, _ in columns]]
     for label, read in METRICS:
         rows.append([label] + [read(f) for _, f in columns])
+    return rows
+
+
+POOL_SPLITS = ("train", "dev", "sealed")
+POOL_METRICS = [("acceptable", "acceptable"), ("bad refusals", "bad_refusal_rate"),
+                ("ordinary-word refusals", "ordinary_word_refusals"), ("fragment leads", "fragment_leads"),
+                ("answer-first", "answer_first"), ("irrelevant answers", "irrelevant_answer_rate"),
+                ("confidence AUROC", "confidence_auroc"), ("ECE", None)]
+
+
+def pool_table(result: dict[str, Any]) -> list[list[str]]:
+    """The pool's splits side by side, all / zh / en per split (empty when none ran)."""
+    splits = [n for n in POOL_SPLITS if n in result["sets"]]
+    if not splits:
+        return []
+    rows = [["metric"] + [f"{n} all / zh / en" for n in splits]]
+
+    def cell(figures: dict[str, Any] | None, key: str | None) -> str:
+        if not figures:
+            return "—"
+        return _fmt(figures["calibration"]["ece"] if key is None else figures.get(key))
+
+    rows.append(["questions (answerable / not)"] + [
+        " / ".join(str(f["questions"]) if f else "—" for f in (result["sets"][n]["overall"],
+                   result["sets"][n]["by_lang"].get("zh"), result["sets"][n]["by_lang"].get("en"))) for n in splits])
+    for label, key in POOL_METRICS:
+        rows.append([label] + [" / ".join(cell(f, key) for f in (result["sets"][n]["overall"],
+                                                                 result["sets"][n]["by_lang"].get("zh"),
+                                                                 result["sets"][n]["by_lang"].get("en")))
+                               for n in splits])
     return rows
 
 
@@ -126,6 +161,9 @@ def summary_markdown(result: dict[str, Any]) -> str:
              "answer-first = the first key fact in the lead (see evals/README.md).", ""]
     lines += [f"- note: {n}" for n in result.get("notes", [])]
     lines += [f"- ingest error: {e}" for e in result.get("ingest_errors", [])]
+    pool = pool_table(result)
+    if pool:
+        lines += ["", "## Pool splits side by side (judge a change by sealed)", ""] + _markdown_table(pool)
     for name, s in result["sets"].items():
         lines += ["", f"## {name}", ""] + _markdown_table(set_table(s))
         lines += ["", f"Calibration ({name}, answers given):", ""] + _markdown_table(calibration_table(s))
@@ -135,6 +173,9 @@ def summary_markdown(result: dict[str, Any]) -> str:
             for r in examples:
                 a, b = r["redundant"]
                 lines.append(f"- `{r['qid']}` ({r['redundancy_score']:.2f}): “{_short(a, 90)}” ≈ “{_short(b, 90)}”")
+        if s.get("sealed"):
+            lines += ["", "Items are not shown: the sealed split is reported in aggregate only."]
+            continue
         fails = failures(s)
         lines += ["", f"Failures ({len(fails)} of {s['questions']}):", ""]
         for r in fails[:FAILURES_SHOWN]:
@@ -221,6 +262,9 @@ def report_html(result: dict[str, Any]) -> str:
     charts = _charts(result)
     intro = html.escape(summary_markdown(result).split("\n## ")[0].split("\n", 2)[-1])
     sections = []
+    pool = pool_table(result)
+    if pool:
+        sections.append(f"<h2>Pool splits side by side</h2>{_html_table(pool)}")
     for name, s in result["sets"].items():
         examples = "".join(f"<li><code>{html.escape(r['qid'])}</code> ({r['redundancy_score']:.2f}): "
                            f"“{html.escape(r['redundant'][0])}” ≈ “{html.escape(r['redundant'][1])}”</li>"

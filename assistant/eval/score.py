@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..lang.asking import asked_word
 from ..lang.same import REDUNDANT_CONTAINMENT, Point, content_tokens, same_thing
 from ..lang.text import detect_lang
 
@@ -222,6 +223,99 @@ def answer_first(body: str, groups: Sequence[str]) -> bool:
         blocks = "\n\n".join(lead.block for lead in leads)
         return all(includes(blocks, g) for g in groups)
     return bool(leads) and includes(leads[0].block, groups[0])
+
+
+# ---- mechanisms: why an answer fails a seller, read off the answer text ----------------------
+
+# the topic a refusal names: what the template puts in quotation marks
+QUOTED_NAME = re.compile(r"[“\"「『‘]([^”\"」』’]{1,60})[”\"」』’]")
+NAME_SPLIT = re.compile(r"\s*(?:、|，|,|/|\band\b|\bor\b|和|与|及)\s*")
+# a lead that points elsewhere instead of answering ("详见《…》", "see the table in …")
+POINTER_LEAD = re.compile(r"^(?:[^。.!?！？]{0,20})(?:详见|参见|见下表|完整的?[^。]{0,10}见|请看|请参考)|"
+                          r"^(?:see|refer to|for details,? see|the full [a-z ]+ is in)\b", re.I)
+SENTENCE_FINAL = re.compile(r"[。.!?！？；;]\s*$")
+QUESTION_END = re.compile(r"[？?]\s*$")
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+LATIN_WORDS = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+
+
+class Vocabulary(Protocol):
+    """What the knowledge base names: glossary terms in any form and named entities."""
+
+    def names(self, text: str) -> bool: ...
+
+
+def refusal_names(lead_text: str) -> list[str]:
+    """The things a refusal says the knowledge base lacks: the quoted names of its opening."""
+    out: list[str] = []
+    for m in QUOTED_NAME.finditer(opening(lead_text)):
+        out += [n.strip() for n in NAME_SPLIT.split(m.group(1)) if n.strip()]
+    return out
+
+
+def is_ordinary_word(name: str, question: str, vocabulary: Vocabulary | None) -> bool:
+    """A refusal's named topic that is one ordinary word ("methods", "包含", "模式分析"): not a term
+    or an entity the knowledge base knows, not the attribute the question word asks about ("费率"
+    in "费率多少"), not a proper name as the seller wrote it (capitalised inside the question, or
+    letters mixed with digits), and short: a phrase naming what is asked ("how long a deposit
+    refund takes", "保证金退还时限") names a real gap."""
+    if vocabulary is not None and vocabulary.names(name) or asked_word(name, question):
+        return False  # a term, a named thing, or the very attribute its question word asks about
+    words = LATIN_WORDS.findall(name)
+    if words and not HAN.search(name):
+        if len(words) > 2:
+            return False
+        written = re.search(rf"(?<![A-Za-z]){re.escape(name)}(?![A-Za-z])", question)
+        start = written is not None and written.start() == len(question) - len(question.lstrip())
+        if written is not None and not start and written.group(0)[:1].isupper():
+            return False  # "Guangzhou", "Payoneer": a name as written
+        if any(w.isupper() and len(w) >= 2 for w in words) or re.search(r"\d", name):
+            return False  # "VAT", "3C"
+        return True
+    return len(HAN.findall(name)) <= 4 and not re.search(r"[A-Za-z0-9]", name)
+
+
+def ordinary_word_refusal(row_lead: str, refused: bool, question: str, vocabulary: Vocabulary | None) -> bool:
+    """A leading refusal every named topic of which is an ordinary word."""
+    if not refused:
+        return False
+    names = refusal_names(row_lead)
+    return bool(names) and all(is_ordinary_word(n, question, vocabulary) for n in names)
+
+
+def fragment_lead(lead: Lead) -> str:
+    """Why a lead cannot stand alone, or "": a bare reply to another question ("能：", "不是。",
+    "5天。"), an intro ending in a colon without its table or list, a pointer ("详见《…》"), a
+    heading or a question."""
+    prose = MARKER.sub("", lead.text).replace("**", "").strip()
+    if not prose:
+        return "empty" if not lead.block.strip() else ""
+    han, words = len(HAN.findall(prose)), LATIN_WORDS.findall(prose)
+    if lead.block.strip() != lead.text.strip():
+        return ""  # an intro with the table or list it introduces
+    if ENDS_WITH_COLON.search(prose):
+        return "intro without its list"
+    if POINTER_LEAD.search(prose):
+        return "pointer"
+    if QUESTION_END.search(prose):
+        return "question"
+    if han <= 4 and len(words) <= 1 or not han and len(words) <= 2:
+        return "bare reply"
+    if not SENTENCE_FINAL.search(prose) and not ENDS_WITH_COLON.search(prose) and \
+            (han and han <= 12 or not han and len(words) <= 6):
+        return "heading"
+    return ""
+
+
+def auroc(pairs: Sequence[tuple[float, bool]]) -> float | None:
+    """How well confidence separates right from wrong: the chance a right response is more
+    confident than a wrong one (ties count half)."""
+    right = [c for c, ok in pairs if ok]
+    wrong = [c for c, ok in pairs if not ok]
+    if not right or not wrong:
+        return None
+    wins = sum((r > w) + 0.5 * (r == w) for r in right for w in wrong)
+    return round(wins / (len(right) * len(wrong)), 4)
 
 
 # ---- redundancy -----------------------------------------------------------------------------
@@ -445,21 +539,34 @@ class Row:
     reason: str = ""
     flags: list[str] = field(default_factory=list)
     error: str = ""
+    label: str = ""  # a pool item's label: yes | partly | no ("" for the curated sets)
+    named: list[str] = field(default_factory=list)  # what a leading refusal names as missing
+    ordinary_refusal: bool = False  # a refusal naming only ordinary words as missing
+    fragment: str = ""  # why the lead cannot stand alone ("" when it can)
 
     @property
     def answered(self) -> bool:
         """The user got an answer (not a leading refusal, not a crash)."""
         return not self.error and not self.refusal_leads
 
+    @property
+    def acceptable(self) -> bool:
+        """What a seller would accept: correct, with a lead that stands alone, and a refusal
+        that names what is really missing rather than an ordinary word of the question."""
+        return self.correct and not self.ordinary_refusal and not self.fragment
+
 
 def new_row(item: dict, set_name: str, **values) -> Row:
     return Row(item["id"], set_name, item["type"], item["lang"], bool(item["answerable"]), item["question"],
-               **values)
+               label=item.get("label", ""), **values)
 
 
-def grade(item: dict, response: Response, documents: Documents | None, set_name: str = "") -> Row:
+def grade(item: dict, response: Response, documents: Documents | None, set_name: str = "",
+          vocabulary: Vocabulary | None = None) -> Row:
     """Score one response strictly, as the user reads it. ``documents`` None (the tutorial
-    baseline, which cites nothing) leaves citation validity and fabricated figures unscored."""
+    baseline, which cites nothing) leaves citation validity and fabricated figures unscored;
+    ``vocabulary`` (the knowledge base's terms and named entities) tells a refusal naming a real
+    gap from one naming an ordinary word."""
     groups = list(item.get("must_include") or [])
     body = body_of(response.text)
     leads = leads_of(body)
@@ -467,6 +574,12 @@ def grade(item: dict, response: Response, documents: Documents | None, set_name:
                   confidence=response.confidence, timings=dict(response.timings),
                   lead="\n\n".join(lead.block for lead in leads), body_chars=reading_length(body))
     row.refusal_leads = refusal_leads(body, response.refused, response.verdict, groups if row.answerable else ())
+    if row.refusal_leads:
+        row.named = [n for lead in leads for n in refusal_names(lead.text)]
+        row.ordinary_refusal = any(ordinary_word_refusal(lead.text, True, item["question"], vocabulary)
+                                   for lead in leads)
+    else:
+        row.fragment = next((why for why in map(fragment_lead, leads) if why), "")
     row.facts_missing = [g for g in groups if not includes(body, g)]
     row.facts_in_sources_only = [g for g in row.facts_missing if includes(response.text, g)]
     plain = _plain(body)
@@ -537,4 +650,8 @@ def quality_flags(row: Row) -> list[str]:
         flags.append("; ".join(row.citation_problems))
     if not row.lang_ok:
         flags.append("wrong language")
+    if row.ordinary_refusal:
+        flags.append("refusal names an ordinary word: " + "、".join(row.named))
+    if row.fragment:
+        flags.append(f"lead is a fragment ({row.fragment})")
     return flags

@@ -13,6 +13,7 @@ public" notes never appear inside a document attributed to a publisher.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -352,6 +353,37 @@ def check_gaps(path: Path, docs: dict[tuple[str, str], dict[str, Any]]) -> list[
     return errors
 
 
+def check_labels(pool_dir: Path, root: Path) -> list[str]:
+    """Every key fact of a labelled pool item still occurs in a document its label quotes: one
+    alternative of its ``must_include`` group in the document's text. A corpus change that drops
+    or rewords the fact makes the label stale. Problems name the item and the documents only,
+    never the question or the fact, since some items are sealed."""
+    texts: dict[tuple[str, str], str] = {}
+    for path in root.rglob("*.md"):
+        m = re.match(r"(.+)\.(zh|en)\.md$", path.name)
+        if m and path.name not in SKIP:
+            texts[(m.group(1), m.group(2))] = re.sub(r"\s+", "", read_text(path).lower())
+    glossary = root / "glossary.yaml"
+    if glossary.exists():
+        texts[("glossary", "zh")] = texts[("glossary", "en")] = re.sub(r"\s+", "", read_text(glossary).lower())
+    errors: list[str] = []
+    for path in sorted(pool_dir.glob("*.jsonl")):
+        rel = f"{pool_dir.name}/{path.name}"
+        for line in read_text(path).splitlines():
+            record = json.loads(line) if line.strip() else {}
+            label = record.get("label")
+            if not isinstance(label, dict):
+                continue
+            for n, fact in enumerate(label.get("facts") or [], 1):
+                refs = [(r.get("doc"), r.get("lang")) for r in fact.get("kb") or []]
+                alternatives = [re.sub(r"\s+", "", a.lower()) for a in str(fact.get("must_include") or "").split("|") if a.strip()]
+                if not any(a in texts.get(ref, "") for ref in refs for a in alternatives):
+                    docs = ", ".join(f"{d}.{lang}" for d, lang in refs) or "no document"
+                    errors.append(f"{rel}: {record.get('id')}: key fact {n} no longer occurs in {docs} "
+                                  "(relabel the item against the corpus)")
+    return errors
+
+
 def check_domain(path: Path) -> list[str]:
     """The domain file the engine loads: what it covers, where to check, comparison entities
     and aspects, synonyms (see :mod:`assistant.domain`)."""
@@ -367,7 +399,9 @@ def check_domain(path: Path) -> list[str]:
     return [f"{path.parent.name}/{p}" for p in problems(data)]
 
 
-def check_corpus(root: Path) -> list[str]:
+def check_corpus(root: Path, pool_dir: Path | None = None) -> list[str]:
+    """Every problem of the corpus at ``root``, one line each; with ``pool_dir``, also the pool
+    labels whose key facts the corpus no longer states."""
     root = Path(root)
     if not root.is_dir():
         return [f"{root}: not a directory"]
@@ -414,4 +448,6 @@ def check_corpus(root: Path) -> list[str]:
     if coverage.exists():
         errors.extend(check_coverage(coverage, docs))
         errors.extend(check_gaps(coverage, docs))
+    if pool_dir is not None and Path(pool_dir).is_dir():
+        errors.extend(check_labels(Path(pool_dir), root))
     return errors

@@ -66,6 +66,7 @@ class Domain:
     money_words: tuple[str, ...] = ()
     kb_voice: dict[str, tuple[str, ...]] = field(default_factory=dict)
     examples: tuple[str, ...] = ()
+    named: dict[str, tuple[str, ...]] = field(default_factory=dict)  # kind (places, companies, ...) -> names
 
     @classmethod
     def from_file(cls, path: Path) -> "Domain":
@@ -101,11 +102,13 @@ class Domain:
             money_words=_strings(data.get("money_words")),
             kb_voice={lang: _strings((data.get("kb_voice") or {}).get(lang)) for lang in ("zh", "en")},
             examples=_strings(data.get("examples")),
+            named={str(kind): _strings(names) for kind, names in (data.get("named") or {}).items()},
         )
 
     def __post_init__(self) -> None:
         self._platforms = _names_regex(self.other_platforms)
         self._scope = _names_regex(self.scope)
+        self._named = _names_regex(tuple(n for names in self.named.values() for n in names))
 
     def in_scope_word(self, word: str) -> bool:
         low = word.lower()
@@ -126,6 +129,12 @@ class Domain:
 
     def names_scope(self, text: str) -> bool:
         return self._scope is not None and self._scope.search(text) is not None
+
+    def named_in(self, text: str) -> list[str]:
+        """The named things (a country, a company, a product category) a text names."""
+        if self._named is None:
+            return []
+        return list(dict.fromkeys(m.group(1) for m in self._named.finditer(text)))
 
 
 def _names_regex(names: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -165,6 +174,9 @@ def problems(data: Any) -> list[str]:
                 errors.append(f"{where} ({item['id']}): forms: at least one surface form")
             if kind == "aspects" and not all((item.get("words") or {}).get(lang) for lang in ("zh", "en")):
                 errors.append(f"{where} ({item['id']}): words needs zh and en lists")
+    named = data.get("named")
+    if named is not None and not (isinstance(named, dict) and all(isinstance(v, list) for v in named.values())):
+        errors.append("domain.yaml: named: must map a kind (places, companies, categories) to a list of names")
     syn = data.get("query_synonyms")
     if syn is not None and not (isinstance(syn, dict) and all(isinstance(v, list) for v in syn.values())):
         errors.append("domain.yaml: query_synonyms: must map a word to a list of words")

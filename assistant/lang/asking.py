@@ -47,3 +47,15 @@ def asking_word(text: str) -> str:
         if pattern.search(text):
             return name
     return "yes_no" if YES_NO.search(text.strip()) else ""
+
+
+# question words a word they ask about stands next to: "what score", "运费谁出", "门槛是多少"
+ASKING_BEFORE = r"(?:\bwhat|\bwhich|\bhow many|\bhow much|什么|哪些|哪个|哪种|多少)\s*"
+ASKING_AFTER = r"\s*(?:由|是|要|该)?(?:谁|多少|几)"
+
+
+def asked_word(word: str, text: str) -> bool:
+    """Whether the question word of ``text`` asks about ``word``: it stands right after "what /
+    哪些" or right before "谁 / 是多少" ("excellent what score", "运费谁出", "门槛是多少")."""
+    low, w = text.lower(), re.escape(word.lower())
+    return bool(re.search(ASKING_BEFORE + w, low) or re.search(w + ASKING_AFTER, low))
