@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -195,7 +196,9 @@ class Assistant:
         self.index.refresh()
         timings: dict[str, float] = {}
         t = time.perf_counter()
-        q = self.understander.understand(question, history or [], self.settings.max_question_chars, lang)
+        # judged in the language it is written in: the chosen answer language changes the wording,
+        # never whether the knowledge base answers
+        q = self.understander.understand(question, history or [], self.settings.max_question_chars)
         _add(timings, "understand", t)
         if q.lang not in TEXT:
             return Answer(question=question, lang="en", answer=TEXT["en"]["unsupported"], refused=True,
@@ -204,6 +207,10 @@ class Assistant:
         parts = [q] if len(q.parts) == 1 else \
             [self.understander.part(p, q.parts[:i], q.lang) for i, p in enumerate(q.parts)]
         verdicts = [self._verdict(part, mode, timings) for part in parts]
+        if lang in TEXT and lang != q.lang:
+            # told in the chosen language: its own phrases, the same evidence quoted as written
+            verdicts = [replace(v, question=replace(v.question, lang=lang)) for v in verdicts]
+            q = replace(q, lang=lang)
         if len(verdicts) > 1 and _one_refusal(verdicts):
             verdicts = verdicts[:1]  # one refusal, not a repeat
         t = time.perf_counter()

@@ -40,8 +40,8 @@ def test_english_question_gets_english_answer_about_jit(assistant):
 def test_a_detail_the_sources_do_not_give_is_refused_not_invented(assistant):
     a = assistant.ask("How many days is the settlement cycle for fully-managed suppliers?")
     assert a.refused and a.verdict == "not_covered"
-    lead = body_of(a.answer, "en").split("\n\n")[0]
-    assert not re.search(r"\d", lead)
+    lead = re.sub(r"\[\d+\]", "", body_of(a.answer, "en").split("\n\n")[0])
+    assert not re.search(r"\d", lead), lead
     assert "Seller Center" in a.answer
 
 
@@ -127,3 +127,27 @@ def test_disagreeing_sources_are_named_and_both_cited(assistant):
     body = body_of(a.answer, "zh")
     assert "全托管" in body and "半托管" in body
     assert len({c.doc_id for c in a.citations}) >= 2
+
+
+@pytest.mark.parametrize(("question", "chosen", "fact"), [
+    ("半托管谁定价？", "en", "商家自己定"),
+    ("速卖通半托管的零售价由谁来定？", "en", "商家自己定"),
+    ("Who sets the price under semi-managed?", "zh", "seller sets the retail price"),
+    ("Under semi-managed, who decides the retail price?", "zh", "seller sets the retail price"),
+])
+def test_the_chosen_answer_language_changes_the_wording_not_whether_it_is_answered(assistant, question, chosen, fact):
+    auto = assistant.ask(question)
+    told = assistant.ask(question, lang=chosen)
+    assert not auto.refused and not told.refused, told.answer
+    assert told.lang == chosen and fact in first_block_text(told)
+    assert ("quoted from a Chinese source" if chosen == "en" else "引自英文资料") in told.answer
+
+
+def test_a_refusal_in_the_chosen_language_is_still_a_refusal(assistant):
+    told = assistant.ask("速卖通怎么开直播", lang="en")
+    assert told.refused and told.lang == "en"
+    assert told.answer.split("\n")[0].isascii(), told.answer
+
+
+def first_block_text(answer) -> str:
+    return body_of(answer.answer, answer.lang).split("\n\n")[0]

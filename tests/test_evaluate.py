@@ -455,6 +455,9 @@ def test_a_refusal_naming_what_is_really_missing_is_not_counted(text, question, 
     ("Does semi-managed cover returns? [1]", "en", "question"),
     ("Who sets the price [1]", "en", "heading"),
     ("Yes. [1]", "en", "bare reply"),
+    ("同样的顺序也见《速卖通店铺营销工具》。 [1]", "zh", "pointer"),
+    ("请以全托管商家后台的结算页面为准。 [1]", "zh", "advice"),
+    ("Check the seller backend for the current fee. [1]", "en", "advice"),
 ])
 def test_a_lead_that_cannot_stand_alone_is_a_fragment(text, lang, why):
     row = mechanism_row(text, "半托管谁定价" if lang == "zh" else "Who sets the price?", lang, answerable=True)

@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ..kb.domain import Domain
 from ..kb.glossary import dehyphen
 from ..lang.asking import asking_word, same_asking
 from ..lang.cues import CONFLICT
+from ..lang.fragments import fragment
 from ..lang.same import redundant, same_meaning
 from ..learn.relevance import Relevance, accept_features
 from ..schema import Evidence, Question, Topic, Verdict
@@ -93,9 +95,9 @@ class Judge:
 
     def judge(self, q: Question, units: list[Evidence]) -> Verdict:
         v = self._decide(q, self.usable(q, units))
-        if v.kind == "not_covered" and q.platforms and not q.names_scope and v.reason in ("not_public", "no_evidence"):
+        if v.kind != "answer" and q.platforms and not q.names_scope and v.reason in ("not_public", "no_evidence"):
             # what is not known of another platform is not known because it is another platform
-            v.reason, v.missing = "other_platform", q.platforms
+            v = replace(v, kind="not_covered", reason="other_platform", missing=q.platforms, lead=None, support=[])
         if v.reason in ("future", "other_platform", "too_broad", "not_advised"):
             v.confidence = 0.9
         return v
@@ -163,11 +165,18 @@ class Judge:
         matches_better = gap is not None and (top is None or self._topic_logit(gap) > top.logit
                                               or self._topic_logit(gap) == top.logit and not _contains(gap, top)
                                               or self._asked_most_alike(q, gap, answering))
-        if gap is not None and (gap is asked_gap or matches_better and self._accept(gap, [gap], None, topic=True) >= 0.8 * at):
+        # a statement of what is not known answers only a question about that very thing: besides
+        # the terms they share, it names the question's own words as well as the best answer does
+        # (a page listing unknowns about deposits does not answer whether a deposit is charged)
+        asks_more = any(t.kind != "term" and not t.everyday for t in q.topics)
+        about_it = gap is not None and (top is None or not asks_more or
+                                        self._asks_words(q, gap) >= max(self._asks_words(q, top), 1e-9))
+        if about_it and (gap is asked_gap or matches_better and self._accept(gap, [gap], None, topic=True) >= 0.8 * at):
             # the knowledge base says itself that this is not known, and that statement matches
             # the question at least as well as anything that would answer it (on a tie, not when it
             # quotes that answer with a caveat: it matches through the answer)
-            return _not_known(q, gap, pool, p, [u for u in answering[:1] if p >= 0.5 * at and not redundant(u, gap)])
+            return _tagged(_not_known(q, gap, pool, p, [u for u in answering[:1] if p >= 0.5 * at and not redundant(u, gap)]),
+                           "gap_asked" if gap is asked_gap else "gap_matches")
         if top is not None and p < at:
             # a what-is question the knowledge base defines, or a which-should-I-choose question
             # its guidance answers by naming one of the options, is answered even when the
@@ -184,7 +193,7 @@ class Judge:
         if top is None or p < at:
             if gap is not None and self._accept(gap, [gap], None, topic=True) >= 0.8 * at:
                 # nothing answers it, and the knowledge base says itself that this is not known
-                return _not_known(q, gap, pool, p)
+                return _tagged(_not_known(q, gap, pool, p), "gap_only")
             missing = self._missing(q, pool[:12])
             terms = {t.label for t in q.core}
             spoken = terms & {label for u in pool[:12] for label, c in u.covered.items() if c >= 1.0}
@@ -193,6 +202,7 @@ class Judge:
             reason = "not_specific" if missing and spoken and set(missing) <= terms else "no_evidence"
             v = Verdict(q, "not_covered", reason, missing=missing, related=self._related(q, pool))
             v.confidence = round(1.0 - p, 3)
+            v.features["rule"] = "below_threshold"
             return v
         asked_years = [y for y in YEAR.findall(q.text)]
         if asked_years and "temporal" not in q.kinds:
@@ -200,8 +210,8 @@ class Judge:
                      if any(y in f"{u.text} {u.context} {u.meta.get('title', '')}" for y in asked_years)]
             if not dated:
                 # asked about a year the best evidence does not speak of: say so, show what is known
-                return Verdict(q, "not_covered", "no_evidence", missing=asked_years,
-                               related=self._related(q, answering) or answering[:1], confidence=round(1.0 - p, 3))
+                return _tagged(Verdict(q, "not_covered", "no_evidence", missing=asked_years,
+                               related=self._related(q, answering) or answering[:1], confidence=round(1.0 - p, 3)), "asked_year")
             top = top if top in dated else dated[0]  # what speaks of the asked year leads
         named = [t.label for t in q.unknown if _named(t.label, q.text) and top.covered.get(t.label, 0.0) < 1.0]
         if named:
@@ -209,6 +219,7 @@ class Judge:
             # is general, so the answer says first that the named thing itself is not covered
             v = Verdict(q, "not_covered", "no_evidence", missing=_joined(named, q.text), related=[top],
                         confidence=round(1.0 - p, 3))
+            v.features["rule"] = "named_unknown"
             return v
         programmes = [t.label for t in q.topics if t.kind == "term" and self._is_entity(t)]
         naming = [u for u in answering[:12] if u.logit >= top.logit - LIKELY_SPAN and all(x in u.named for x in programmes)]
@@ -218,8 +229,8 @@ class Judge:
         elif general and not {"comparison", "definition", "temporal"} & q.kinds:
             # the best evidence is about something wider than the programme the question names (a
             # fee in general, asked for one programme): say first that it is not stated for it
-            return Verdict(q, "not_covered", "not_specific", missing=general, related=[top],
-                           confidence=round(1.0 - p, 3))
+            return _tagged(Verdict(q, "not_covered", "not_specific", missing=general, related=[top],
+                           confidence=round(1.0 - p, 3)), "general_evidence")
         if self._answers_another(q, top):
             # "能：…" says yes to its own FAQ question, not to this one: a plain statement leads
             top = next((u for u in answering[:12] if not self._answers_another(q, u)), top)
@@ -229,9 +240,10 @@ class Judge:
             giving = [u for u in likely if u.figure]
             if not giving:
                 said = [u for u in likely[:4] if u.features.get("not_public")]
-                return Verdict(q, "not_covered", "not_public" if said else "no_figure",
-                               missing=[_figure_label(q, pool[:12], said[0] if said else None)],
-                               related=self._related(q, said + likely))
+                if said:
+                    return _tagged(_not_known(q, said[0], pool, p), "figure_gap")
+                return _tagged(Verdict(q, "not_covered", "no_figure", missing=[m for m in [_figure_label(q, pool[:12], None, self.nameable)] if m],
+                               related=self._related(q, likely)), "no_figure")
             lead = giving[0]
         v = Verdict(q, "answer", pool=likely, confidence=round(v_conf, 3))
         if "comparison" in q.kinds and not self._contrasts(q, lead):
@@ -266,6 +278,10 @@ class Judge:
             # how something changed is told best by the sentence that traces it ("from … to …")
             tracing = [u for u in answering[:12] if _traces(u) and u.logit >= lead.logit - 2.5 and u.lex >= 0.8 * lead.lex]
             lead = tracing[0] if tracing else lead
+        if self._fragment(lead):
+            # a bare reply, a pointer, advice or an intro without its list never leads: the next
+            # likeliest unit that stands alone does
+            lead = next((u for u in [*likely, *answering[:12]] if not self._fragment(u)), lead)
         v.lead = lead
         v.layout = self._layout(q, lead)
         v.support = self._support(q, lead, likely, answering)
@@ -296,6 +312,17 @@ class Judge:
         if lead.kind == "sentence" and continued:
             lead = continued[0]  # "A cancellation can count too." + "It is attributed to the seller."
         return lead
+
+    @staticmethod
+    def _asks_words(q: Question, u: Evidence) -> float:
+        """How much of what the question asks, beyond its glossary terms, a unit names: the
+        weight of its non-term words the unit speaks of."""
+        return sum(t.weight * u.covered.get(t.label, 0.0) for t in q.topics if t.kind != "term" and not t.everyday)
+
+    @staticmethod
+    def _fragment(u: Evidence) -> bool:
+        """A unit that cannot stand alone as the first thing a seller reads."""
+        return bool(fragment(u.text, introduces_block=u.kind in ("list", "table")))
 
     def usable(self, q: Question, units: list[Evidence]) -> list[Evidence]:
         """Units in the question's language, or from documents that only exist in the other one;
@@ -331,13 +358,27 @@ class Judge:
         return ranked if own is None else [own, *(u for u in ranked if u is not own)]
 
     def _missing(self, q: Question, units: list[Evidence]) -> list[str]:
-        """What to name in a refusal: the question's terms and words that no unit speaks of,
-        words the knowledge base has never seen first."""
+        """What to name in a refusal: the question's terms and named things that no unit speaks
+        of, things the knowledge base has never seen first. An ordinary word is never named: a
+        small knowledge base lacking it says nothing of what is missing."""
         spoken = {label for u in units[:12] for label, c in u.covered.items() if c >= 1.0}
         absent = [t for t in q.topics if t.label not in spoken and not t.everyday]
-        absent.sort(key=lambda t: (t.kind != "unknown", t.kind != "term", -t.weight))
-        # empty: every specific word is somewhere, nothing answers it
-        return [t.label for t in absent[:2]]
+        named = [t for t in absent if self.nameable(q, t)]
+        if not named:
+            # only ordinary words are missing: name the question's own phrase around them
+            # ("办出口退税", "payment methods"), or nothing ("nothing answers this directly")
+            phrase = _phrase(q, [t.label for t in absent if t.weight >= 0.5])
+            return [phrase] if phrase else []
+        named.sort(key=lambda t: (t.kind != "unknown", t.kind != "term", -t.weight))
+        return [t.label for t in named[:2]]
+
+    def nameable(self, q: Question, t: Topic) -> bool:
+        """Whether a refusal may name this topic as what is missing: a glossary term, a named
+        thing (a place, company or category of the domain, another platform, a code, an acronym,
+        a proper name as the seller wrote it), or the word the question word asks about."""
+        if t.kind == "term" or (q.attribute is not None and t.label == q.attribute.label):
+            return True
+        return _named(t.label, q.text) or bool(self.domain.named_in(t.label) or self.domain.other_platforms_in(t.label))
 
     def _defining(self, q: Question, ranked: list[Evidence]) -> Evidence | None:
         if "definition" not in q.kinds:
@@ -565,9 +606,55 @@ def _named(label: str, text: str) -> bool:
     return len(label) >= 3 and bool(re.search(rf"(?<=[a-z,] ){re.escape(proper)}\b", text))
 
 
+PHRASE_MIN = {"zh": 5, "en": 2}  # Han characters / words: shorter, and a phrase is one ordinary word
+PHRASE_MAX = {"zh": 14, "en": 7}
+PHRASE_TOKEN = re.compile(r"[\u3400-\u9fff]|[A-Za-z0-9][A-Za-z0-9'\-]*")
+PUNCTUATION = re.compile(r"[，,。.？?！!；;：:、\n()（）]")
+
+
+def _phrase(q: Question, words: list[str]) -> str:
+    """The shortest stretch of the question that holds ``words`` and is more than one ordinary
+    word: their span, widened to the question's nearest content words (never across punctuation)
+    until it is long enough ("放款规则解析", "payment methods"); "" when it cannot be."""
+    text = q.text
+    low = text.lower()
+
+    def spans(labels: list[str]) -> list[tuple[int, int]]:
+        return [(m.start(), m.end()) for w in labels for m in re.finditer(re.escape(w.lower()), low)]
+
+    inside = spans(words)
+    if not inside:
+        return ""
+    start, end = min(a for a, _ in inside), max(b for _, b in inside)
+    around = sorted(spans([t.label for t in q.topics if t.label not in words]))
+
+    def size(a: int, b: int) -> int:
+        return len(PHRASE_TOKEN.findall(text[a:b])) if q.lang == "en" else len(re.findall(r"[\u3400-\u9fff]", text[a:b]))
+
+    while size(start, end) < PHRASE_MIN[q.lang]:
+        near = [(a, b) for a, b in around if (b <= start or a >= end) and not PUNCTUATION.search(
+            text[min(b, start):max(a, end)] if b <= start else text[end:a])]
+        if not near:
+            return ""
+        a, b = min(near, key=lambda s: start - s[1] if s[1] <= start else s[0] - end)
+        start, end = min(start, a), max(end, b)
+    return text[start:end].strip() if size(start, end) <= PHRASE_MAX[q.lang] else ""
+
+
+def _tagged(v: Verdict, rule: str) -> Verdict:
+    """The verdict, marked with the rule that decided it (for reports and tuning, never shown)."""
+    v.features["rule"] = rule
+    return v
+
+
 def _not_known(q: Question, gap: Evidence, pool: list[Evidence], p: float, also: Sequence[Evidence] = ()) -> Verdict:
-    """A refusal resting on the knowledge base's own statement that this is not known."""
-    return Verdict(q, "not_covered", "not_public", missing=[_figure_label(q, pool[:12], gap)], related=[gap, *also],
+    """An answer resting on the knowledge base's own statement that this is not known: the
+    statement leads (it names what is missing in its own words); when it also gives a figure of
+    the kind asked ("no official time limit; one Q&A says about 10 working days"), the answer is
+    partial: what is known, and that it is not official."""
+    kind = "partial" if q.figure is not None and q.figure.search(gap.text) else "not_covered"
+    return Verdict(q, kind, "not_public", lead=gap, support=list(also), related=[gap, *also],
+                   missing=[] if kind == "partial" else [_figure_label(q, pool[:12], gap)],
                    confidence=round(1.0 - p, 3))
 
 
@@ -582,14 +669,16 @@ def _joined(words: list[str], text: str) -> list[str]:
     return out
 
 
-def _figure_label(q: Question, units: Sequence[Evidence] = (), gap: Evidence | None = None) -> str:
-    """What the question asks a detail of: its heaviest topic, of equal ones the one the
+def _figure_label(q: Question, units: Sequence[Evidence] = (), gap: Evidence | None = None,
+                  nameable=lambda _q, _t: True) -> str:
+    """What the question asks a detail of: the word its question word asks about when the
+    statement of the gap names it, else its heaviest nameable topic, of equal ones the one the
     knowledge base's own statement of the gap names, else the most specific (named by the fewest
-    of the units found)."""
+    of the units found); "" when it names nothing that may be named."""
     low = f"{gap.text} {gap.context}".lower() if gap is not None else ""
     if q.attribute is not None and any(f.lower() in low for f in q.attribute.forms):
         return q.attribute.label  # what the question word asks about, and the statement names
-    topics = q.core or q.topics
+    topics = [t for t in (q.core or q.topics) if nameable(q, t)]
     topics = [t for t in topics if any(f.lower() in low for f in t.forms)] or topics
     topic = max(topics, key=lambda t: (t.weight, -sum(t.label in u.named for u in units)), default=None)
-    return topic.label if topic else q.text
+    return topic.label if topic else ""

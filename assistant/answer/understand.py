@@ -355,14 +355,15 @@ class Understander:
         return [f"{t.label}{ask}" for t in terms]
 
     def spell(self, text: str) -> str:
-        """English words the knowledge base has never seen, corrected to the closest word it has
-        ("prise" -> "price", "warehuose" -> "warehouse"): one edit for short words, two
-        for long ones, the more frequent word on a tie."""
+        """English words no dictionary knows, corrected to the closest word the knowledge base has
+        ("prise" -> "price", "warehuose" -> "warehouse"): one edit for short words, two for long
+        ones, the more frequent word on a tie. A real word is never turned into another."""
         def fix(m: re.Match[str]) -> str:
             word = m.group(0)
             low = word.lower()
-            if len(low) < 4 or low in QUESTION_WORDS or low in EN_STOP or self.doc_freq(stem(low)):
-                return word
+            if len(low) < 4 or low in QUESTION_WORDS or low in EN_STOP or self.doc_freq(stem(low)) \
+                    or self.tokenizer.known_word(low):
+                return word  # a word of the knowledge base, or a real word it lacks ("hope" is no "home")
             if low not in self._spelling:
                 self._spelling[low] = _closest(low, self.vocabulary()) or low
             return self._spelling[low] if word.islower() else word if self._spelling[low] == low else self._spelling[low]

@@ -149,10 +149,16 @@ class Writer:
                "not_specific": "not_specific", "not_advised": "not_advised"}.get(v.reason, "not_covered")
         if not topic:
             key, topic = ("not_answered" if key == "not_covered" else key), v.question.text
-        lines = [T[key].format(topic=topic, scope=self.domain.name.get(lang, ""))]
-        if v.related:
+        if v.lead is not None:
+            # the knowledge base's own statement of what is not known says it best
+            lines = [self._quote(v.lead, cites, lang)]
+            related = [u for u in v.related if u is not v.lead]
+        else:
+            lines = [T[key].format(topic=topic, scope=self.domain.name.get(lang, ""))]
+            related = v.related
+        if related:
             lines += ["", T["related"]]
-            lines += [f"- {self._quote(u, cites, lang)}" for u in v.related]
+            lines += [f"- {self._quote(u, cites, lang)}" for u in related]
         where = self.domain.check_where.get(lang)
         if where and v.reason not in ("too_broad",):
             lines += ["", where]

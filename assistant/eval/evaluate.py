@@ -556,9 +556,14 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
 
         if any(s.sealed for s in sets):
             raise AssistantError("the judge is never fitted on the sealed split; choose sets with --set (e.g. train)")
+        tune_set = next((s for s in select_sets(["dev"], None, args.evals_dir)[0]), None) \
+            if "dev" not in {s.name for s in sets} and (args.evals_dir / "pool" / "dev.jsonl").exists() else None
+        if tune_set is not None:
+            notes += tune_set.load()
         groups = [(s.name, indexes.get(s.documents), s.items) for s in sets]
-        relevance, stats = fit_relevance(groups)
-        relevance.save(args.fit_judge, {"fitted_on": stats})
+        tune = (tune_set.name, indexes.get(tune_set.documents), tune_set.items) if tune_set else None
+        relevance, stats = fit_relevance(groups, tune)
+        relevance.save(args.fit_judge, {"fit": stats})
         print(json.dumps(stats, indent=1))
         print(f"judge weights written to {args.fit_judge}")
         return 0

@@ -125,11 +125,12 @@ def choose_threshold(relevance: Relevance, sets: list[list[Case]]) -> float:
     return grid[max(range(len(grid)), key=smoothed)]
 
 
-def fit_cases(sets: list[list[Case]]) -> Relevance:
+def fit_cases(sets: list[list[Case]], tune: list[list[Case]] | None = None) -> Relevance:
     """Two rounds: a first model on every unit, then the final one on the units that first model
-    ranks highest for each question (the hard negatives a ranking must get right)."""
-    first = _fit_round(sets)
-    return _fit_round([[_hardest(first, c) for c in cs] for cs in sets])
+    ranks highest for each question (the hard negatives a ranking must get right). The threshold
+    is chosen on ``tune`` when given (a split the models were not fitted on)."""
+    first = _fit_round(sets, tune)
+    return _fit_round([[_hardest(first, c) for c in cs] for cs in sets], tune)
 
 
 def _hardest(relevance: Relevance, c: Case) -> Case:
@@ -137,29 +138,29 @@ def _hardest(relevance: Relevance, c: Case) -> Case:
     return Case([c.units[i] for i in order], [c.hits[i] for i in order], c.answerable)
 
 
-def _fit_round(sets: list[list[Case]]) -> Relevance:
+def _fit_round(sets: list[list[Case]], tune: list[list[Case]] | None = None) -> Relevance:
     cases = [c for cs in sets for c in cs]
     relevance = Relevance()
     relevance.rank = fit_rank(cases)
     relevance.accept = fit_accept(relevance, cases)
-    relevance.answer_at = choose_threshold(relevance, sets)
+    relevance.answer_at = choose_threshold(relevance, tune or sets)
     return relevance
 
 
-def fit_relevance(groups: list[tuple[str, Any, list[dict[str, Any]]]]) -> tuple[Relevance, dict[str, Any]]:
-    """Fit on every (set name, assistant, items) group together; report, per set, how the
-    judge would do on that set when the set is left out of the fit."""
+def fit_relevance(groups: list[tuple[str, Any, list[dict[str, Any]]]],
+                  tune: tuple[str, Any, list[dict[str, Any]]] | None = None) -> tuple[Relevance, dict[str, Any]]:
+    """Fit on every (set name, assistant, items) group together and choose the threshold on the
+    ``tune`` group (a split left out of the fit; without one, on the fitted groups); report how
+    the judge does on the fitted questions and on the tuning split."""
     by_set = {name: cases_for(assistant, items) for name, assistant, items in groups}
     everything = [c for cs in by_set.values() for c in cs]
-    relevance = fit_cases(list(by_set.values()))
-    stats: dict[str, Any] = {"questions": len(everything),
-                             "fitted": _public(score_cases(relevance, everything, relevance.answer_at)),
-                             "held_out": {}}
-    for name, cases in by_set.items():
-        rest = [cs for other, cs in by_set.items() if other != name]
-        if rest:
-            trial = fit_cases(rest)
-            stats["held_out"][name] = _public(score_cases(trial, cases, trial.answer_at))
+    tuning = cases_for(tune[1], tune[2]) if tune else None
+    relevance = fit_cases(list(by_set.values()), [tuning] if tuning else None)
+    stats: dict[str, Any] = {"fitted_on": sorted(by_set), "threshold_on": tune[0] if tune else sorted(by_set),
+                             "questions": len(everything),
+                             "fitted": _public(score_cases(relevance, everything, relevance.answer_at))}
+    if tuning:
+        stats["tuned"] = _public(score_cases(relevance, tuning, relevance.answer_at))
     logger.info("fitted relevance: %s", stats)
     return relevance, stats
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..lang.asking import asked_word
+from ..lang.fragments import fragment
 from ..lang.same import REDUNDANT_CONTAINMENT, Point, content_tokens, same_thing
 from ..lang.text import detect_lang
 
@@ -230,11 +231,6 @@ def answer_first(body: str, groups: Sequence[str]) -> bool:
 # the topic a refusal names: what the template puts in quotation marks
 QUOTED_NAME = re.compile(r"[“\"「『‘]([^”\"」』’]{1,60})[”\"」』’]")
 NAME_SPLIT = re.compile(r"\s*(?:、|，|,|/|\band\b|\bor\b|和|与|及)\s*")
-# a lead that points elsewhere instead of answering ("详见《…》", "see the table in …")
-POINTER_LEAD = re.compile(r"^(?:[^。.!?！？]{0,20})(?:详见|参见|见下表|完整的?[^。]{0,10}见|请看|请参考)|"
-                          r"^(?:see|refer to|for details,? see|the full [a-z ]+ is in)\b", re.I)
-SENTENCE_FINAL = re.compile(r"[。.!?！？；;]\s*$")
-QUESTION_END = re.compile(r"[？?]\s*$")
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 LATIN_WORDS = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 
@@ -263,8 +259,8 @@ def is_ordinary_word(name: str, question: str, vocabulary: Vocabulary | None) ->
         return False  # a term, a named thing, or the very attribute its question word asks about
     words = LATIN_WORDS.findall(name)
     if words and not HAN.search(name):
-        if len(words) > 2:
-            return False
+        if len(words) > 1:
+            return False  # a phrase of the question ("payment methods"), not one word
         written = re.search(rf"(?<![A-Za-z]){re.escape(name)}(?![A-Za-z])", question)
         start = written is not None and written.start() == len(question) - len(question.lstrip())
         if written is not None and not start and written.group(0)[:1].isupper():
@@ -284,27 +280,11 @@ def ordinary_word_refusal(row_lead: str, refused: bool, question: str, vocabular
 
 
 def fragment_lead(lead: Lead) -> str:
-    """Why a lead cannot stand alone, or "": a bare reply to another question ("能：", "不是。",
-    "5天。"), an intro ending in a colon without its table or list, a pointer ("详见《…》"), a
-    heading or a question."""
-    prose = MARKER.sub("", lead.text).replace("**", "").strip()
-    if not prose:
+    """Why a lead cannot stand alone, or "" (see :mod:`assistant.lang.fragments`): the measure is
+    the one the judge uses to choose its leads."""
+    if not lead.text.strip():
         return "empty" if not lead.block.strip() else ""
-    han, words = len(HAN.findall(prose)), LATIN_WORDS.findall(prose)
-    if lead.block.strip() != lead.text.strip():
-        return ""  # an intro with the table or list it introduces
-    if ENDS_WITH_COLON.search(prose):
-        return "intro without its list"
-    if POINTER_LEAD.search(prose):
-        return "pointer"
-    if QUESTION_END.search(prose):
-        return "question"
-    if han <= 4 and len(words) <= 1 or not han and len(words) <= 2:
-        return "bare reply"
-    if not SENTENCE_FINAL.search(prose) and not ENDS_WITH_COLON.search(prose) and \
-            (han and han <= 12 or not han and len(words) <= 6):
-        return "heading"
-    return ""
+    return fragment(lead.text, introduces_block=lead.block.strip() != lead.text.strip())
 
 
 def auroc(pairs: Sequence[tuple[float, bool]]) -> float | None:

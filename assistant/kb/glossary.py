@@ -53,6 +53,7 @@ class Glossary:
         alternation = "|".join(re.escape(f) for f in sorted(latin, key=len, reverse=True))
         self._latin_re = re.compile(rf"(?<![a-z0-9])(?=({alternation})(?![a-z0-9]))") if latin else None
         self._typo_forms = [f for f, _ in self._cjk if len(f) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", f)]
+        self._forms = frozenset(f for f, _ in self._cjk)
 
     @classmethod
     def from_file(cls, path: Path) -> "Glossary":
@@ -113,7 +114,7 @@ class Glossary:
                     continue
                 window = head[i : i + n]
                 if sum(a != b for a, b in zip(window, form)) == 1 and not self._holds_term(window) \
-                        and not _reads_as_words(head, i, n, form, zipf):
+                        and not _reads_as_words(head, i, n, form, zipf, self._forms):
                     return text[:i] + form + text[i + n :]
         return text
 
@@ -137,19 +138,21 @@ def dehyphen(text: str) -> str:
     return re.sub(r"(?<=[a-z0-9])-(?=[a-z])", " ", text)
 
 
-def _reads_as_words(head: str, i: int, n: int, form: str, zipf: Callable[[str], float | None]) -> bool:
+def _reads_as_words(head: str, i: int, n: int, form: str, zipf: Callable[[str], float | None],
+                    forms: frozenset[str]) -> bool:
     """Whether the one differing character of ``head[i:i+n]`` is not a Chinese character ("店铺？"
-    is no typo of "店铺券"), is a common word by itself, or belongs to a word with the character
-    just outside the window."""
+    is no typo of "店铺券"), is one of the language's commonest words by itself ("店铺有问题"),
+    or makes a real word, one jieba's dictionary or the glossary knows, with a neighbour inside
+    or just outside the window ("店铺排名" is no typo of "店铺改名", nor "申请退款" of "申请退仓"):
+    only what no dictionary knows is corrected."""
     at = next(k for k in range(n) if head[i + k] != form[k])
-    if not CJK.match(head[i + at]) or (zipf(head[i + at]) or 0.0) >= FUNCTION_ZIPF:
+    char = head[i + at]
+    if not CJK.match(char) or (zipf(char) or 0.0) >= FUNCTION_ZIPF:
         return True
-    pairs = []
-    if at == n - 1 and i + n < len(head):
-        pairs.append(head[i + at] + head[i + n])
-    if at == 0 and i > 0:
-        pairs.append(head[i - 1] + head[i])
-    return any(zipf(p) is not None for p in pairs)
+    pairs = [head[i + at - 1:i + at + 1]] if i + at > 0 else []
+    pairs += [head[i + at:i + at + 2]] if i + at + 1 < len(head) else []
+    return any(len(p) == 2 and CJK.match(p[0]) and CJK.match(p[1]) and (zipf(p) is not None or p in forms)
+               for p in pairs)
 
 
 def _drop_contained(terms: list[Term], text: str) -> list[Term]:

@@ -13,6 +13,7 @@ LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 OTHER_SCRIPT = re.compile(r"[\u0400-\u04ff\u0590-\u05ff\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7f\u3040-\u30ff\uac00-\ud7af]")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
 
+KNOWN_WORD_ZIPF = 3.0  # wordfreq's scale: log10 of occurrences per billion words
 EN_STOP = frozenset(
     """a an the of to in on at for from by with and or but if is are was were be been being do does did
     what which who whom whose when where why how can could should would will shall may might must i you
@@ -210,6 +211,14 @@ class Tokenizer:
             self._en_logp = _english_word_logp()
         logp = self._en_logp.get(word)
         return logp / math.log(10) + 9 if logp is not None else None
+
+    def known_word(self, word: str) -> bool:
+        """Whether an English word is an established word of the language (wordfreq's list, at
+        least about once per million words: "novice", "hope"), so that it is never "corrected"
+        into another; rare forms and common misspellings ("recieve", "prise") are not."""
+        from wordfreq import zipf_frequency
+
+        return zipf_frequency(word.lower(), "en") >= KNOWN_WORD_ZIPF
 
     def cut(self, text: str) -> list[str]:
         """Whole words of a Chinese text by the dictionary alone (no guessing of new words, so an
