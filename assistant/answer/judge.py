@@ -167,7 +167,7 @@ class Judge:
                                               or self._asked_most_alike(q, gap, answering))
         # a statement of what is not known answers only a question about that very thing: besides
         # the terms they share, it names the question's own words as well as the best answer does
-        # (a page listing unknowns about deposits does not answer whether a deposit is charged)
+        # (a page listing unknowns about refunds does not answer whether a refund is allowed)
         asks_more = any(t.kind != "term" and not t.everyday for t in q.topics)
         about_it = gap is not None and (top is None or not asks_more or
                                         self._asks_words(q, gap) >= max(self._asks_words(q, top), 1e-9))
@@ -615,7 +615,7 @@ PUNCTUATION = re.compile(r"[，,。.？?！!；;：:、\n()（）]")
 def _phrase(q: Question, words: list[str]) -> str:
     """The shortest stretch of the question that holds ``words`` and is more than one ordinary
     word: their span, widened to the question's nearest content words (never across punctuation)
-    until it is long enough ("放款规则解析", "payment methods"); "" when it cannot be."""
+    until it is long enough ("打包规则解析", "payment methods"); "" when it cannot be."""
     text = q.text
     low = text.lower()
 

@@ -143,7 +143,7 @@ def _reads_as_words(head: str, i: int, n: int, form: str, zipf: Callable[[str], 
     """Whether the one differing character of ``head[i:i+n]`` is not a Chinese character ("店铺？"
     is no typo of "店铺券"), is one of the language's commonest words by itself ("店铺有问题"),
     or makes a real word, one jieba's dictionary or the glossary knows, with a neighbour inside
-    or just outside the window ("店铺排名" is no typo of "店铺改名", nor "申请退款" of "申请退仓"):
+    or just outside the window ("店铺排名" is no typo of "店铺改名", nor "申请退款" of "申请退货"):
     only what no dictionary knows is corrected."""
     at = next(k for k in range(n) if head[i + k] != form[k])
     char = head[i + at]
