@@ -34,9 +34,9 @@ POOL_SETS = ("train", "dev", "sealed")
 SEALED = "sealed"
 RESULT_VERSION = 2
 # the gate: these rates must not drop, these must not rise, these counts must not grow
-DROP_METRICS = ("strict_accuracy", "answer_first", "refusal_recall", "citation_validity", "language_match")
-RISE_METRICS = ("irrelevant_answer_rate", "redundancy")
-COUNT_METRICS = ("fabricated_figures", "must_not_violations", "errors")
+DROP_METRICS = ("strict_accuracy", "acceptable", "answer_first", "refusal_recall", "citation_validity", "language_match")
+RISE_METRICS = ("irrelevant_answer_rate", "redundancy", "bad_refusal_rate")
+COUNT_METRICS = ("fabricated_figures", "must_not_violations", "errors", "ordinary_word_refusals", "fragment_leads")
 STALE_BASELINE = "baseline predates eval v2; re-record with --write-baseline"
 
 
