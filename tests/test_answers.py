@@ -151,3 +151,35 @@ def test_a_refusal_in_the_chosen_language_is_still_a_refusal(assistant):
 
 def first_block_text(answer) -> str:
     return body_of(answer.answer, answer.lang).split("\n\n")[0]
+
+
+def table_rows(answer) -> list[list[str]]:
+    body = body_of(answer.answer, answer.lang)
+    lines = [ln for ln in body.splitlines() if ln.startswith("|") and not ln.startswith("|---")]
+    return [[c.strip() for c in ln.strip("|").split("|")] for ln in lines[1:]]
+
+
+@pytest.mark.parametrize("question", [
+    "速卖通半托管和全托管有什么区别？", "POP和半托管有啥不同", "全托管跟半托管区别在哪",
+    "What is the difference between semi-managed and fully-managed?", "POP vs semi-managed: how do they differ?",
+    "how is fully managed different from POP",
+])
+def test_a_difference_between_models_gets_the_rows_a_seller_decides_on(assistant, question):
+    answer = assistant.ask(question)
+    rows = table_rows(answer)
+    # who sets the price, logistics, after-sales, store operations, stock ...: a fact per model, cited
+    assert len(rows) >= 4 and all(len(r) == 3 for r in rows), answer.answer
+    assert sum(all(c and c != "—" for c in r[1:]) for r in rows) >= 4
+    assert re.search(r"\[\d+\]", body_of(answer.answer, answer.lang).split("\n\n")[0])
+
+
+@pytest.mark.parametrize(("question", "aspect"), [
+    ("全托管和半托管在售后上有什么区别？", "售后"), ("半托管和全托管在定价上有什么不同？", "零售价"),
+    ("How do semi-managed and fully-managed differ on after-sales?", "after-sales"),
+])
+def test_a_difference_in_one_respect_answers_it_first_and_puts_its_row_on_top(assistant, question, aspect):
+    answer = assistant.ask(question)
+    lead = body_of(answer.answer, answer.lang).split("\n\n")[0]
+    assert not lead.startswith("|") and "见下表" not in lead and "table below" not in lead, answer.answer
+    rows = table_rows(answer)
+    assert rows and aspect in rows[0][0], rows

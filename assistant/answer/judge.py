@@ -165,13 +165,7 @@ class Judge:
         matches_better = gap is not None and (top is None or self._topic_logit(gap) > top.logit
                                               or self._topic_logit(gap) == top.logit and not _contains(gap, top)
                                               or self._asked_most_alike(q, gap, answering))
-        # a statement of what is not known answers only a question about that very thing: besides
-        # the terms they share, it names the question's own words as well as the best answer does
-        # (a page listing unknowns about refunds does not answer whether a refund is allowed)
-        asks_more = any(t.kind != "term" and not t.everyday for t in q.topics)
-        about_it = gap is not None and (top is None or not asks_more or
-                                        self._asks_words(q, gap) >= max(self._asks_words(q, top), 1e-9))
-        if about_it and (gap is asked_gap or matches_better and self._accept(gap, [gap], None, topic=True) >= 0.8 * at):
+        if gap is not None and (gap is asked_gap or matches_better and self._accept(gap, [gap], None, topic=True) >= 0.8 * at):
             # the knowledge base says itself that this is not known, and that statement matches
             # the question at least as well as anything that would answer it (on a tie, not when it
             # quotes that answer with a caveat: it matches through the answer)
@@ -284,6 +278,9 @@ class Judge:
             lead = next((u for u in [*likely, *answering[:12]] if not self._fragment(u)), lead)
         v.lead = lead
         v.layout = self._layout(q, lead)
+        if v.layout == "table":
+            # the knowledge base's own side-by-side table of the things compared, every row of it
+            v.pool = [*self._table_rows(q, units), *v.pool]
         v.support = self._support(q, lead, likely, answering)
         disagreeing = [u for u in likely[:10] if CONFLICT.search(u.text) and u is not lead and u not in v.support
                        and not redundant(u, lead)]
@@ -312,12 +309,6 @@ class Judge:
         if lead.kind == "sentence" and continued:
             lead = continued[0]  # "A cancellation can count too." + "It is attributed to the seller."
         return lead
-
-    @staticmethod
-    def _asks_words(q: Question, u: Evidence) -> float:
-        """How much of what the question asks, beyond its glossary terms, a unit names: the
-        weight of its non-term words the unit speaks of."""
-        return sum(t.weight * u.covered.get(t.label, 0.0) for t in q.topics if t.kind != "term" and not t.everyday)
 
     @staticmethod
     def _fragment(u: Evidence) -> bool:
@@ -505,6 +496,20 @@ class Judge:
                 if DENIAL.search(window):
                     return u, "no"
         return lead, ""
+
+    def _table_rows(self, q: Question, units: list[Evidence]) -> list[Evidence]:
+        """The rows, in order, of the best-ranked table whose header names two or more of the
+        things the question compares (in the question's language when it has one)."""
+        named = [e for e in self.domain.entities if any(_names(q.text, f) for f in e.forms)]
+
+        def sets_side_by_side(u: Evidence) -> bool:
+            return u.kind in ("row", "table") and sum(any(_names(u.context, f) for f in e.forms) for e in named) >= 2
+        found = sorted((u for u in units if sets_side_by_side(u)), key=lambda u: (u.lang != q.lang, -u.logit))
+        if not found:
+            return []
+        best = found[0]
+        rows = [u for u in units if u.kind == "row" and u.rec is best.rec and u.context == best.context]
+        return sorted(rows, key=lambda u: u.lines[0])
 
     def _layout(self, q: Question, lead: Evidence) -> str:
         if "comparison" in q.kinds:

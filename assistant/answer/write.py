@@ -71,7 +71,8 @@ class Writer:
         writer = {"table": self._table, "contrast": self._contrast, "timeline": self._timeline,
                   "suitability": self._suitability, "list": self._list}.get(v.layout, self._points)
         text = writer(v, cites)
-        if v.conflict:
+        if v.conflict and not text.startswith(T["compare"]):
+            # (a table quoted from one page shows none of the disagreeing passages)
             text = T["conflict"] + "\n\n" + text
         if v.kind == "partial" and v.missing:
             text += "\n\n" + T["partial"].format(topics=T["sep"].join(f"“{m}”" for m in v.missing))
@@ -187,11 +188,22 @@ class Writer:
         return "\n".join(lines)
 
     def _table(self, v: Verdict, cites: Citations) -> str:
-        """Entities as columns, aspects as rows; a row only when at least two cells answer it."""
+        """Entities as columns, aspects as rows: the knowledge base's own side-by-side table when
+        it has one (its columns for the things asked about, every row), else a row per aspect
+        with at least two cells answered by passages about one entity each."""
         lang = v.question.lang
         T = TEXT[lang]
         named = [e for e in self.domain.entities if any(f.lower() in v.question.text.lower() for f in e.forms)]
         entities = named if len(named) >= 2 else list(self.domain.entities)
+        asked = [a for a in self.domain.aspects if any(x.lower() in v.question.text.lower() for x in a.words.get(lang, ()))]
+        if asked:
+            # a difference in one respect: the sentence that answers it first, the whole table after
+            text = self._contrast(v, cites)
+            quoted = self._quoted_table(v, entities, cites, on_top=asked)
+            return f"{text}\n\n{quoted}" if quoted else text
+        quoted = self._quoted_table(v, entities, cites)
+        if quoted:
+            return quoted
         pool = [u for u in v.pool if u.kind not in ("list", "table")]
         rows = []
         for aspect in self.domain.aspects:
@@ -212,6 +224,41 @@ class Writer:
         table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         table += ["| " + " | ".join(c.replace("|", "/") for c in r) + " |" for r in rows]
         return "\n".join([T["compare"], "", *table])
+
+    def _quoted_table(self, v: Verdict, entities: list, cites: Citations, on_top: list = ()) -> str:
+        """The rows of a knowledge-base table (``key: value; …`` lines under a header naming the
+        entities), with the columns of the entities asked about, the rows of the ``on_top`` aspects
+        asked about on top; one citation quotes the rows."""
+        rows = [u for u in v.pool if u.kind == "row"]
+        if len(rows) < 2:
+            return ""
+        T = TEXT[v.question.lang]
+        parsed = [_row_cells(u.text) for u in rows]
+        columns = list(dict.fromkeys(k for cells in parsed for k in cells))
+        picked = []
+        for e in entities:
+            forms = [f.lower() for f in e.forms]
+            column = next((c for c in columns[1:] if c.lower() in forms or any(f == c.lower() for f in forms)), None)
+            if column is not None:
+                picked.append((e, column))
+        if len(picked) < 2:
+            return ""
+        first = rows[0]
+        quoted = Evidence(rec=first.rec, lines=sorted({i for u in rows for i in u.lines}), kind="table",
+                          context=first.context, rank=first.rank, replaced_by=first.replaced_by)
+        n = cites.cite(quoted)
+        header = [T["model"], *(e.label.get(v.question.lang, e.id) for e, _ in picked)]
+        table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        words = [x.lower() for a in on_top for x in a.words.get(v.question.lang, ())]
+        parsed.sort(key=lambda cells: not any(x in cells.get(columns[0], "").lower() for x in words))
+        for cells in parsed:
+            label = cells.get(columns[0], "")
+            values = [cells.get(column) or T["none"] for _, column in picked]
+            if label and any(x != T["none"] for x in values):
+                table.append("| " + " | ".join(c.replace("|", "/") for c in [label, *values]) + " |")
+        if len(table) < 4:
+            return ""
+        return "\n".join([f"{T['compare']} [{n}]", "", *table])
 
     def _contrast(self, v: Verdict, cites: Citations) -> str:
         """The best unit, then for each side named in the question the best unit about that side."""
@@ -244,6 +291,20 @@ class Writer:
         if rest:
             lines += ["", *(f"- {self._quote(u, cites, lang)}" for u in rest)]
         return "\n".join(lines)
+
+
+ROW_CELL = re.compile(r"\s*([^：:]+?)\s*[：:]\s*(.*)$")
+
+
+def _row_cells(text: str) -> dict[str, str]:
+    """A table row as the reader keeps it ("方面：物流；POP：商家；…", "aspect: logistics; POP: seller; …")
+    as column -> cell, in order."""
+    cells: dict[str, str] = {}
+    for part in re.split(r"[；;]\s*", text.strip().rstrip("。.")):
+        m = ROW_CELL.match(part)
+        if m:
+            cells[m.group(1)] = m.group(2).strip()
+    return cells
 
 
 def _cell(text: str, forms: list[str]) -> str:
