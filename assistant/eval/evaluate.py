@@ -17,19 +17,19 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import AssistantError
-from .score import Response, Row, auroc, body_of, calibration, grade, median, new_row, percentile
+from .score import Response, Row, auroc, body_of, calibration, grade, grade_reply, median, new_row, percentile
 from ..settings import Settings
 from ..lang.text import detect_lang
 
 __all__ = ["body_of", "compare", "load_questions", "run_cli", "summarise"]  # body_of: re-exported for tests
 
-SET_NAMES = ("curated", "real-style", "documents", "train", "dev", "sealed")
+SET_NAMES = ("curated", "real-style", "documents", "replies", "train", "dev", "sealed")
 POOL_SETS = ("train", "dev", "sealed")
 SEALED = "sealed"
 RESULT_VERSION = 2
@@ -104,6 +104,7 @@ def select_sets(names: Sequence[str] | None, questions: Sequence[Path] | None, e
         "curated": EvalSet("curated", curated_files(evals_dir / "questions")),
         "real-style": EvalSet("real-style", [evals_dir / "questions" / "real-style.jsonl"]),
         "documents": EvalSet("documents", [documents_dir / "questions.jsonl"], documents=documents_dir),
+        "replies": EvalSet("replies", [evals_dir / "replies" / "messages.jsonl"]),
         **{split: EvalSet(split, [evals_dir / "pool" / f"{split}.jsonl"], pool=True) for split in POOL_SETS},
     }
     sets, notes = [], []
@@ -410,12 +411,31 @@ class Indexes:
         return assistant
 
 
-def run_sets(sets: Sequence[EvalSet], indexes: Indexes, tutorial: bool) -> dict[str, Any]:
+def draft_and_grade(draft: Callable[..., Any], assistant, items: Sequence[dict[str, Any]], set_name: str) -> list[Row]:
+    """Reply drafts for seller messages, graded as the agent who sends them reads them."""
+    rows = []
+    for item in items:
+        try:
+            d = draft(assistant, item["question"], lang=item["lang"])
+            row = grade_reply(item, d.reply, [*d.unanswered, *d.partly], set_name)
+        except Exception as exc:  # a crash on one message is a failure to report
+            row = new_row(item, set_name, error=f"{type(exc).__name__}: {exc}")
+            row.reason = "error: " + row.error
+        rows.append(row)
+    return rows
+
+
+def run_sets(sets: Sequence[EvalSet], indexes: Indexes, tutorial: bool,
+             draft: Callable[..., Any] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     tutorials: dict[Path | None, Any] = {}
     for s in sets:
         assistant = indexes.get(s.documents)
         start = time.perf_counter()
+        if s.name == "replies":
+            if draft is not None:
+                out[s.name] = set_result(draft_and_grade(draft, assistant, s.items, s.name), time.perf_counter() - start)
+            continue
         rows = ask_and_grade(assistant, s.items, s.name, quiet=s.sealed)
         out[s.name] = set_result(rows, time.perf_counter() - start, sealed=s.sealed)
         if tutorial:
@@ -530,7 +550,8 @@ def _fmt(v: Any) -> str:
     return "—" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
 
 
-def run_cli(args: argparse.Namespace, settings: Settings) -> int:
+def run_cli(args: argparse.Namespace, settings: Settings, draft: Callable[..., Any] | None = None) -> int:
+    """``draft``: the reply-draft function (the app's), for the replies set."""
     if args.action == "import-feedback":
         from .feedback import import_feedback
 
@@ -575,7 +596,7 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
         "created": dt.datetime.now().isoformat(timespec="seconds"),
         "settings": {"retriever": settings.retriever, "glossary": settings.use_glossary, "embedder": settings.embedder},
         "notes": notes,
-        "sets": run_sets(sets, indexes, args.tutorial_baseline),
+        "sets": run_sets(sets, indexes, args.tutorial_baseline, draft),
     }
     result["seconds"] = round(time.perf_counter() - start, 1)
     result["ingest_errors"] = indexes.errors

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-SETS = ("curated", "real-style", "documents", "train", "dev", "sealed")
+SETS = ("curated", "real-style", "documents", "replies", "train", "dev", "sealed")
 
 
 def add_eval_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", nargs="?", choices=["run", "import-feedback"], default="run")
     p.add_argument("--set", nargs="+", choices=SETS, metavar="SET",
-                   help="question sets to run: the regression sets curated, real-style, documents and the pool's "
+                   help="question sets to run: the regression sets curated, real-style, documents, replies and the pool's "
                         "splits train, dev, sealed (default: all that exist); sealed prints figures only")
     p.add_argument("--questions", nargs="*", type=Path,
                    help="ad-hoc JSONL files answered from the corpus (instead of --set)")

@@ -635,3 +635,38 @@ def quality_flags(row: Row) -> list[str]:
     if row.fragment:
         flags.append(f"lead is a fragment ({row.fragment})")
     return flags
+
+
+# ---- reply drafts -----------------------------------------------------------------------------
+
+REPLY_MARKDOWN = re.compile(r"\*\*|^\s*\||^\s*#|^\s*[-*•]\s", re.M)
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"[\s?？!！。.,，]+", "", text.lower())
+
+
+def grade_reply(item: dict, reply: str, unanswered: Sequence[str], set_name: str = "replies") -> Row:
+    """A reply draft as the agent who sends it reads it: plain sentences (no Markdown), no echo of
+    the seller's questions, every answerable part's key fact in the message (before its sources),
+    and every part the knowledge base cannot answer listed as not (or only partly) answered."""
+    row = new_row(item, set_name, answer=reply)
+    message = re.split(r"\n\n(?:Sources|来源)[:：]\n", reply)[0]
+    problems = []
+    if REPLY_MARKDOWN.search(message):
+        problems.append("Markdown in the message")
+    echoed = [p["question"] for p in item.get("parts", []) if len(_bare(p["question"])) >= 6
+              and _bare(p["question"]) in _bare(message)]
+    if echoed:
+        problems.append("echoes the question: " + echoed[0])
+    row.facts_missing = [g for g in item.get("must_include") or [] if not includes(message, g)]
+    if row.facts_missing:
+        problems.append("key fact missing: " + ", ".join(row.facts_missing))
+    listed = [_bare(u) for u in unanswered]
+    unlisted = [p["question"] for p in item.get("parts", []) if not p["answerable"]
+                and not any(_bare(p["question"]) in u or u in _bare(p["question"]) for u in listed if u)]
+    if unlisted:
+        problems.append("not listed as unanswered: " + unlisted[0])
+    row.correct = not problems
+    row.reason = "; ".join(problems)
+    return row
