@@ -5,6 +5,10 @@ document records (new file names) -> Chroma vectors (new chunk ids) -> keyword i
 the next generation -> manifest (the commit point) -> removal of superseded records and vectors.
 Readers only see chunks listed in the manifest; leftovers of an interrupted run are cleaned by the
 next run. One ingest at a time: a second one waits for the lock or fails with IndexBusyError.
+
+Taking documents out (:meth:`Ingestor.remove`) and giving a document's id to another file
+(``replace``) are the same commit with fewer or other records; the index mirrors files, so a
+document removed while its file stays comes back at the next ingest of that file.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ class IngestReport:
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     documents: dict[str, str] = field(default_factory=dict)  # path -> what was read (for --verbose)
+    released: list[str] = field(default_factory=list)  # files whose documents all left the index
 
     @property
     def ok(self) -> bool:
@@ -143,9 +148,11 @@ class Ingestor:
         self.max_bytes = max_bytes
 
     def ingest(self, paths: Iterable[Path], progress: Callable[[int, int, str], None] | None = None,
-               wait_s: float = 0.0, prune: bool = True) -> IngestReport:
+               wait_s: float = 0.0, prune: bool = True, replace: bool = False) -> IngestReport:
         """Index new and changed files under ``paths``; with ``prune``, drop documents whose files
-        under a given directory are gone."""
+        under a given directory are gone. A document whose id (and language) another indexed file
+        holds is an error, unless ``replace``: then this file's version takes the id over, and a
+        file left holding no document is listed in ``released``."""
         start = time.perf_counter()
         report = IngestReport()
         files, roots = discover(paths)
@@ -166,23 +173,30 @@ class Ingestor:
                 except OSError as exc:
                     report.errors.append(f"{path}: cannot read file ({exc.strerror})")
                     continue
-                previous = manifest.files.get(key)
+                previous = new_files.get(key)  # as this run left it: a replace may have taken ids away
                 if previous and previous["hash"] == digest and all(u in manifest.docs for u in previous["uids"]):
                     report.unchanged += 1
                     claimed.update({u: key for u in previous["uids"]})
                     continue
                 try:
                     docs = load_path(path, self.max_bytes)
+                    taken: dict[str, str] = {}  # uid -> the indexed file this one takes it from
                     for doc in docs:
-                        owner = claimed.get(doc.uid) or next(
-                            (p for p, f in new_files.items() if doc.uid in f["uids"] and p != key), None)
+                        holder = next((p for p, f in new_files.items() if doc.uid in f["uids"] and p != key), None)
+                        owner = claimed.get(doc.uid) or (None if replace else holder)
                         if owner:
-                            raise DocumentError(str(path), f"id '{doc.doc_id}' ({doc.lang}) is already used by {owner}")
+                            raise DocumentError(str(path), f"id '{doc.doc_id}' ({doc.lang}) is already used by {owner}; "
+                                                "to give it to this file, replace the document "
+                                                "(assistant ingest --replace, or upload with replace=true)")
+                        if holder:
+                            taken[doc.uid] = holder
                     records = [self._record(doc) for doc in docs]
                     report.documents[str(path)] = "; ".join(describe(doc) for doc in docs)
                 except DocumentError as exc:
                     report.errors.append(str(exc))
                     continue
+                for uid, holder in taken.items():
+                    self._release(new_files, holder, {uid}, report)
                 old_uids = set(previous["uids"]) if previous else set()
                 if old_uids == {r.uid for r in records} and all(
                         manifest.docs.get(r.uid, {}).get("version") == r.version for r in records):
@@ -191,6 +205,7 @@ class Ingestor:
                     claimed[rec.uid] = key
                     old = manifest.docs.get(rec.uid)
                     if old and old["version"] == rec.version:
+                        new_docs[rec.uid] = {**old, "path": key}  # the same text, maybe from another file now
                         continue
                     if old:
                         retired.append((rec.uid, old["version"]))
@@ -215,7 +230,8 @@ class Ingestor:
                         new_files.pop(key)
             if progress:
                 progress(len(files), len(files), "")
-            changed = bool(new_records or report.removed or retired)
+            changed = bool(new_records or report.removed or retired or report.released
+                           or any(new_docs[u] != manifest.docs.get(u) for u in new_docs))
             if changed:
                 self._commit(manifest, new_docs, new_files, new_records, retired)
             else:
@@ -225,6 +241,38 @@ class Ingestor:
         report.seconds = time.perf_counter() - start
         logger.info("ingest: %s", report.summary())
         return report
+
+    def remove(self, uids: Iterable[str], wait_s: float = 0.0) -> IngestReport:
+        """Take documents out of the index (``removed``), whatever file they came from; the files
+        stay where they are, and one left holding no document is listed in ``released``."""
+        start = time.perf_counter()
+        report = IngestReport()
+        with ingest_lock(self.index.data_dir, wait_s):
+            self.index.refresh()
+            manifest = Manifest.load(self.index.manifest_path)
+            new_docs = dict(manifest.docs)
+            new_files = dict(manifest.files)
+            gone = set(uids) & set(new_docs)
+            retired = [(uid, new_docs.pop(uid)["version"]) for uid in gone]
+            report.removed = sorted(gone)
+            for key in [k for k, f in new_files.items() if gone & set(f["uids"])]:
+                self._release(new_files, key, gone, report)
+            if retired:
+                self._commit(manifest, new_docs, new_files, [], retired)
+        report.seconds = time.perf_counter() - start
+        logger.info("remove: %s", report.summary())
+        return report
+
+    @staticmethod
+    def _release(files: dict, key: str, uids: set[str], report: IngestReport) -> None:
+        """The file at ``key`` no longer holds ``uids``: one left with no document is forgotten (and
+        reported), one left with some is read again at its next ingest."""
+        kept = [u for u in files[key]["uids"] if u not in uids]
+        if kept:
+            files[key] = {"hash": "", "uids": kept}
+        else:
+            files.pop(key)
+            report.released.append(key)
 
     def add_documents(self, docs: list[Document], source_key: str) -> IngestReport:
         """Index documents that did not come from a file on disk (bench corpora, tests)."""
