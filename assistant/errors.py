@@ -3,7 +3,9 @@
     AssistantError
     ├── ConfigError        a setting is missing or invalid
     ├── DocumentError      a file could not be loaded (names the file and the reason)
+    ├── DocumentNotFound   no indexed document has the id asked for
     ├── IndexBusyError     another ingest holds the lock
+    ├── IndexEmptyError    nothing has been ingested yet (says how to fill the index)
     ├── QuestionError      the question is empty, too long or unusable
     └── AccessDenied       an admin-only action without a valid token
 """
@@ -26,7 +28,15 @@ class DocumentError(AssistantError):
         self.reason = reason
 
 
+class DocumentNotFound(AssistantError):
+    pass
+
+
 class IndexBusyError(AssistantError):
+    pass
+
+
+class IndexEmptyError(AssistantError):
     pass
 
 

@@ -8,6 +8,18 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+REPOSITORY_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def default_corpus_dir() -> Path:
+    """``corpus`` in the working directory, else the repository's own beside this package, so
+    ``assistant serve --ingest`` run from elsewhere in a checkout still finds it; an installed
+    package has none, and the command that needs it says so."""
+    here = Path("corpus")
+    if here.is_dir() or not REPOSITORY_CORPUS.is_dir():
+        return here
+    return REPOSITORY_CORPUS
+
 
 class Settings(BaseSettings):
     """Every knob the assistant has; each can be set as an ``ASSISTANT_<NAME>`` env var."""
@@ -15,7 +27,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid")
 
     data_dir: Path = Field(Path(".assistant"), description="Index, keyword index, feedback and reports.")
-    corpus_dir: Path = Field(Path("corpus"), description="Default documents for `assistant ingest`.")
+    corpus_dir: Path = Field(default_factory=default_corpus_dir,
+                             description="Default documents for `assistant ingest` (./corpus, else the repository's).")
     embedder: str = Field(
         "use",
         description="'use' (multilingual USE, offline) or a sentence-transformers model name or path; "

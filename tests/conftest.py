@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -97,19 +98,17 @@ def web_assistant(tmp_path_factory):
     return a
 
 
-@pytest.fixture(scope="session")
-def live_server(web_assistant):
-    """``create_app(web_assistant)`` served by uvicorn on 127.0.0.1 in a background thread;
-    yields the base URL (no trailing slash)."""
+@contextmanager
+def serving(app):
+    """``app`` served by uvicorn on 127.0.0.1 in a background thread, as a client meets it (real
+    sockets, kept-alive connections); yields the base URL (no trailing slash)."""
     import threading
     import time
 
     import uvicorn
 
-    from assistant.app.web import create_app
-
     port = free_port()
-    config = uvicorn.Config(create_app(web_assistant), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
     thread.start()
@@ -118,6 +117,17 @@ def live_server(web_assistant):
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the test web server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(web_assistant):
+    """``create_app(web_assistant)`` served on 127.0.0.1; yields the base URL."""
+    from assistant.app.web import create_app
+
+    with serving(create_app(web_assistant)) as url:
+        yield url

@@ -149,7 +149,17 @@ def test_documents_list_dates_and_superseded_rules(client):
     new = by_key[("notice-2024-09-96h-first-scan", "zh")]
     assert new["effective_from"] == "2024-09-09"
     assert new["superseded_by"] == ""
-    assert set(new) == {"doc_id", "lang", "title", "type", "published", "effective_from", "superseded_by", "path"}
+    assert set(new) == {"doc_id", "lang", "title", "type", "published", "effective_from", "superseded_by"}
+
+
+def test_documents_name_their_files_only_for_an_admin(client, corpus_dir):
+    anonymous = client.get("/api/documents").json()
+    assert anonymous and not any("path" in d for d in anonymous)
+    assert str(corpus_dir) not in client.get("/api/documents").text
+    admin = client.get("/api/documents", headers=TOKEN).json()
+    by_key = {(d["doc_id"], d["lang"]): d for d in admin}
+    assert by_key[("notice-2024-09-96h-first-scan", "zh")]["path"].startswith(str(corpus_dir))
+    assert_error(client.get("/api/documents", headers={"Authorization": "Bearer nope"}), 403, "AccessDenied")
 
 
 def test_upload_without_a_token_is_refused(client):
@@ -356,7 +366,8 @@ def test_unexpected_errors_are_a_500_without_details(tmp_path):
     from assistant.app.web import create_app
 
     class BrokenAssistant(Assistant):
-        def ask(self, *args, **kwargs):
+        @property
+        def index(self):
             raise RuntimeError("secret detail from /srv/internal/path")
 
     app = create_app(BrokenAssistant(Settings(data_dir=tmp_path)))
@@ -365,3 +376,201 @@ def test_unexpected_errors_are_a_500_without_details(tmp_path):
     message = assert_error(r, 500, "InternalError")
     assert "secret" not in r.text and "Traceback" not in r.text
     assert "server log" in message
+
+
+# ---- document admin: delete and replace -------------------------------------------------------
+
+def notice(doc_id: str, lang: str, body: str, title: str = "Test notice") -> str:
+    return (f"---\nid: {doc_id}\nlang: {lang}\ntitle: \"{title}\"\ntype: notice\npublished: 2026-11-20\n"
+            "sources:\n  - title: Test\n    publisher: Test\n    url: https://example.com/t\n    date: 2026-11-20\n"
+            f"topics: [shipping]\n---\n{body}\n")
+
+
+BILBY_QUESTION = "How many hours do sellers of Bilby Fan listings have to dispatch an order?"
+BILBY_EN = notice("notice-2026-12-bilby-fan", "en", "From 1 December 2026, AliExpress sellers of Bilby Fan "
+                  "listings must dispatch every order within 41 hours.", "Bilby Fan dispatch notice")
+BILBY_ZH = notice("notice-2026-12-bilby-fan", "zh", "自2026年12月1日起，Bilby Fan 商品的卖家须在41小时内发货。",
+                  "Bilby Fan 发货公告")
+
+
+def cited_ids(client: httpx.Client, question: str) -> tuple[set[str], str]:
+    answer = client.post("/api/ask", json={"question": question}).json()
+    return {c["doc_id"] for c in answer["citations"]}, answer["answer"]
+
+
+def listed(client: httpx.Client, doc_id: str) -> list[str]:
+    return sorted(d["lang"] for d in client.get("/api/documents").json() if d["doc_id"] == doc_id)
+
+
+def test_a_deleted_upload_is_no_longer_cited_listed_or_kept(client, web_assistant):
+    assert upload(client, "bilby-fan.en.md", BILBY_EN, TOKEN).status_code == 200
+    cited, text = cited_ids(client, BILBY_QUESTION)
+    assert "notice-2026-12-bilby-fan" in cited and "41 hours" in text
+    assert_error(client.delete("/api/documents/notice-2026-12-bilby-fan"), 403, "AccessDenied")
+    assert listed(client, "notice-2026-12-bilby-fan") == ["en"]
+
+    r = client.delete("/api/documents/notice-2026-12-bilby-fan", headers=TOKEN)
+    assert r.status_code == 200, r.text
+    assert r.json()["removed"] == ["notice-2026-12-bilby-fan.en"]
+    cited, text = cited_ids(client, BILBY_QUESTION)
+    assert "notice-2026-12-bilby-fan" not in cited and "41 hours" not in text
+    assert listed(client, "notice-2026-12-bilby-fan") == []
+    assert not (web_assistant.settings.data_dir / "uploads" / "bilby-fan.en.md").exists()
+
+
+def test_deleting_one_language_keeps_the_other(client):
+    for name, text in [("bilby-fan-2.en.md", BILBY_EN), ("bilby-fan-2.zh.md", BILBY_ZH)]:
+        assert upload(client, name, text, TOKEN).status_code == 200
+    r = client.delete("/api/documents/notice-2026-12-bilby-fan", params={"lang": "en"}, headers=TOKEN)
+    assert r.status_code == 200, r.text
+    assert r.json()["removed"] == ["notice-2026-12-bilby-fan.en"]
+    assert listed(client, "notice-2026-12-bilby-fan") == ["zh"]
+    r = client.delete("/api/documents/notice-2026-12-bilby-fan", headers=TOKEN)
+    assert r.json()["removed"] == ["notice-2026-12-bilby-fan.zh"]
+    assert listed(client, "notice-2026-12-bilby-fan") == []
+
+
+def test_deleting_an_unknown_document_is_a_404(client):
+    message = assert_error(client.delete("/api/documents/no-such-notice", headers=TOKEN), 404, "DocumentNotFound")
+    assert "no-such-notice" in message
+    assert_error(client.delete("/api/documents/no-such-notice", params={"lang": "fr"}, headers=TOKEN),
+                 422, "ValidationError")
+
+
+def test_replacing_a_document_from_another_file_supersedes_the_old_version(client, web_assistant):
+    uploads = web_assistant.settings.data_dir / "uploads"
+    old = notice("notice-2026-12-quoll-clock", "en", "Quoll Clock listings must be dispatched within 52 hours.")
+    new = notice("notice-2026-12-quoll-clock", "en", "Quoll Clock listings must be dispatched within 29 hours.")
+    assert upload(client, "quoll-clock.md", old, TOKEN).status_code == 200
+    message = assert_error(upload(client, "quoll-clock-2027.md", new, TOKEN), 400, "DocumentError")
+    assert "already used by" in message and "replace" in message
+    assert not (uploads / "quoll-clock-2027.md").exists()
+
+    r = client.post("/api/documents", files={"file": ("quoll-clock-2027.md", new.encode(), "text/markdown")},
+                    data={"replace": "true"}, headers=TOKEN)
+    assert r.status_code == 200, r.text
+    assert r.json()["updated"] == ["notice-2026-12-quoll-clock.en"]
+    cited, text = cited_ids(client, "Within how many hours must Quoll Clock listings be dispatched?")
+    assert "notice-2026-12-quoll-clock" in cited and "29 hours" in text and "52 hours" not in text
+    paths = [d["path"] for d in client.get("/api/documents", headers=TOKEN).json()
+             if d["doc_id"] == "notice-2026-12-quoll-clock"]
+    assert paths == [str((uploads / "quoll-clock-2027.md").resolve())]
+    assert not (uploads / "quoll-clock.md").exists()
+
+
+# ---- the error shape, everywhere ----------------------------------------------------------------
+
+SURROGATE_BODIES = {
+    "/api/ask": b'{"question": "How many hours do new items get for the first scan?\\ud800"}',
+    "/api/reply": b'{"message": "Hi, how many hours do new items get for the first scan? \\ud800"}',
+    "/v1/chat/completions": b'{"messages": [{"role": "user", "content": "What is POP?\\udfff"}]}',
+}
+
+
+@pytest.mark.parametrize("path", sorted(SURROGATE_BODIES))
+def test_a_lone_surrogate_is_a_400_and_the_connection_stays_usable(live_server, path):
+    with httpx.Client(base_url=live_server, timeout=60) as c:  # one kept-alive connection
+        r = c.post(path, content=SURROGATE_BODIES[path], headers={"Content-Type": "application/json"})
+        assert "Unicode" in assert_error(r, 400, "QuestionError")
+        after = c.post("/api/ask", json={"question": "What is POP?"})
+        assert after.status_code == 200, after.text
+
+
+def test_a_lone_surrogate_in_the_history_is_a_400(client):
+    body = b'{"question": "What is POP?", "history": [{"role": "user", "content": "\\ud83d"}]}'
+    r = client.post("/api/ask", content=body, headers={"Content-Type": "application/json"})
+    assert "history" in assert_error(r, 400, "QuestionError")
+
+
+@pytest.mark.parametrize("path", ["/api/nope", "/v1/nope", "/nope", "/docs", "/redoc"])
+def test_unknown_paths_are_a_404_in_the_error_shape(client, path):
+    assert path in assert_error(client.get(path), 404, "NotFound")
+
+
+@pytest.mark.parametrize("method, path, allowed", [("GET", "/api/ask", "POST"), ("POST", "/healthz", "GET"),
+                                                   ("PUT", "/api/documents", "GET, POST"),
+                                                   ("GET", "/v1/chat/completions", "POST")])
+def test_a_wrong_method_is_a_405_in_the_error_shape(client, method, path, allowed):
+    r = client.request(method, path)
+    assert "not allowed" in assert_error(r, 405, "MethodNotAllowed")
+    assert r.headers["allow"] == allowed
+
+
+def test_the_ui_and_the_api_description_are_still_served(client):
+    assert client.get("/").status_code == 200
+    spec = client.get("/openapi.json").json()
+    assert "delete" in spec["paths"]["/api/documents/{doc_id}"]
+    assert not any("{rest}" in p for p in spec["paths"])
+
+
+def test_an_unexpected_error_keeps_the_connection_usable(tmp_path):
+    from assistant import Assistant, Settings
+    from assistant.app.web import create_app
+    from conftest import serving
+
+    class BrokenAssistant(Assistant):
+        @property
+        def index(self):
+            raise RuntimeError("boom")
+
+    with serving(create_app(BrokenAssistant(Settings(data_dir=tmp_path)))) as url, \
+            httpx.Client(base_url=url, timeout=30) as c:
+        assert_error(c.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "x"}]}),
+                     500, "InternalError")
+        assert c.get("/v1/models").status_code == 200
+
+
+def test_an_empty_index_says_so_and_how_to_fill_it(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from assistant import Assistant, Settings
+    from assistant.app.web import create_app
+
+    app = create_app(Assistant(Settings(data_dir=tmp_path)))
+    with TestClient(app) as tc:
+        for r in (tc.post("/api/ask", json={"question": "What is POP?"}),
+                  tc.post("/api/reply", json={"message": "What is POP?"}),
+                  tc.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "What is POP?"}]})):
+            message = assert_error(r, 503, "IndexEmptyError")
+            assert "empty" in message and "assistant ingest" in message
+
+
+# ---- the web UI's admin and feedback actions ----------------------------------------------------
+
+def test_a_second_vote_on_an_answer_replaces_the_first(tmp_path):
+    from assistant import Assistant, Settings
+    from assistant.app.api import PolicyService
+    from assistant.app.ui import record_vote
+
+    service = PolicyService(Assistant(Settings(data_dir=tmp_path)))
+    first = {"question": "什么是半托管？", "answer": "半托管是……[1]", "lang": "zh", "refused": False, "id": "a1"}
+    second = {**first, "question": "What is POP?", "lang": "en", "id": "a2"}
+    assert "Thanks" in record_vote(service, "up", first, "")[0]
+    assert "updated" in record_vote(service, "down", first, "太长了")[0]
+    assert "Thanks" in record_vote(service, "up", second, "")[0]
+    lines = [json.loads(x) for x in (tmp_path / "feedback.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(e["question"], e["rating"], e["comment"]) for e in lines] == [
+        ("什么是半托管？", "down", "太长了"), ("What is POP?", "up", "")]
+
+
+def test_running_the_eval_from_the_ui_needs_the_admin_token(tmp_path, monkeypatch):
+    import subprocess
+
+    from assistant import Assistant, Settings
+    from assistant.app.api import PolicyService
+    from assistant.app.ui import run_eval
+
+    runs: list[list[str]] = []
+
+    def fake_run(cmd, **kwargs):
+        runs.append(cmd)
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    service = PolicyService(Assistant(Settings(data_dir=tmp_path, admin_token="test-token")))
+    for token in ("", "wrong"):
+        status, _ = next(run_eval(service, token))
+        assert status.startswith("⛔") and "token" in status
+    assert runs == []
+    statuses = [status for status, _ in run_eval(service, "test-token")]
+    assert statuses[-1].startswith("✅") and len(runs) == 1 and runs[0][-1] == "eval"

@@ -140,6 +140,19 @@ def test_thumbs_down_appends_a_feedback_line(page, web_assistant):
     assert page.locator("#fb-comment textarea").input_value() == ""
 
 
+def test_a_second_vote_on_an_answer_replaces_the_first(page, web_assistant):
+    path = web_assistant.settings.data_dir / "feedback.jsonl"
+    before = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    ask(page, "什么是半托管？")
+    page.click("#fb-up")
+    expect(page.locator("#fb-status")).to_contain_text("Thanks")
+    page.click("#fb-down")
+    expect(page.locator("#fb-status")).to_contain_text("updated")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(before) + 1
+    assert json.loads(lines[-1])["rating"] == "down"
+
+
 def test_example_question_fills_the_input(page):
     page.locator("#chat-examples").get_by_text("半托管和全托管有什么区别？").click()
     expect(page.locator("#chat-input textarea")).to_have_value("半托管和全托管有什么区别？")
@@ -215,6 +228,9 @@ def test_evaluation_tab_shows_the_latest_summary(browser, live_server, web_assis
     open_tab(page, "Evaluation")
     expect(page.locator("#eval-summary")).to_contain_text("Key-fact accuracy: 93.1%", timeout=TIMEOUT_MS)
     assert page.locator("#eval-run").is_visible()
+    page.click("#eval-run")
+    expect(page.locator("#eval-status")).to_contain_text("token")
+    assert "⛔" in page.locator("#eval-status").inner_text()
     context.close()
 
 

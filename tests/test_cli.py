@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -80,5 +81,69 @@ def test_invalid_setting_fails_with_a_hint(small):
 
 def test_help_is_fast_and_lists_the_commands():
     result = subprocess.run([sys.executable, "-m", "assistant", "--help"], capture_output=True, text=True, cwd=ROOT)
-    for cmd in ("ingest", "ask", "reply", "serve", "eval", "bench", "corpus"):
+    for cmd in ("ingest", "ask", "reply", "documents", "serve", "eval", "bench", "corpus"):
         assert cmd in result.stdout
+
+
+def test_ask_on_a_never_ingested_data_dir_says_so_and_exits_1(tmp_path):
+    for args in (["ask", "What is rule A?"], ["reply", "Hi, what is rule A?"]):
+        result = run(*args, data_dir=tmp_path / "never-ingested")
+        assert result.returncode == 1, result.stdout
+        assert "is empty" in result.stderr and "assistant ingest" in result.stderr, result.stderr
+        assert str(tmp_path / "never-ingested") in result.stderr and "Traceback" not in result.stderr
+
+
+def test_documents_are_listed_deleted_and_replaced_from_the_cli(tmp_path):
+    corpus = tmp_path / "corpus"
+    write_doc(corpus, "rule-a", "zh", "规则A", "测试平台的规则A规定新品揽收时限为60小时。")
+    write_doc(corpus, "rule-a", "en", "Rule A", "Under rule A of the test platform, new items get 60 hours for pickup.")
+    write_doc(corpus, "rule-b", "en", "Rule B", "Rule B says returns are handled by the seller within 15 days.")
+    data = tmp_path / "data"
+    assert run("ingest", "-q", str(corpus), data_dir=data).returncode == 0
+
+    listing = run("documents", "list", data_dir=data)
+    assert listing.returncode == 0, listing.stderr
+    rows = [line.split("\t") for line in listing.stdout.splitlines()]
+    assert sorted((r[0], r[1]) for r in rows) == [("rule-a", "en"), ("rule-a", "zh"), ("rule-b", "en")]
+    assert str((corpus / "rule-a.en.md").resolve()) in listing.stdout
+
+    deleted = run("documents", "delete", "rule-a", "--lang", "en", data_dir=data)
+    assert deleted.returncode == 0, deleted.stderr
+    assert "removed: rule-a.en" in deleted.stdout and "stays" in deleted.stdout
+    deleted = run("documents", "delete", "rule-a", data_dir=data)
+    assert "removed: rule-a.zh" in deleted.stdout
+    docs = json.loads(run("documents", "list", "--json", data_dir=data).stdout)
+    assert [(d["doc_id"], d["lang"]) for d in docs] == [("rule-b", "en")]
+    missing = run("documents", "delete", "rule-a", data_dir=data)
+    assert missing.returncode == 1 and "no document 'rule-a'" in missing.stderr
+
+    newer = write_doc(tmp_path / "2026", "rule-b", "en", "Rule B (2026)",
+                      "Rule B now says returns are handled by the platform within 30 days.")
+    refused = run("ingest", "-q", str(newer), data_dir=data)
+    assert refused.returncode == 1 and "already used by" in refused.stderr and "--replace" in refused.stderr
+    replaced = run("ingest", "-q", "--replace", str(newer), data_dir=data)
+    assert replaced.returncode == 0, replaced.stderr
+    assert "1 updated" in replaced.stdout
+    answer = json.loads(run("ask", "Who handles returns under rule B, and within how many days?", "--json",
+                            data_dir=data).stdout)
+    assert "30 days" in answer["answer"] and "15 days" not in answer["answer"]
+    assert {c["doc_id"] for c in answer["citations"]} == {"rule-b"}
+
+
+def test_serve_ingest_without_a_corpus_fails_with_a_clear_message(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "assistant", "--data-dir", str(tmp_path / "d"), "serve", "--ingest"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                            env={**os.environ, "ASSISTANT_CORPUS_DIR": str(tmp_path / "no-corpus")})
+    assert result.returncode == 1
+    assert "no corpus to ingest" in result.stderr and "ASSISTANT_CORPUS_DIR" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_corpus_is_found_when_run_outside_the_repository(tmp_path, monkeypatch):
+    from assistant.settings import Settings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ASSISTANT_CORPUS_DIR", raising=False)
+    assert Settings().corpus_dir.resolve() == (ROOT / "corpus").resolve()
+    (tmp_path / "corpus").mkdir()  # a corpus of one's own, where the command runs, comes first
+    assert Settings().corpus_dir.resolve() == (tmp_path / "corpus").resolve()

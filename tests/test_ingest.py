@@ -235,3 +235,57 @@ def test_an_unreadable_dense_file_leaves_the_store_to_answer(make_assistant, tmp
     assert fresh.index.dense is None
     answer = fresh.ask("Who handles returns under rule B?")
     assert not answer.refused and "15 days" in answer.answer
+
+
+def test_removed_documents_leave_every_index_and_come_back_with_their_file(make_assistant, tmp_path):
+    from assistant.app.documents import delete_documents, kept_files
+
+    corpus = _small_corpus(tmp_path / "c")
+    a = make_assistant(corpus_dir=corpus)
+    a.ingest([corpus])
+    assert "15 days" in a.ask("Who handles returns under rule B?").answer
+    report = delete_documents(a, "rule-b")
+    assert report.removed == ["rule-b.en"]
+    assert kept_files(a.settings, report) == [str((corpus / "rule-b.en.md").resolve())]
+    assert (corpus / "rule-b.en.md").exists(), "a corpus file is not the index's to delete"
+    answer = a.ask("Who handles returns under rule B?")
+    assert "15 days" not in answer.answer and "rule-b" not in {c.doc_id for c in answer.citations}
+    assert not any(i.startswith("rule-b.") for i in _indexed_chunk_ids(a))
+    assert set(a.index.store.all_ids()) == set(a.index.keyword.ids) == set(a.index.dense[0]) == set(a.index.chunks)
+    assert a.ingest([corpus]).added == ["rule-b.en"]
+    assert "15 days" in a.ask("Who handles returns under rule B?").answer
+
+
+def test_replace_gives_a_documents_id_to_a_new_file(make_assistant, tmp_path):
+    from assistant.app.documents import ingest_files
+
+    corpus = _small_corpus(tmp_path / "c")
+    a = make_assistant(corpus_dir=corpus)
+    a.ingest([corpus])
+    newer = write_doc(tmp_path / "2026", "rule-b", "en", "Rule B (2026)",
+                      "Rule B now says returns are handled by the platform within 30 days.")
+    refused = a.ingest([newer])
+    assert refused.errors and "already used by" in refused.errors[0] and "replace" in refused.errors[0]
+    report = ingest_files(a, [newer], replace=True)
+    assert report.ok and report.updated == ["rule-b.en"]
+    assert report.released == [str((corpus / "rule-b.en.md").resolve())]
+    answer = a.ask("Who handles returns under rule B?")
+    assert "30 days" in answer.answer and "15 days" not in answer.answer
+    assert set(a.index.store.all_ids()) == set(a.index.keyword.ids) == set(a.index.chunks)
+    assert a.index.manifest.docs["rule-b.en"]["path"] == str(newer.resolve())
+
+
+def test_an_uploaded_file_goes_with_its_document(make_assistant, tmp_path):
+    from assistant.app.documents import delete_documents, ingest_files, uploads_dir
+
+    a = make_assistant(corpus_dir=_small_corpus(tmp_path / "c"))
+    folder = uploads_dir(a.settings)
+    first = write_doc(folder, "rule-d", "en", "Rule D", "Rule D caps the listing count at 300 items.")
+    assert a.ingest([first]).added == ["rule-d.en"]
+    second = write_doc(tmp_path / "elsewhere", "rule-d", "en", "Rule D (2026)", "Rule D caps listings at 400 items.")
+    ingest_files(a, [second], replace=True)
+    assert not first.exists(), "the replaced upload is deleted"
+    moved = second.rename(folder / "rule-d-2026.en.md")
+    ingest_files(a, [moved], replace=True)
+    assert delete_documents(a, "rule-d").removed == ["rule-d.en"]
+    assert not moved.exists() and list(folder.iterdir()) == []

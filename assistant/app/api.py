@@ -4,13 +4,16 @@ either door.
 
 Routes::
 
-    POST /api/ask              {"question", "history"?, "lang"?}      -> Answer JSON
-    POST /api/reply            {"message", "lang"?, "tone"?}          -> ReplyDraft JSON
-    GET  /api/documents                                               -> [DocumentInfo]
-    POST /api/documents        multipart file + Bearer admin token    -> UploadResult
-    GET  /healthz                                                     -> {"status", "documents"}
-    POST /v1/chat/completions  OpenAI chat shape (+ "citations", "refused"), optionally streamed
-    GET  /v1/models                                                   -> one model
+    POST   /api/ask              {"question", "history"?, "lang"?}      -> Answer JSON
+    POST   /api/reply            {"message", "lang"?, "tone"?}          -> ReplyDraft JSON
+    GET    /api/documents        (Bearer admin token: with file paths) -> [DocumentInfo]
+    POST   /api/documents        multipart file, replace? + admin token -> UploadResult
+    DELETE /api/documents/{id}   ?lang=zh|en + Bearer admin token       -> DeleteResult
+    GET    /healthz                                                     -> {"status", "documents"}
+    POST   /v1/chat/completions  OpenAI chat shape (+ "citations", "refused"), optionally streamed
+    GET    /v1/models                                                   -> one model
+
+Any other path under /api/ or /v1/ is a 404, and a method a path does not take a 405 (see web.py).
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from fastapi import APIRouter, File, Header, UploadFile
+from fastapi import APIRouter, File, Form, Header, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import AccessDenied, DocumentError, QuestionError
+from .documents import (DocumentInfo, delete_documents, ingest_files, kept_files, list_documents, require_documents,
+                        uploads_dir)
 from .reply import ReplyDraft, draft_reply
 from ..schema import Answer, Citation
 
@@ -60,22 +65,17 @@ class ReplyRequest(BaseModel):
     tone: Literal["friendly", "formal"] = "friendly"
 
 
-class DocumentInfo(BaseModel):
-    doc_id: str
-    lang: str
-    title: str
-    type: str
-    published: str = ""
-    effective_from: str = ""
-    superseded_by: str = ""
-    path: str = ""
-
-
 class UploadResult(BaseModel):
     filename: str
     added: list[str]
     updated: list[str]
     removed: list[str]
+    summary: str
+
+
+class DeleteResult(BaseModel):
+    doc_id: str
+    removed: list[str] = Field(description="The document in each language taken out of the index.")
     summary: str
 
 
@@ -102,6 +102,22 @@ class ChatCompletionRequest(BaseModel):
 
 def _lang(value: str | None) -> str | None:
     return None if value in (None, "", "auto") else value
+
+
+def require_text(value: str, what: str) -> str:
+    """``value`` if it can be written as UTF-8, else QuestionError: JSON may carry a lone
+    surrogate ("\\ud800") that no encoder downstream accepts."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise QuestionError(f"the {what} is not valid Unicode (it holds a lone surrogate, "
+                            f"{value[exc.start]!a}); send it as UTF-8 text / 内容含无效的 Unicode 字符") from None
+    return value
+
+
+def bearer(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header."""
+    return authorization[7:] if authorization and authorization[:7].lower() == "bearer " else None
 
 
 def message_text(content: Any) -> str:
@@ -156,50 +172,48 @@ class PolicyService:
         self._feedback_lock = threading.Lock()
 
     def ask(self, question: str, history: list[dict[str, Any]] | None = None, lang: str | None = None) -> Answer:
+        require_text(question, "question")
+        for turn in history or []:
+            require_text(str(turn.get("content") or ""), "chat history")
         with self._lock:
+            require_documents(self.assistant)
             return self.assistant.ask(question, history=history or [], lang=_lang(lang))
 
     def reply(self, message: str, lang: str | None = None, tone: str = "friendly") -> ReplyDraft:
+        require_text(message, "message")
         with self._lock:
+            require_documents(self.assistant)
             return draft_reply(self.assistant, message, lang=_lang(lang), tone=tone)
 
-    def documents(self) -> list[DocumentInfo]:
+    def documents(self, with_paths: bool = False) -> list[DocumentInfo]:
+        """The indexed documents; the files they came from only for an admin (``with_paths``)."""
         with self._lock:
-            index = self.assistant.index
-            index.refresh()
-            rows = [rec.meta for rec in index.records.values()]
-            superseded = dict(index.superseded_by)
-        return sorted(
-            (DocumentInfo(doc_id=str(m.get("doc_id", "")), lang=str(m.get("lang", "")), title=str(m.get("title", "")),
-                          type=str(m.get("type", "")), published=str(m.get("published") or ""),
-                          effective_from=str(m.get("effective_from") or ""),
-                          superseded_by=superseded.get(str(m.get("doc_id", "")), ""), path=str(m.get("path", "")))
-             for m in rows),
-            key=lambda d: (d.type, d.doc_id, d.lang),
-        )
+            return list_documents(self.assistant, with_paths)
 
     def document_count(self) -> int:
         with self._lock:
             self.assistant.index.refresh()
             return len(self.assistant.index.records)
 
-    def check_admin(self, token: str | None) -> None:
+    def check_admin(self, token: str | None, action: str = "upload documents") -> None:
+        """AccessDenied unless ``token`` is the server's admin token; ``action`` names what needs it."""
         expected = self.settings.admin_token
         if not expected:
-            raise AccessDenied("uploads are disabled on this server: set ASSISTANT_ADMIN_TOKEN to enable them "
-                               "/ 服务器未设置管理员令牌，上传已关闭")
-        if not token or not hmac.compare_digest(token.strip().encode(), expected.encode()):
-            raise AccessDenied("a valid admin token is required to upload documents "
-                               "(Authorization: Bearer <token>) / 上传文档需要正确的管理员令牌")
+            raise AccessDenied(f"admin actions are disabled on this server, so you cannot {action}: set "
+                               "ASSISTANT_ADMIN_TOKEN to enable them / 服务器未设置管理员令牌，上传、删除等管理功能已关闭")
+        if not token or not hmac.compare_digest(token.strip().encode("utf-8", "replace"), expected.encode()):
+            raise AccessDenied(f"a valid admin token is required to {action} "
+                               "(Authorization: Bearer <token>) / 此操作需要正确的管理员令牌")
 
-    def upload(self, filename: str | None, data: bytes, token: str | None) -> UploadResult:
+    def upload(self, filename: str | None, data: bytes, token: str | None, replace: bool = False) -> UploadResult:
         """Save an admin's file under ``<data_dir>/uploads`` and index it at once; a file that fails
-        to index is not left behind (a replaced file gets its previous content back)."""
+        to index is not left behind (a replaced file gets its previous content back). With
+        ``replace`` the file's documents take their ids over from whichever files held them."""
         self.check_admin(token)
         name = safe_upload_name(filename)
         if not data:
             raise DocumentError(name, "file is empty")
-        folder = self.settings.data_dir / "uploads"
+        folder = uploads_dir(self.settings)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / name
         with self._lock:
@@ -208,7 +222,7 @@ class PolicyService:
             tmp.write_bytes(data)
             tmp.replace(target)
             try:
-                report = self.assistant.ingest([target])
+                report = ingest_files(self.assistant, [target], replace=replace)
             except Exception:
                 self._restore(target, previous)
                 raise
@@ -218,6 +232,19 @@ class PolicyService:
         return UploadResult(filename=name, added=report.added, updated=report.updated, removed=report.removed,
                             summary=report.summary())
 
+    def delete(self, doc_id: str, lang: str | None, token: str | None) -> DeleteResult:
+        """Take a document (both languages, or ``lang``) out of the index, and its file if it was
+        uploaded; a corpus file stays, so the result says its next ingest brings the document back."""
+        self.check_admin(token, "delete documents")
+        with self._lock:
+            report = delete_documents(self.assistant, doc_id, _lang(lang))
+        summary = f"{len(report.removed)} removed ({', '.join(report.removed)})"
+        kept = kept_files(self.settings, report)
+        if kept:
+            summary += (f"; {len(kept)} file(s) outside the uploads folder stay, and the next ingest of their "
+                        "folder adds them back: remove them there to delete them for good")
+        return DeleteResult(doc_id=doc_id, removed=report.removed, summary=summary)
+
     @staticmethod
     def _restore(target: Path, previous: bytes | None) -> None:
         if previous is None:
@@ -226,15 +253,34 @@ class PolicyService:
             target.write_bytes(previous)
 
     def record_feedback(self, question: str, answer: str, rating: Literal["up", "down"], comment: str = "",
-                        lang: str = "", refused: bool = False) -> Path:
-        """Append one JSON line to ``<data_dir>/feedback.jsonl``; evaluators mine it for new cases."""
+                        lang: str = "", refused: bool = False, answer_id: str = "") -> bool:
+        """Write one JSON line to ``<data_dir>/feedback.jsonl``, which evaluators mine for new cases.
+        One vote per answer: a vote on an ``answer_id`` already rated replaces that line (True)."""
         path = self.settings.data_dir / "feedback.jsonl"
         entry = {"ts": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "question": question,
-                 "answer": answer, "rating": rating, "comment": comment.strip(), "lang": lang, "refused": refused}
+                 "answer": answer, "rating": rating, "comment": comment.strip(), "lang": lang, "refused": refused,
+                 "answer_id": answer_id}
+        line = json.dumps(entry, ensure_ascii=False) + "\n"
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._feedback_lock, path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        return path
+        with self._feedback_lock:
+            lines = path.read_text(encoding="utf-8").splitlines(keepends=True) if path.exists() else []
+            kept = [x for x in lines if not answer_id or _answer_id(x) != answer_id]
+            if len(kept) == len(lines):
+                with path.open("a", encoding="utf-8") as fh:
+                    fh.write(line)
+                return False
+            tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.part")
+            tmp.write_text("".join(kept) + line, encoding="utf-8")
+            tmp.replace(path)
+            return True
+
+
+def _answer_id(line: str) -> str:
+    try:
+        entry = json.loads(line)
+    except json.JSONDecodeError:
+        return ""
+    return str(entry.get("answer_id") or "") if isinstance(entry, dict) else ""
 
 
 def rest_router(service: PolicyService) -> APIRouter:
@@ -252,16 +298,29 @@ def rest_router(service: PolicyService) -> APIRouter:
         """Draft a support reply in the seller's language, with an internal note for the agent."""
         return service.reply(body.message, body.lang, body.tone)
 
-    @router.get("/api/documents", response_model=list[DocumentInfo], tags=["documents"])
-    def documents() -> list[DocumentInfo]:
-        return service.documents()
+    @router.get("/api/documents", response_model=list[DocumentInfo], response_model_exclude_none=True,
+                tags=["documents"])
+    def documents(authorization: str | None = Header(None)) -> list[DocumentInfo]:
+        """The indexed documents; with the admin token each also names the file it came from."""
+        if authorization is not None:
+            service.check_admin(bearer(authorization), "see the documents' file paths")
+        return service.documents(with_paths=authorization is not None)
 
     @router.post("/api/documents", response_model=UploadResult, tags=["documents"])
-    def upload(file: UploadFile = File(...), authorization: str | None = Header(None)) -> UploadResult:
-        """Add or replace a policy notice (.md/.txt/.html/.pdf/.docx); needs the admin token."""
-        token = authorization[7:] if authorization and authorization[:7].lower() == "bearer " else None
+    def upload(file: UploadFile = File(...), replace: bool = Form(False),
+               authorization: str | None = Header(None)) -> UploadResult:
+        """Add a policy notice (.md/.txt/.html/.pdf/.docx), or a new version of one: the same file
+        name, or with ``replace`` true any file carrying the document's id. Needs the admin token."""
+        token = bearer(authorization)
         service.check_admin(token)
-        return service.upload(file.filename, file.file.read(), token)
+        return service.upload(file.filename, file.file.read(), token, replace=replace)
+
+    @router.delete("/api/documents/{doc_id}", response_model=DeleteResult, tags=["documents"])
+    def delete(doc_id: str, lang: Literal["zh", "en"] | None = None,
+               authorization: str | None = Header(None)) -> DeleteResult:
+        """Take a document out of the knowledge base (both languages, or ``lang``), with its file if it
+        was uploaded. Needs the admin token."""
+        return service.delete(doc_id, lang, bearer(authorization))
 
     @router.get("/healthz", response_model=Health, tags=["health"])
     def healthz() -> Health:

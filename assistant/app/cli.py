@@ -1,4 +1,4 @@
-"""Command line: ingest, ask, reply, serve, eval, bench, corpus check.
+"""Command line: ingest, ask, reply, documents, serve, eval, bench, corpus check.
 
 Errors from the package become one line on stderr and exit code 1; nothing here imports a model
 until a command needs it, so ``assistant --help`` is instant.
@@ -57,7 +57,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         bar.set_postfix_str(name[-40:])
         bar.refresh()
 
-    report = assistant.ingest(paths, progress=progress, wait_s=args.wait)
+    from .documents import ingest_files
+
+    report = ingest_files(assistant, paths, replace=args.replace, progress=progress, wait_s=args.wait)
     bar.close()
     if args.verbose:
         for path, info in report.documents.items():
@@ -78,7 +80,10 @@ def _print_answer(answer, as_json: bool) -> None:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from .documents import require_documents
+
     assistant = _assistant(args)
+    require_documents(assistant, show_dir=True)
     assistant.preload()
     if args.jsonl:
         failures = 0
@@ -103,9 +108,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_reply(args: argparse.Namespace) -> int:
-    assistant = _assistant(args)
+    from .documents import require_documents
     from .reply import draft_reply
 
+    assistant = _assistant(args)
+    require_documents(assistant, show_dir=True)
     draft = draft_reply(assistant, args.message, lang=args.lang, tone=args.tone)
     if args.json:
         print(draft.model_dump_json())
@@ -113,6 +120,31 @@ def cmd_reply(args: argparse.Namespace) -> int:
         print(draft.reply)
         print("\n---- internal note ----")
         print(draft.internal_note)
+    return 0
+
+
+def cmd_documents_list(args: argparse.Namespace) -> int:
+    from .documents import list_documents
+
+    docs = list_documents(_assistant(args), with_paths=True)
+    if args.json:
+        print(json.dumps([d.model_dump() for d in docs], ensure_ascii=False, indent=1))
+        return 0
+    for d in docs:
+        print("\t".join([d.doc_id, d.lang, d.type, d.published or "undated", d.title, d.path or ""]))
+    print(f"{len(docs)} document(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_documents_delete(args: argparse.Namespace) -> int:
+    from .documents import delete_documents, kept_files
+
+    assistant = _assistant(args)
+    report = delete_documents(assistant, args.doc_id, args.lang, wait_s=args.wait)
+    print(f"removed: {', '.join(report.removed)}")
+    for path in kept_files(assistant.settings, report):
+        print(f"note: {path} is not an upload and stays; the next ingest of its folder adds it back "
+              "(delete the file to remove the document for good)")
     return 0
 
 
@@ -163,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="one line per new or changed document: title, date, blocks and the boilerplate removed")
+    p.add_argument("--replace", action="store_true",
+                   help="a document whose id another indexed file holds takes it over (a new version in a new file)")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("ask", help="answer a question")
@@ -180,10 +214,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_reply)
 
+    p = sub.add_parser("documents", help="list or delete indexed documents")
+    dsub = p.add_subparsers(dest="documents_command", required=True)
+    d = dsub.add_parser("list", help="every indexed document: id, language, type, date, title, file")
+    d.add_argument("--json", action="store_true")
+    d.set_defaults(func=cmd_documents_list)
+    d = dsub.add_parser("delete", help="take a document out of the index (and its file, if it was uploaded)")
+    d.add_argument("doc_id", help="the document's id (see `assistant documents list`)")
+    d.add_argument("--lang", choices=["zh", "en"], help="only this language (default: both)")
+    d.add_argument("--wait", type=float, default=0.0, help="seconds to wait if an ingest holds the lock")
+    d.set_defaults(func=cmd_documents_delete)
+
     p = sub.add_parser("serve", help="web UI + REST API")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
-    p.add_argument("--ingest", action="store_true", help="ingest the corpus before serving")
+    p.add_argument("--ingest", action="store_true",
+                   help="ingest the corpus (ASSISTANT_CORPUS_DIR: ./corpus, else the repository's) before serving")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("eval", help="run the eval suite and write reports")

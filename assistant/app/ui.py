@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -196,6 +197,41 @@ def eval_summary(service: "PolicyService") -> str:
     return path.read_text(encoding="utf-8")
 
 
+def record_vote(service: "PolicyService", rating: str, record: dict[str, Any] | None, note: str) -> tuple[str, str]:
+    """Save a thumbs up or down for the last answer (status line, comment box): one vote per answer,
+    so a second click on either button replaces the first."""
+    if not record:
+        return "先提问，再评价。Ask a question first, then rate the answer.", note
+    replaced = service.record_feedback(record["question"], record["answer"], rating, note or "", record["lang"],
+                                       record["refused"], answer_id=record.get("id", ""))
+    if replaced:
+        return "已更新你对这条回答的评价。Your vote on this answer was updated.", ""
+    return "谢谢反馈！Thanks for your feedback.", ""
+
+
+def run_eval(service: "PolicyService", token: str) -> Iterator[tuple[Any, Any]]:
+    """Run `assistant eval` for an admin (it takes minutes of the server's CPU), streaming the
+    status line and then the new summary."""
+    try:
+        service.check_admin(token, "run the eval")
+    except AssistantError as exc:
+        yield f"⛔ {escape_md(str(exc))}", gr.skip()
+        return
+    yield "⏳ 正在运行 Running `assistant eval` …", gr.skip()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "assistant", "eval"], capture_output=True, text=True,
+                              env=eval_env(service), timeout=EVAL_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        yield f"⚠️ eval did not finish within {EVAL_TIMEOUT_S} s", eval_summary(service)
+        return
+    if proc.returncode == 0:
+        yield "✅ 评测完成 Eval finished", eval_summary(service)
+        return
+    tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:]).replace("```", "'''")
+    yield (f"⚠️ `assistant eval` exited with code {proc.returncode}\n\n```\n{tail}\n```",
+           eval_summary(service))
+
+
 def build_ui(service: "PolicyService") -> gr.Blocks:
     """Build (not launch) the Blocks app; :func:`assistant.web.create_app` mounts it at "/"."""
     domain = service.assistant.domain
@@ -259,7 +295,8 @@ def _chat_tab(service: "PolicyService") -> None:
             yield history, sources_html(None, _turns(history)), None, ""
             return
         body = chat_body(answer)
-        record = {"question": message, "answer": answer.answer, "lang": answer.lang, "refused": answer.refused}
+        record = {"question": message, "answer": answer.answer, "lang": answer.lang, "refused": answer.refused,
+                  "id": uuid.uuid4().hex}
         history += [{"role": "user", "content": escape_md(message)}, {"role": "assistant", "content": ""}]
         shown = ""
         for piece in stream_pieces(body, size=6):
@@ -272,18 +309,11 @@ def _chat_tab(service: "PolicyService") -> None:
     gr.on([question.submit, send.click], chat, inputs=[question, chatbot, lang],
           outputs=[chatbot, sources, last, question], api_name="chat")
 
-    def rate(rating: str, record: dict[str, Any] | None, note: str) -> tuple[str, str]:
-        if not record:
-            return "先提问，再评价。Ask a question first, then rate the answer.", note
-        service.record_feedback(record["question"], record["answer"], rating, note or "", record["lang"],
-                                record["refused"])
-        return "谢谢反馈！Thanks for your feedback.", ""
-
     def rate_up(record: dict[str, Any] | None, note: str) -> tuple[str, str]:
-        return rate("up", record, note)
+        return record_vote(service, "up", record, note)
 
     def rate_down(record: dict[str, Any] | None, note: str) -> tuple[str, str]:
-        return rate("down", record, note)
+        return record_vote(service, "down", record, note)
 
     up.click(rate_up, [last, comment], [feedback_status, comment], api_visibility="private")
     down.click(rate_down, [last, comment], [feedback_status, comment], api_visibility="private")
@@ -330,6 +360,7 @@ def _knowledge_tab(service: "PolicyService") -> tuple[gr.Dataframe, gr.HTML]:
                               min_width=240)
         with gr.Column(min_width=240):
             token = gr.Textbox(label="管理员令牌 Admin token", type="password", elem_id="kb-token")
+            replace = gr.Checkbox(label="替换同 id 的文档 Replace the document with this id", elem_id="kb-replace")
             upload = gr.Button("上传并索引 Upload & index", variant="primary", elem_id="kb-upload")
     status = gr.Markdown(elem_id="kb-status")
     gr.Markdown("### 政策时间线 Policy timeline")
@@ -342,11 +373,11 @@ def _knowledge_tab(service: "PolicyService") -> tuple[gr.Dataframe, gr.HTML]:
     def filter_rows(text: str) -> list[list[str]]:
         return document_rows(service.documents(), text)
 
-    def do_upload(path: str | None, admin_token: str, text: str) -> tuple[Any, Any, Any]:
+    def do_upload(path: str | None, admin_token: str, replacing: bool, text: str) -> tuple[Any, Any, Any]:
         if not path:
             return "请先选择文件。Choose a file first.", gr.skip(), gr.skip()
         try:
-            result = service.upload(Path(path).name, Path(path).read_bytes(), admin_token)
+            result = service.upload(Path(path).name, Path(path).read_bytes(), admin_token, replace=replacing)
         except AssistantError as exc:
             return f"⛔ {escape_md(str(exc))}", gr.skip(), gr.skip()
         rows, tl = refresh_all(text)
@@ -354,31 +385,23 @@ def _knowledge_tab(service: "PolicyService") -> tuple[gr.Dataframe, gr.HTML]:
 
     query.change(filter_rows, query, table, api_visibility="private")
     refresh.click(refresh_all, query, [table, timeline], api_visibility="private")
-    upload.click(do_upload, [upload_file, token, query], [status, table, timeline], api_visibility="private")
+    upload.click(do_upload, [upload_file, token, replace, query], [status, table, timeline],
+                 api_visibility="private")
     return table, timeline
 
 
 def _eval_tab(service: "PolicyService") -> gr.Markdown:
-    gr.Markdown("运行回归评测（`assistant eval`），完成后显示最新报告摘要。\n"
-                "Run the regression suite (`assistant eval`); the latest report's summary shows below.")
-    run = gr.Button("运行评测 Run eval", variant="primary", elem_id="eval-run")
+    gr.Markdown("运行回归评测（`assistant eval`，需要管理员令牌），完成后显示最新报告摘要。\n"
+                "Run the regression suite (`assistant eval`, admin token required); the latest report's summary "
+                "shows below.")
+    with gr.Row():
+        token = gr.Textbox(label="管理员令牌 Admin token", type="password", elem_id="eval-token", scale=2)
+        run = gr.Button("运行评测 Run eval", variant="primary", elem_id="eval-run", scale=1)
     status = gr.Markdown(elem_id="eval-status")
     summary = gr.Markdown(elem_id="eval-summary")
 
-    def run_eval() -> Iterator[tuple[Any, Any]]:
-        yield "⏳ 正在运行 Running `assistant eval` …", gr.skip()
-        try:
-            proc = subprocess.run([sys.executable, "-m", "assistant", "eval"], capture_output=True, text=True,
-                                  env=eval_env(service), timeout=EVAL_TIMEOUT_S, check=False)
-        except subprocess.TimeoutExpired:
-            yield f"⚠️ eval did not finish within {EVAL_TIMEOUT_S} s", eval_summary(service)
-            return
-        if proc.returncode == 0:
-            yield "✅ 评测完成 Eval finished", eval_summary(service)
-            return
-        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:]).replace("```", "'''")
-        yield (f"⚠️ `assistant eval` exited with code {proc.returncode}\n\n```\n{tail}\n```",
-               eval_summary(service))
+    def run_eval_for(admin_token: str) -> Iterator[tuple[Any, Any]]:
+        yield from run_eval(service, admin_token)
 
-    run.click(run_eval, outputs=[status, summary], api_visibility="private")
+    run.click(run_eval_for, token, outputs=[status, summary], api_visibility="private")
     return summary
