@@ -301,7 +301,7 @@ def test_an_faq_asked_with_another_question_word_is_not_the_users_question(tmp_p
     q = a.understander.understand("Where does a depot order ship from?")
     units = a.reader.read(q, a.retriever.search(q.text, lang=q.lang))
     who = next(u for u in units if u.faq_question.startswith("Who"))
-    where = next(u for u in units if u.faq_question.startswith("Where"))
+    assert any(u.faq_question.startswith("Where") for u in units)
     # close in words, but "who" does not answer "where": it is not led with as the user's own question
     assert who.qsim >= 0.75 and not a.judge._same_question(q, who)
 

@@ -18,7 +18,7 @@ from ..index.docstore import DocRecord
 from ..index.embed import encode
 from ..index.index import PolicyIndex
 from ..kb.domain import Domain
-from ..lang.cues import CONFLICT, INJECTION
+from ..lang.cues import cue
 from ..lang.numbers import COUNT, has_figure, sentence_date, without_dates
 from ..lang.text import CJK, Tokenizer
 from ..learn.relevance import Relevance
@@ -33,35 +33,9 @@ SHORT_ANSWER_SENTENCES = 3
 SHORT_ANSWER_CHARS = {"zh": 90, "en": 260}
 SIGN = re.compile(r"[+&#@]")
 INTRO_END = re.compile(r"[:：]\s*$")
-# after a term: an optional gloss in brackets, then "is / means / 是 / 指 / :"
-DEFINES = re.compile(r"\s*([（(][^)）]{0,30}[)）])?\s*(是|指|即|就是|意思是|[:：]|,? (is|are|means|refers to|stands for)\b)", re.I)
-# a count of the kinds a thing is one of ("one of six kinds of support", "one item in a package",
-# "六类扶持之一"): not a size
-TALLY = re.compile(r"(\bone of (the |its |their )?\w+ (kinds?|types?|sorts?|categories|forms|ways)\b|\bone (item|part|element) (in|of)\b|"
-                   r"\b\w+ (kinds|types|sorts) of\b|[一二两三四五六七八九十\d]+(种|类|项)[^，。；,;]{0,12}之一)", re.I)
-# where a sentence's first clause ends
-GAP_CLAUSE = re.compile(r"[；;。]\s*|\.\s+")
-# a short setting before a sentence's subject ("On the platform, ", "在平台上，")
-SETTING = re.compile(r"^(?:(?:on|at|in|for|under) [^,.;:]{1,24}, |在[^，。；：]{1,12}[，,])")
-# A figure counting how late something is ("超时48小时以内", "overdue by more than 2 days")
-LATENESS = re.compile(r"((超时|逾期|延误|迟到|晚到)(超过|不超过|未超过)?\s*\d+\s*个?(小时|天|日|工作日)|"
-                      r"\d+\s*(hours?|days?|working days?) (late|overdue|past the deadline)|(late|overdue) by (more than |up to )?\d+)", re.I)
-# A sentence that cannot stand alone: it points back to the one before it.
-LEANS = re.compile(
-    r"^(它|它们|其|该|这|此|这些|这个|这种|这项|这一|这条|上述|前述|但|但是|不过|而且|并且|同时|因此|所以|也|还|此外|另外|届时|是否|否则|"
-    r"(It|Its|This|These|That|Those|They|Their|Them|Such|However|But|Also|So|Therefore|Thus|Then|In addition|"
-    r"Moreover|Otherwise|Instead|Here|There)\b)")
-# How a page says that something is not known: "not public", "not in our sources", "资料中没有".
-NOT_PUBLIC = re.compile(
-    r"(未公开|没有公开|未披露|没有披露|不公开|没有给出|未给出|没有说明|未说明|没有找到|未找到|查不到|没有收录|没有覆盖|未覆盖|"
-    r"(资料|来源|材料)(中|里)?(都)?没有|(资料|来源)(中|里)?(都)?未|"
-    r"not public|not publicly|not been published|not published|not disclosed|undisclosed|not stated|not covered|"
-    r"not in (our|the|these|those) (sources|material)|(sources|they) do(es)? not (state|give|say|cover|publish)|"
-    r"do(es)? not (state|give|say)|we found nothing|found no |nothing (on|about)|without giving (a |any )?(number|figure)|"
-    r"没有给出(具体)?(数字|数额|比例)|"
-    r"no (reliable |public |official )?(source|figure|table|rate|list)|neither .{0,40}(is|are) (public|given|known)|"
-    r"outside the scope|hold no |give none|超出.{0,8}范围|不在.{0,8}(范围|资料|来源)(之)?(内|中))", re.I)
-NEGATED = re.compile(r"(没有|没|不|未|无|no\b|not\b|none\b|neither|nor\b|never|outside)", re.I)
+# What a passage says and how (lang/tables/statements.yaml): not_public (how a page says that
+# something is not known), negated, conflict, leans (a sentence that points back to the one
+# before it), defines, setting, tally, lateness, clause_end.
 
 
 class Reader:
@@ -119,7 +93,7 @@ class Reader:
         section = rec.blocks[block]["section"]
         context_lines = [i for i in positions if rec.roles[i] in CONTEXT_ROLES]
         content = [i for i in positions if rec.roles[i] not in CONTEXT_ROLES
-                   and not INJECTION.search(rec.sentences[i]) and len(rec.sentences[i].strip()) >= 2]
+                   and not cue("injection").search(rec.sentences[i]) and len(rec.sentences[i].strip()) >= 2]
         if not content:
             return []
         context = " ".join(x for x in (section, *(rec.sentences[i] for i in context_lines)) if x)
@@ -129,7 +103,7 @@ class Reader:
             # a short FAQ answer is one statement: quoted whole, judged by everything it says; one
             # that says both a fact and what is not known is also read sentence by sentence
             whole = Evidence(rec, content, "answer", context, rank, first=True)
-            gaps = [bool(NOT_PUBLIC.search(rec.sentences[i])) for i in content]
+            gaps = [bool(cue("not_public").search(rec.sentences[i])) for i in content]
             if not any(gaps) or all(gaps):
                 return [whole]
             out: list[Evidence] = [whole]
@@ -171,7 +145,7 @@ class Reader:
 
     @staticmethod
     def _leans_on(rec: DocRecord, i: int, positions: list[int], n: int, content: list[int]) -> int | None:
-        if not LEANS.match(rec.sentences[i].strip()):
+        if not cue("leans").match(rec.sentences[i].strip()):
             return None
         if n > 0:
             return content[n - 1]
@@ -229,10 +203,10 @@ class Reader:
             if len(self._unit_facts) > 200_000:
                 self._unit_facts.clear()
             undated = without_dates(u.text)
-            known = self._unit_facts[key] = (sentence_date(u.text), self.states_a_gap(u), undated, TALLY.sub(" ", undated))
+            known = self._unit_facts[key] = (sentence_date(u.text), self.states_a_gap(u), undated, cue("tally").sub(" ", undated))
         u.date, gap, undated, untallied = known
         u.figure = bool(q.figure and q.figure.search(untallied if q.figure is COUNT else undated))
-        if u.figure and q.asks == "deadline" and LATENESS.search(undated):
+        if u.figure and q.asks == "deadline" and cue("lateness").search(undated):
             u.figure = False  # how late a penalty grades ("overdue by up to 48 hours") is not the time allowed
         terms = [t for t in q.topics if t.kind == "term"]
         words = [t for t in q.topics if t.kind != "term"]
@@ -263,20 +237,20 @@ class Reader:
 
     def says_not_public(self, text: str) -> bool:
         """The knowledge base's own voice: the answer is not public, or check elsewhere."""
-        return bool(NOT_PUBLIC.search(text) or (self._kb_voice and self._kb_voice.search(text)))
+        return bool(cue("not_public").search(text) or (self._kb_voice and self._kb_voice.search(text)))
 
     @staticmethod
     def defines(text: str, topics: list[Topic]) -> bool:
         """The text opens with one of the topics and says what it is ("灯笼计划（Lantern）是…",
         "The Lantern plan is …", "Lantern (灯笼计划): …")."""
         low = text.lower()
-        opener = SETTING.match(low)  # "On <platform>, X means …", "在<平台>上，X是…"
+        opener = cue("setting").match(low)  # "On <platform>, X means …", "在<平台>上，X是…"
         start = opener.end() if opener else 0
         for t in topics:
             for form in t.forms:
                 f = form.lower()
                 at = low.find(f, start) - start
-                if 0 <= at <= 12 and DEFINES.match(low[start + at + len(f):start + at + len(f) + 40]):
+                if 0 <= at <= 12 and cue("defines").match(low[start + at + len(f):start + at + len(f) + 40]):
                     return True
         return False
 
@@ -287,7 +261,7 @@ class Reader:
         figure, or it sits on a page or under a heading about what is not known."""
         # a sentence quoted with the one it leans on makes its point in the second one; an FAQ
         # answer makes it in its first ("Our sources do not say. They give …")
-        text = u.quotes[-1] if len(u.lines) == 2 and LEANS.match(u.quotes[-1].strip()) else u.text
+        text = u.quotes[-1] if len(u.lines) == 2 and cue("leans").match(u.quotes[-1].strip()) else u.text
         if u.kind in ("list", "table") and u.intro:
             text = u.quotes[0]  # a cell or item saying "not mentioned" is a caveat; the intro says what the list is
         # a number its heading or title names is part of a name ("the 96-hour rule"), not a figure it gives
@@ -296,15 +270,16 @@ class Reader:
         def gives(s: str) -> bool:
             return has_figure(re.sub(r"\d+", lambda m: " " if m.group() in named else m.group(), s))
 
-        if u.kind == "answer" and len(u.lines) > 1 and NOT_PUBLIC.search(u.quotes[0]) and not gives(u.quotes[0]):
+        not_public = cue("not_public")
+        if u.kind == "answer" and len(u.lines) > 1 and not_public.search(u.quotes[0]) and not gives(u.quotes[0]):
             return True
-        own_voice = bool(self._kb_voice and self._kb_voice.search(text) and NEGATED.search(text))
-        if CONFLICT.search(text) or not (NOT_PUBLIC.search(text) or own_voice):
+        own_voice = bool(self._kb_voice and self._kb_voice.search(text) and cue("negated").search(text))
+        if cue("conflict").search(text) or not (not_public.search(text) or own_voice):
             return False
-        opening = GAP_CLAUSE.split(text, maxsplit=1)[0]
-        if opening != text and NOT_PUBLIC.search(opening) and not gives(opening):
+        opening = cue("clause_end").split(text, maxsplit=1)[0]
+        if opening != text and not_public.search(opening) and not gives(opening):
             return True  # "Our sources hold no table of …; the '7 days' seen online is …": its point comes first
-        return not gives(text) or bool(NOT_PUBLIC.search(f"{u.context} {u.meta.get('title', '')}"))
+        return not gives(text) or bool(not_public.search(f"{u.context} {u.meta.get('title', '')}"))
 
     def _cached_credit(self, text: str, topic: Topic) -> float:
         key = (text, topic.forms)  # what the credit depends on, so it holds across questions and threads
@@ -383,13 +358,6 @@ class Words:
         return any(_same_word(x, token) for x in by_start.get(token[:4], ()))
 
 
-# What may follow a word's stem in another form of the same word ('cancel' / 'cancellation',
-# 'charg' / 'charged'), after an optional doubled consonant; 'pay' / 'payload' is another word
-WORD_ENDING = re.compile(r"(e|es|s|ed|d|ing|ings|er|ers|or|ors|ion|ions|ation|ations|ment|ments|al|als|ally|ly|"
-                         r"ity|ities|able|ible|ive|ives|ence|ences|ance|ances|ant|ants|ent|ents|y|ies|ied|ize|ise|"
-                         r"ized|ised|ization|isation|ness|ful|ic|ical|ist|ists|ure|ures|age|ages|ee|ees|ual)")
-
-
 def _same_word(a: str, b: str) -> bool:
     """Whether two tokens are forms of one word: one is the other plus a word ending."""
     short, long = (a, b) if len(a) <= len(b) else (b, a)
@@ -398,7 +366,7 @@ def _same_word(a: str, b: str) -> bool:
     rest = long[len(short):]
     if rest[:1] == short[-1:] and rest[1:]:
         rest = rest[1:]  # 'cancel' + 'l' + 'ation'
-    return not rest or WORD_ENDING.fullmatch(rest) is not None
+    return not rest or cue("en_word_ending").fullmatch(rest) is not None
 
 
 def _item_runs(rec: DocRecord, content: list[int]) -> list[list[int]]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from .cues import cue
+
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 LATIN_WORDS = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 MARKER = re.compile(r"\s*\[\d+\]")
@@ -19,9 +21,7 @@ QUESTION_END = re.compile(r"[？?]\s*$")
 SENTENCE_FINAL = re.compile(r"[。.!?！？；;]\s*$")
 # a title or a quoted name: what a pointer points at
 TITLE = re.compile(r"《[^》]*》|“[^”]*”|\"[^\"]*\"")
-POINTS = re.compile(r"(详见|参见|请见|见下表|(?<![看听遇])见(?!到|过|解|效)|请看|请参考|参考|"
-                    r"\bsee\b|\brefer to\b|\bis in\b|\bare in\b|\bset out in\b)", re.I)
-ADVICE = re.compile(r"^(请|建议您?|具体以|以[^。]{0,24}为准|please\b|check\b|always check\b|confirm\b)", re.I)
+# a pointer (详见, see), a pointer opening a sentence and advice: rows of lang/tables/fragments.yaml
 POINTER_REST = {"zh": 14, "en": 9}  # what a pointer says besides the title it points at
 ADVICE_REST = {"zh": 26, "en": 16}
 
@@ -44,15 +44,15 @@ def fragment(text: str, introduces_block: bool = False) -> str:
         return "intro without its list"
     rest = TITLE.sub(" ", prose)
     rest_han, rest_words = _size(rest)
-    if POINTS.search(rest) and (rest_han if lang == "zh" else rest_words) <= POINTER_REST[lang] and TITLE.search(prose):
+    if cue("pointer").search(rest) and (rest_han if lang == "zh" else rest_words) <= POINTER_REST[lang] and TITLE.search(prose):
         return "pointer"
-    if POINTS.search(rest) and re.match(r"^(详见|参见|请见|see\b|refer to\b|for details)", rest.strip(), re.I):
+    if cue("pointer").search(rest) and cue("pointer_opening").match(rest.strip()):
         return "pointer"
     if QUESTION_END.search(prose):
         return "question"
     if han <= 4 and words <= 1 or not han and words <= 2:
         return "bare reply"
-    if ADVICE.search(prose) and (han if lang == "zh" else words) <= ADVICE_REST[lang]:
+    if cue("advice").search(prose) and (han if lang == "zh" else words) <= ADVICE_REST[lang]:
         return "advice"
     if not SENTENCE_FINAL.search(prose) and (han and han <= 12 or not han and words <= 6):
         return "heading"

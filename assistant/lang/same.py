@@ -3,11 +3,13 @@ eval's redundancy score share."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .cues import cue, words
 from .text import EN_STOP
 
 
@@ -25,18 +27,10 @@ class Quoted(Protocol):
 
     vec: Any
 
-TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z][a-z'\-]*|\d+(?:[.,]\d+)*%?")
-
 CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
-ATTRIBUTION_EN = re.compile(r"(?:,\s*|^)(?:according to|per|as reported by|citing)\b[^.;]*?(?:[.;]?$|,\s*)", re.IGNORECASE)
-
-ATTRIBUTION_ZH = re.compile(r"^(?:另有|此外，?)?据[^，,。]{0,40}?(?:报道|报告|消息|公告|分析|介绍|指南|资料)[，,]?|"
-                            r"[，,]?(?:这一点)?(?:出自|来自|引自)[^，,。]{0,40}?[。]?$")
-
-HEDGES = frozenset({"reportedly", "reported", "about", "around", "roughly"})
-
-MONTHS = frozenset("january february march april may june july august september october november december".split())
+# What a point says token by token, whose report it cites, the words that hedge a figure and the
+# month names: rows of lang/tables (point_token, attribution_en / _zh, hedge, en_months).
 
 REDUNDANT_CONTAINMENT = 0.8
 
@@ -60,19 +54,26 @@ def content_tokens(text: str) -> set[str]:
     bigrams of Chinese runs (Chinese has no spaces, and bigrams approximate its words). The
     attribution ("according to X", "据X报道") is dropped: two different facts from the same
     report share it, and the same fact from two reports differs in it."""
-    text = ATTRIBUTION_ZH.sub("", ATTRIBUTION_EN.sub("", text)).lower()
+    text = cue("attribution_zh").sub("", cue("attribution_en").sub("", text)).lower()
+    hedges = words("hedge")
     out: set[str] = set()
-    for tok in TOKEN.findall(text):
+    for tok in cue("point_token").findall(text):
         if CJK_RUN.match(tok):
             out |= {tok[i: i + 2] for i in range(len(tok) - 1)} if len(tok) > 1 else {tok}
-        elif tok not in EN_STOP and tok not in HEDGES:
+        elif tok not in EN_STOP and tok not in hedges:
             out.add(tok)
     return out
 
 
 def figures(tokens: set[str]) -> set[str]:
     """Numbers and month names: a point that states another figure states another fact."""
-    return {t for t in tokens if t[0].isdigit() or t in MONTHS}
+    months = _months()
+    return {t for t in tokens if t[0].isdigit() or t in months}
+
+
+@functools.lru_cache(maxsize=1)
+def _months() -> frozenset[str]:
+    return frozenset(m.lower() for m in words("en_months"))
 
 
 def same_thing(a: Point, b: Point, threshold: float = REDUNDANT_CONTAINMENT) -> float | None:

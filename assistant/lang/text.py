@@ -8,6 +8,8 @@ import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
+from .cues import cue
+
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 OTHER_SCRIPT = re.compile(r"[\u0400-\u04ff\u0590-\u05ff\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7f\u3040-\u30ff\uac00-\ud7af]")
@@ -31,7 +33,6 @@ FOREIGN_LATIN = frozenset(
     avec qui pas der die das und ist nicht ein eine mit für auf sind wie und che non per sono della""".split()
 )
 ZH_SENT_END = "。！？；!?"
-EN_ABBREV = re.compile(r"\b(?:e\.g|i\.e|etc|vs|approx|Mr|Ms|Dr|No|U\.S|St|Inc|Ltd|Co|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$")
 
 
 def clean_text(text: str) -> str:
@@ -109,7 +110,7 @@ def _split_line(line: str) -> list[str]:
         elif ch in ".!?" and (i + 1 == n or line[i + 1] == " "):
             candidate = "".join(buf)
             nxt = line[i + 1 :].lstrip()
-            if not EN_ABBREV.search(candidate) and (not nxt or not nxt[0].islower()):
+            if not cue("en_abbreviation").search(candidate) and (not nxt or not nxt[0].islower()):
                 out.append(candidate.strip())
                 buf = []
         i += 1
