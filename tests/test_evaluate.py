@@ -332,7 +332,8 @@ def test_sets_split_the_question_files_and_skip_missing_ones_only_by_default(tmp
     sets, notes = select_sets(None, None, tmp_path)
     assert [(s.name, [p.name for p in s.files]) for s in sets] == [("curated", ["fact.jsonl"]),
                                                                     ("real-style", ["real-style.jsonl"])]
-    assert notes == [f"set 'documents' skipped: {tmp_path / 'documents' / 'questions.jsonl'} not found"] + \
+    assert notes == [f"set 'documents' skipped: {tmp_path / 'documents' / 'questions.jsonl'} not found",
+                     f"set 'replies' skipped: {tmp_path / 'replies' / 'messages.jsonl'} not found"] + \
         [f"set '{split}' skipped: {tmp_path / 'pool' / f'{split}.jsonl'} not found" for split in ("train", "dev", "sealed")]
     with pytest.raises(AssistantError, match="set 'documents'"):
         select_sets(["documents"], None, tmp_path)
