@@ -173,8 +173,9 @@ def cmd_corpus_check(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from ..eval.evaluate import run_cli
+    from .reply import draft_reply
 
-    return run_cli(args, _settings(args))
+    return run_cli(args, _settings(args), draft=draft_reply)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
