@@ -19,7 +19,7 @@ from ..index.embed import encode
 from ..index.index import PolicyIndex
 from ..kb.domain import Domain
 from ..lang.cues import cue
-from ..lang.numbers import COUNT, has_figure, sentence_date, without_dates
+from ..lang.numbers import has_figure, sentence_date, without_dates
 from ..lang.text import CJK, Tokenizer
 from ..learn.relevance import Relevance
 from ..schema import Evidence, Question, Retrieval, Topic
@@ -205,7 +205,7 @@ class Reader:
             undated = without_dates(u.text)
             known = self._unit_facts[key] = (sentence_date(u.text), self.states_a_gap(u), undated, cue("tally").sub(" ", undated))
         u.date, gap, undated, untallied = known
-        u.figure = bool(q.figure and q.figure.search(untallied if q.figure is COUNT else undated))
+        u.figure = bool(q.figure and q.figure.search(untallied if q.figure is cue("gives_count") else undated))
         if u.figure and q.asks == "deadline" and cue("lateness").search(undated):
             u.figure = False  # how late a penalty grades ("overdue by up to 48 hours") is not the time allowed
         terms = [t for t in q.topics if t.kind == "term"]

@@ -20,35 +20,15 @@ import numpy as np
 from ..errors import QuestionError
 from ..kb.domain import Domain
 from ..kb.glossary import Glossary, Term, dehyphen
-from ..lang.asking import YES_NO, asked_word, asking_word
-from ..lang.cues import INJECTION
-from ..lang.numbers import COUNT, FIGURE_UNITS, MONEY, NUMBER_WORD
+from ..lang.asking import asked_word, asking_word
+from ..lang.cues import cue, family
+from ..lang.numbers import figure_units
 from ..lang.text import CJK, EN_STOP, LATIN_WORD, ZH_STOP, Tokenizer, clean_text, detect_lang, split_sentences, stem, to_simplified
 from ..schema import Question, Topic
 
-FUTURE_WORDS = re.compile(r"(明年|后年|将来|未来|下个月|下一年|下一次|下一届|下次.{0,8}(什么时候|哪天|几号)|next year|next month|"
-                          r"in the future|will .{0,30} in the future|\b(when|what date) (is|will be) the next\b)", re.I)
 YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
-
-KIND_PATTERNS: dict[str, re.Pattern[str]] = {
-    "comparison": re.compile(r"(区别|不同|差异|对比|比较|相比|异同|哪个好|\bvs\.?\b|versus|difference|differ|compare|comparison|contrast)", re.I),
-    "suitability": re.compile(r"(适合|应该选|该选|选哪|选择哪|(?<!适)用哪|走哪|哪种模式|哪个模式|推荐|建议.{0,6}(模式|选|方式|走)|"
-                              r"which( \w+)? (model|mode|option)s?\b|\bwhich\b.{0,30}\bfits?\b|\bfits? (me|my|us|our|best)\b|"
-                              r"should i (use|choose|pick|go)|suit|best for|recommend|right for)", re.I),
-    "temporal": re.compile(r"(变化|变了|改了|改成|调整|以前|之前|过去|历史|时间线|演变|从.{0,6}起|后来|"
-                           r"since when|changed?|history|timeline|used to|before|previously|over time|evolv|later)", re.I),
-    "when": re.compile(r"(什么时候|何时|哪天|哪一天|哪年|哪个月|几月|几号|^\s*when\b|(since|from|by|until) when\b|"
-                       r"\bwhen (do|does|did|is|are|was|were|will|can|should)\b|"
-                       r"what date|which date|which year|what year)", re.I),
-    "figure": re.compile(r"((多少|几)\s*%|what\b[^?？]{0,40}%|多少|几天|几小时|几点|几层|几次|几个|几分|几家|哪几天|多久|多长|多大|多高|比例|占比|费率|抽成|几个点|额度是|门槛|"
-                         r"how much|how many|how long|how large|how big|how deep|what percentage|percent|rate\b|"
-                         r"threshold|amount|size of|deadline|\blimits?\b|cap\b|maximum|minimum|\bmax\b|longest|shortest|最多|最长|上限|下限)", re.I),
-    "list": re.compile(r"(哪些|哪几(?!天|年|个?月|号|点|个?小时|次)|包括什么|包含什么|什么好处|什么权益|什么条件|什么资料|什么材料|要求是什么|条件是什么|"
-                       r"what (support|perks|benefits|are the|documents|conditions|requirements)|which (?!(date|year|month|day|time)\b).{0,30}(are|include)|"
-                       r"\blist of\b|\bfull list\b|\bthe list\b|perks|benefits|requirements)", re.I),
-    "definition": re.compile(r"(什么是|是什么|是啥|啥是|是指|指的是|含义|意思|定义|what is|what's|what are|what does .* mean|meaning of|define|explain)", re.I),
-    "procedure": re.compile(r"(怎么|怎样|如何|步骤|流程|\bhow (do|can|to|should)\b|steps?\b|process\b)", re.I),
-}
+# The cue rows: what kind of answer a question wants (kind_<kind>, lang/tables/kinds.yaml), how it
+# asks for a figure (figures.yaml), how it is put together (questions.yaml), future words (dates.yaml).
 
 
 def asked_attribute(text: str, topics: list[Topic]) -> Topic | None:
@@ -61,11 +41,6 @@ def asked_attribute(text: str, topics: list[Topic]) -> Topic | None:
         if asked_word(t.label, low):
             return t
     return None
-
-
-# the thing a which-one-to-use question picks from: "用哪个ERP好", "which forwarder should I use"
-CHOOSING = re.compile(r"哪(?:个|种|家|款|一个|一种|一家)([\u4e00-\u9fffA-Za-z0-9+\-]{1,8}?)(?:好|比较好|更好|最好|合适|靠谱|划算|[？?，,]|$)|"
-                      r"\bwhich ([a-z][a-z0-9\-]*(?: [a-z][a-z0-9\-]*){0,2}?) (?:is|are|should|would|fits?|suits?|do|does|to use|works?)\b", re.I)
 
 
 # Words that frame a question rather than name its topic.
@@ -112,9 +87,9 @@ def clean_question(raw: str, max_chars: int) -> tuple[str, list[str]]:
     if len(text) > max_chars:
         text = text[:max_chars]
         notes.append(f"question truncated to {max_chars} characters")
-    if INJECTION.search(text):
+    if cue("injection").search(text):
         # drop the sentences that carry instructions; keep the user's actual question
-        kept = [s for s in split_sentences(text) if not INJECTION.search(s)]
+        kept = [s for s in split_sentences(text) if not cue("injection").search(s)]
         notes.append("ignored instructions embedded in the question")
         text = " ".join(kept)
     text = re.sub(r"[ \u3000]+", " ", text).strip()
@@ -126,21 +101,16 @@ def clean_question(raw: str, max_chars: int) -> tuple[str, list[str]]:
 
 
 def classify(text: str) -> set[str]:
-    if re.search(r"吗\s*[？?]?\s*$", text):
-        text = re.sub(r"几(?=个|家|件|款|条|项|种|样)", "些", text)  # "拿几个商品试试，可以吗": a few, not how many
-    kinds = {k for k, p in KIND_PATTERNS.items() if p.search(text)}
+    if cue("ends_asking_yes_no").search(text):
+        text = cue("few_before_counter").sub("些", text)  # "拿几个商品试试，可以吗": a few, not how many
+    kinds = {k for k, p in family("kind_") if p.search(text)}
     if "comparison" in kinds and "suitability" in kinds:
-        kinds.discard("suitability") if not re.search(r"(适合|suit|which (model|mode))", text, re.I) else kinds.discard("comparison")
-    if YES_NO.search(text.strip()) and not ({"comparison", "list"} & kinds):
+        kinds.discard("suitability") if not cue("suits_over_compares").search(text) else kinds.discard("comparison")
+    if cue("yes_no").search(text.strip()) and not ({"comparison", "list"} & kinds):
         kinds.add("yes_no")
     if {"figure", "list", "when"} & kinds:
         kinds.discard("definition")  # "what is the fee / the list / the date": not a what-is
     return kinds or {"fact"}
-
-
-EN_WHAT_IS = re.compile(r"\b(?:what is|what's|what are|define|explain|meaning of)\s+(?:the |a |an )?(.+)$")
-ZH_WHAT_IS = re.compile(r"(?:什么是|啥是)(.+)$|^(.+?)(?:是什么|是啥|是指什么|指的是什么|指什么|是指)")
-EN_SUBJECT_END = re.compile(r"\s(?:at|of|for|in|on|under|from|to|with|by|per|when|if|after|before)\s")
 
 
 def asks_what_it_is(text: str, topics: list["Topic"]) -> bool:
@@ -149,14 +119,14 @@ def asks_what_it_is(text: str, topics: list["Topic"]) -> bool:
     one of its glossary terms, or is short enough to be a name itself ("what is dropshipping")."""
     low = dehyphen(text.lower()).strip(" ?？。.!！")
     forms = [dehyphen(f.lower()) for t in topics if t.kind == "term" for f in t.forms]
-    m = EN_WHAT_IS.search(low)
+    m = cue("what_is_en").search(low)
     if m:
-        subject = EN_SUBJECT_END.split(f" {m.group(1)} ")[0].strip()
+        subject = cue("en_subject_end").split(f" {m.group(1)} ")[0].strip()
         return any(f in subject for f in forms) or len(subject.split()) <= 2
-    m = ZH_WHAT_IS.search(low)
+    m = cue("what_is_zh").search(low)
     if m:
         subject = re.sub(r"[^\u4e00-\u9fffa-z0-9+ ]", "", m.group(1) or m.group(2)).strip()
-        subject = re.sub(r"(分别|各自|具体|到底|究竟|又|都)+$", "", subject)  # "A和B分别是指什么"
+        subject = cue("zh_subject_tail").sub("", subject)  # "A和B分别是指什么"
         return any(subject.endswith(f) for f in forms) or len(subject) <= 4
     return True  # "含义", "意思", "what does … mean": asks for a meaning
 
@@ -166,77 +136,57 @@ def figure_unit(text: str, money_words: tuple[str, ...] = (),
     """The pattern a sentence must match to answer this figure question: that of the asking
     phrase nearest the end ("被投诉好几次，最多扣几分" asks for points, not times); a question
     naming one of the domain's sums of money wants an amount."""
-    text = NOT_ASKING.sub("  ", text)
+    text = cue("not_asking").sub("  ", text)
     low = text.lower()
+    count = cue("gives_count")
     best: tuple[int, re.Pattern[str]] | None = None
     ends: list[tuple[int, re.Pattern[str]]] = []  # where each specific asking phrase ends
-    for asked, answered in FIGURE_UNITS:
+    for asked, answered in figure_units():
         for m in asked.finditer(text):
-            if answered is not COUNT:
+            if answered is not count:
                 ends.append((m.end(), answered))
             if best is None or m.start() > best[0]:
                 best = (m.start(), answered)
-    if best is not None and best[1] is COUNT:
+    if best is not None and best[1] is count:
         # "门槛是多少", "the fee is how much": the bare "多少" asks the value of the phrase before it
         before = [answered for end, answered in ends if 0 <= best[0] - end <= 2]
         best = (best[0], before[-1]) if before else best
-    if any(w.lower() in low for w in money_words) and (best is None or best[1] is COUNT):
-        return MONEY  # "how much is the fee" wants an amount; "how long until the fee is back" a time
-    if best is not None and best[1] is COUNT:
-        return counted(text, known) or COUNT
+    if any(w.lower() in low for w in money_words) and (best is None or best[1] is count):
+        return cue("gives_amount")  # "how much is the fee" wants an amount; "how long until the fee is back" a time
+    if best is not None and best[1] is count:
+        return counted(text, known) or count
     return best[1] if best else None
-
-
-# "how large is …" asks a measure; "large" names nothing
-HOW_MEASURE = re.compile(r"\bhow (large|big|deep|high|wide|far|old|soon|early|late)\b")
-# "respectively": a question asked of every term it names
-EACH = re.compile(r"(分别|各自|\brespectively\b)")
-# "几" that asks nothing: "好几次" (several times), "这几年" (these past years), "几乎" (almost)
-NOT_ASKING = re.compile(r"(好几|几乎|几率|[这近前]几|过去几|最近几)")
-# "how many" and the words it counts, up to the verb, pronoun or preposition that ends the phrase
-HOW_MANY = re.compile(r"how many ((?:[a-z][a-z\-]*\s*)+?)(?=\b(?:can|could|do|does|did|are|is|was|were|will|would|should|"
-                      r"may|might|must|have|has|had|i|we|you|they|per|a|an|the|in|on|for|of|at|to|before|after|under|"
-                      r"with)\b|[?？,.，]|$)", re.I)
 
 
 def counted(text: str, known: Callable[[str], bool] = lambda _w: True) -> re.Pattern[str] | None:
     """For "how many listings" / "几家店": a number followed closely by what is counted (the last
     word of the phrase after "how many": "summer sale promos"), when the knowledge base
     knows that word (else any number: "promos" may be "activities" there)."""
-    m = HOW_MANY.search(text)
+    m = cue("how_many_en").search(text)
     head = m.group(1).split()[-1].lower() if m and m.group(1).split() else ""
     if len(head) >= 3 and known(head):
-        stem_ = re.escape(head[:5])
-        return re.compile(NUMBER_WORD + rf"[\s,\-]*(\S+\s+){{0,2}}{stem_}", re.I)
-    m = re.search(r"(多少|几)(个|家|项|种|件|条|类|款)?([\u4e00-\u9fff]{1,2})", NOT_ASKING.sub("  ", text))
+        return cue("counted_en", stem=re.escape(head[:5]))
+    m = cue("zh_how_many_what").search(cue("not_asking").sub("  ", text))
     if m and m.group(3) not in ("钱", "天", "小时") and m.group(3)[0] not in FUNCTION_CHARS:  # "多少啊" counts nothing
-        return re.compile(NUMBER_WORD + rf"\s*(个|家|项|种|件|条|类|款)?\s*{re.escape(m.group(3)[0])}")
+        return cue("counted_zh", thing=re.escape(m.group(3)[0]))
     return None
 
 
 def is_future(text: str, today: dt.date | None = None) -> bool:
     """Asks about a rule not yet announced: "明年", "next year", or a year after this one."""
     year = (today or dt.date.today()).year
-    return bool(FUTURE_WORDS.search(text)) or any(int(y) > year for y in YEAR.findall(text))
-
-
-FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|换成|还有|and|what about|how about|and for|and the|same for|what if)\b|(呢|呢？|呢\?)$", re.I)
-PART_SPLIT = re.compile(r"(?<=[？?])\s*|[；;]\s*|\n+|(另外|还有|以及|此外)[，,]?|\b(also|and also|additionally)\b[,]?|"
-                        r",\s*(?:and\s+)?(?=(?:how|what|when|where|who|which|why)\b)", re.I)
-QUESTION_CUE = re.compile(
-    r"([？?]|吗|呢|多少|什么|怎么|怎样|如何|是否|能否|能不能|可不可以|哪|谁|几|多久|区别|适合|"
-    r"\b(how|what|when|which|who|why|can|could|does|do|is|are|should|will)\b)", re.I)
+    return bool(cue("future_words").search(text)) or any(int(y) > year for y in YEAR.findall(text))
 
 
 def split_parts(text: str) -> list[str]:
     """Split a multi-question message into parts that each carry a question of their own; a
     fragment without a question of its own ("请列出完整名单") stays with the part before it."""
-    pieces = [p.strip(" ，,。.") for p in PART_SPLIT.split(text) if p and p.strip(" ，,。.")]
-    pieces = [p for p in pieces if not re.fullmatch(r"(另外|还有|以及|此外|also|and also|additionally)", p, re.I)]
+    pieces = [p.strip(" ，,。.") for p in cue("part_split").split(text) if p and p.strip(" ，,。.")]
+    pieces = [p for p in pieces if not cue("part_joiner").fullmatch(p)]
     parts: list[str] = []
     context = ""  # statements before the first question ("I sell shoes, ...") belong to it
     for p in pieces:
-        if not QUESTION_CUE.search(p) or len(p) < 4:
+        if not cue("question_cue").search(p) or len(p) < 4:
             if parts:
                 parts[-1] = f"{parts[-1]} {p}"
             else:
@@ -245,14 +195,6 @@ def split_parts(text: str) -> list[str]:
         parts.append(f"{context}, {p}" if context else p)
         context = ""
     return parts if len(parts) > 1 else [text]
-
-
-PREDICATE = re.compile(r"(多少|什么|怎么|如何|哪|谁|几|多久|是否|吗|区别|适合|能不能|可以|\b(how|what|when|which|who|why|"
-                       r"is|are|does|do|did|can|should|was|were)\b)", re.I)
-
-
-# a subject that points back to the previous question's ("Does it apply to all new listings?")
-POINTS_BACK = re.compile(r"(\b(it|this rule|that rule|this one|that one)\b|它|这个规则|这条规则|这项规则|该规则)", re.I)
 
 
 def resolve_follow_up(text: str, history: list[dict[str, Any]], glossary: Glossary) -> str:
@@ -269,8 +211,8 @@ def resolve_follow_up(text: str, history: list[dict[str, Any]], glossary: Glossa
     prev = to_simplified(previous[-1])
     new_terms = glossary.matches(text)
     old_terms = glossary.matches(prev)
-    has_pred = bool(PREDICATE.search(re.sub(r"呢[？?]?$", "", text.strip())))
-    if POINTS_BACK.search(text) and old_terms:
+    has_pred = bool(cue("predicate").search(re.sub(r"呢[？?]?$", "", text.strip())))
+    if cue("points_back").search(text) and old_terms:
         # "it" is the previous question's subject
         return " ".join((t.zh if CJK.search(text) else t.en) for t in old_terms if t not in new_terms) + f" {text}"
     if new_terms and has_pred:
@@ -341,16 +283,16 @@ class Understander:
     def _each(self, text: str, q: Question) -> list[str]:
         """"A和B分别是指什么" / "what are A and B respectively": one question per term."""
         terms = [t for t in q.topics if t.kind == "term"]
-        if len(terms) < 2 or not EACH.search(text) or "comparison" in q.kinds:
+        if len(terms) < 2 or not cue("each").search(text) or "comparison" in q.kinds:
             return [text]
         rest = text
         for t in terms:
             rest = rest.replace(t.label, "\0")
-        ask = EACH.sub("", re.sub(r"\0([和与及、,，]|\s*(and|or)\s*)*", "", rest)).strip(" ，,")
+        ask = cue("each").sub("", cue("term_joiner", mark=r"\0").sub("", rest)).strip(" ，,")
         if not ask or "\0" in ask:
             return [text]
         if q.lang != "zh":
-            ask = re.sub(r"^(what|who|how) are\b", r"\1 is", ask.rstrip("?？ "), flags=re.I)
+            ask = cue("en_plural_question").sub(r"\1 is", ask.rstrip("?？ "))
             return [f"{ask} {t.label}?" for t in terms]
         return [f"{t.label}{ask}" for t in terms]
 
@@ -406,7 +348,7 @@ class Understander:
     def _chooses(self, text: str, topics: list[Topic]) -> str:
         """The kind of thing a which-one-to-use question picks from ("用哪个ERP好" -> ERP), when it
         is not one the domain advises choosing among; "" otherwise."""
-        m = CHOOSING.search(text)
+        m = cue("choosing").search(text)
         thing = next((g for g in m.groups() if g), "") if m else ""
         if not thing or self.domain.is_option(thing):
             return ""
@@ -435,7 +377,7 @@ class Understander:
         for p in self.domain.other_platforms_in(text):
             covered = covered.replace(p.lower(), " ")
         words_from = covered if asking is None else self._strip_terms(asking.lower())
-        words_from = HOW_MEASURE.sub(" ", words_from)  # "how large is …" asks; "large" names nothing
+        words_from = cue("how_measure").sub(" ", words_from)  # "how large is …" asks; "large" names nothing
         for p in self.domain.other_platforms_in(text):
             # evidence about another platform must name it
             out.append(Topic(p, (p,), "term", 3.0))
@@ -579,7 +521,7 @@ def _asking_sentences(text: str) -> str | None:
     """The sentences of a long message that ask something, or None for a short question."""
     if len(text) < (90 if CJK.search(text) else 220):
         return None
-    asking = [s for s in split_sentences(text) if QUESTION_CUE.search(s) and not re.match(r"^(hi|hello|你好|您好)\b", s, re.I)]
+    asking = [s for s in split_sentences(text) if cue("question_cue").search(s) and not cue("greeting").match(s)]
     return " ".join(asking) if asking else None
 
 

@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 from ..errors import QuestionError
 from ..schema import Answer, Citation
 from ..lang.text import detect_lang
-from ..answer.understand import PART_SPLIT, clean_question, split_parts
+from ..answer.understand import clean_question, split_parts
+from ..lang.cues import cue
 from ..answer.write import Writer
 from ..lang.phrases import TEXT
 
@@ -70,7 +71,7 @@ class ReplyDraft(BaseModel):
 def extract_questions(message: str) -> list[str]:
     """The questions inside a seller's message: greetings and thanks dropped, then split the way
     a multi-part question is (statements before a question stay with it as context)."""
-    pieces = [PREAMBLE.sub("", GREETING.sub("", p.strip(" ，,。.!！")).strip()) for p in PART_SPLIT.split(message) if p]
+    pieces = [PREAMBLE.sub("", GREETING.sub("", p.strip(" ，,。.!！")).strip()) for p in cue("part_split").split(message) if p]
     kept = [p for p in pieces if len(p) >= 3 and not CLOSING_ONLY.match(p)]
     if not kept:
         return []

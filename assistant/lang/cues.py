@@ -245,5 +245,3 @@ class Lazy:
 # Sentences saying that sources disagree (the judge imports this name): such a sentence states
 # both sides, it is not a gap.
 CONFLICT = Lazy("conflict")
-# Instructions smuggled into a question (answer/understand.py imports this name).
-INJECTION = Lazy("injection")
