@@ -20,6 +20,7 @@ from typing import Any
 
 import openai
 
+from ..lang.cues import cue
 from ..lang.phrases import TEXT
 from ..schema import Answer, Evidence
 from ..settings import Settings
@@ -61,23 +62,19 @@ USER_PROMPT = """\
 
 Answer the question in {language}, using only the evidence above and citing it as [n]."""
 
-DELIMITER = re.compile(r"<\s*/?\s*(evidence|question)\b[^>]*>", re.I)
 MARKER = re.compile(r"([ \t]*)[\[【]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】]")
 THINK = re.compile(r"<think>.*?</think>", re.S)
-MODEL_SOURCES = re.compile(r"\n\s*(\*\*|#+\s*)?(sources|references|来源|参考来源|参考资料)(\*\*)?\s*[:：]?\s*(\n|$)", re.I)
 CJK = re.compile(r"[\u3400-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
 DIGITS = re.compile(r"\d+")
 CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_UNIT = {"十": 10, "百": 100, "千": 1000}
-CN_FIGURE = re.compile(r"(?:百分之)?([零〇一二两三四五六七八九十百千万]+)(?=个?(?:工作日|小时|分钟|天|周|星期|月|年|日|倍|成|%|元|美元|件))"
-                       r"|百分之([零〇一二两三四五六七八九十百千万]+)")
 EN_WORDS = {w: i for i, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
                                         "ten", "eleven", "twelve"])}
 EN_WORDS.update({"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
                  "ninety": 90, "hundred": 100})
-EN_FIGURE = re.compile(r"\b(" + "|".join(EN_WORDS) + r")\b(?=[\s-]+(?:business |working |calendar )?"
-                       r"(?:days?|hours?|minutes?|weeks?|months?|years?|percent|per cent|times)\b)", re.I)
+# The prompt's own tags, a sources list the model writes itself and figures spelled out in words
+# are rows of lang/tables (prompt_tag, sources_heading, zh_figure, en_figure).
 MIN_SCRIPT_SHARE = 0.25
 
 
@@ -214,7 +211,7 @@ def check_output(raw: str, answer: Answer) -> tuple[str, set[int]]:
     rejected with ``RejectedOutput``.
     """
     text = visible_text(raw, final=True)
-    cut = MODEL_SOURCES.search(text)
+    cut = cue("sources_heading").search(text)
     if cut:
         text = text[:cut.start()]
     valid = {c.n for c in answer.citations}
@@ -248,9 +245,9 @@ def figures(text: str) -> set[str]:
     {'96'}, '2024-09-09' is {'2024', '9'}, 'seven days' is {'7'}."""
     text = unicodedata.normalize("NFKC", text)
     found = {d.lstrip("0") or "0" for d in DIGITS.findall(text)}
-    for m in CN_FIGURE.finditer(text):
+    for m in cue("zh_figure").finditer(text):
         found.add(str(_cn_int(m.group(1) or m.group(2))))
-    found.update(str(EN_WORDS[m.group(1).lower()]) for m in EN_FIGURE.finditer(text))
+    found.update(str(EN_WORDS[m.group(1).lower()]) for m in cue("en_figure", numbers="|".join(EN_WORDS)).finditer(text))
     return found
 
 
@@ -283,7 +280,7 @@ def visible_text(raw: str, final: bool) -> str:
 
 
 def _data(text: str) -> str:
-    return DELIMITER.sub(" ", text).strip()
+    return cue("prompt_tag").sub(" ", text).strip()
 
 
 def _content_text(content: Any) -> str:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..kb.domain import Domain
+from ..lang.cues import cue
 from ..lang.numbers import date_label
 from ..lang.phrases import TEXT
 from ..lang.same import redundant
@@ -310,6 +311,6 @@ def _row_cells(text: str) -> dict[str, str]:
 def _cell(text: str, forms: list[str]) -> str:
     """A table cell says only the fact: drop a leading 'Under X,' / 'X模式下，' naming the column."""
     for f in sorted(forms, key=len, reverse=True):
-        text = re.sub(rf"^((Under|In|With) (the )?(\w+ )?{re.escape(f)}( model| models)?, )", "", text, flags=re.I)
-        text = re.sub(rf"^(\w{{0,4}}){re.escape(f)}(模式)?(下|中)[，,]", "", text, flags=re.I)
+        text = cue("cell_opening_en", form=re.escape(f)).sub("", text)
+        text = cue("cell_opening_zh", form=re.escape(f)).sub("", text)
     return text[:1].upper() + text[1:] if text[:1].isalpha() and text[:1].islower() else text
