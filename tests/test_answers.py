@@ -183,3 +183,40 @@ def test_a_difference_in_one_respect_answers_it_first_and_puts_its_row_on_top(as
     assert not lead.startswith("|") and "见下表" not in lead and "table below" not in lead, answer.answer
     rows = table_rows(answer)
     assert rows and aspect in rows[0][0], rows
+
+
+REPLY_MESSAGES = [
+    ("你好！想问两个问题：半托管谁定价？全托管的货款多久结算一次？谢谢", "zh", ["半托管谁定价", "全托管的货款多久结算一次"]),
+    ("您好，速卖通半托管模式下零售价由谁来定？另外，速卖通能办出口退税吗？", "zh", ["零售价由谁来定", "能办出口退税吗"]),
+    ("Hi, who sets the retail price under semi-managed? Also, how long is the fully-managed settlement cycle? Thanks",
+     "en", ["who sets the retail price under semi-managed", "how long is the fully-managed settlement cycle"]),
+]
+
+
+@pytest.mark.parametrize(("message", "lang", "questions"), REPLY_MESSAGES)
+def test_a_reply_draft_is_plain_sentences_without_echo_with_a_note_in_its_language(assistant, message, lang, questions):
+    draft = draft_reply(assistant, message)
+    text = draft.reply.split("\n\n来源：")[0].split("\n\nSources:")[0]
+    assert draft.lang == lang and not re.search(r"\*\*|^\s*\||^\s*- ", text, re.M), draft.reply
+    assert not any(q.lower() in text.lower() for q in questions), text  # the seller's questions are not repeated
+    assert re.search(r"\[\d+\]", text) and detect_lang(re.sub(r"\[\d+\]", "", text)) == lang
+    note = draft.internal_note
+    statuses = ("已回答", "部分回答", "未涵盖") if lang == "zh" else ("answered", "partly answered", "not covered")
+    assert sum(note.count(s) for s in statuses) >= len(questions), note
+    if lang == "zh":
+        assert not re.search(r"\b(low confidence|rests on|not answered by)\b", note), note
+
+
+def test_a_part_the_knowledge_base_cannot_answer_is_said_plainly_with_where_to_check(assistant):
+    draft = draft_reply(assistant, "您好，速卖通半托管模式下零售价由谁来定？另外，速卖通能办出口退税吗？")
+    assert any("退税" in u for u in draft.unanswered), draft.internal_note
+    assert "卖家后台" in draft.reply and "未涵盖" in draft.internal_note
+
+
+def test_the_tone_changes_the_wording_not_the_content(assistant):
+    message = "Hi, who sets the retail price under semi-managed?"
+    friendly = draft_reply(assistant, message, tone="friendly")
+    formal = draft_reply(assistant, message, tone="formal")
+    assert friendly.reply.split("\n\n")[0] != formal.reply.split("\n\n")[0]
+    assert [c.quote for c in friendly.citations] == [c.quote for c in formal.citations]
+    assert friendly.reply.split("\n\n")[1] in formal.reply

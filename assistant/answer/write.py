@@ -298,7 +298,7 @@ ROW_CELL = re.compile(r"\s*([^：:]+?)\s*[：:]\s*(.*)$")
 
 
 def _row_cells(text: str) -> dict[str, str]:
-    """A table row as the reader keeps it ("方面：物流；POP：商家；…", "aspect: logistics; POP: seller; …")
+    """A table row as the reader keeps it ("方面：物流；甲：商家；…", "aspect: logistics; A: seller; …")
     as column -> cell, in order."""
     cells: dict[str, str] = {}
     for part in re.split(r"[；;]\s*", text.strip().rstrip("。.")):
