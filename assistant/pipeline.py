@@ -214,7 +214,7 @@ class Assistant:
         if len(verdicts) > 1 and _one_refusal(verdicts):
             verdicts = verdicts[:1]  # one refusal, not a repeat
         t = time.perf_counter()
-        cites = Citations()
+        cites = Citations(today=self.settings.today_date().isoformat())
         bodies = [self.writer.body(v, cites) for v in verdicts]
         if len(verdicts) > 1:
             bodies = [f"**{i}. {v.question.text}**\n\n{b}" for i, (v, b) in enumerate(zip(verdicts, bodies), 1)]
@@ -250,14 +250,15 @@ class Assistant:
         timings = {} if timings is None else timings
         t = time.perf_counter()
         wide = bool(WIDE_KINDS & q.kinds)
+        today = self.settings.today_date().isoformat()
         result = self.retriever.search(q.text, k=12 if wide else None, lang=q.lang, mode=mode,
                                        prefer_current="temporal" not in q.kinds,
-                                       asked=q.asking_about)
+                                       asked=q.asking_about, as_of=today)
         for name, ms in result.timings_ms.items():
             timings[name] = round(timings.get(name, 0.0) + ms, 3)
         _add(timings, "retrieve", t)
         t = time.perf_counter()
-        units = self.reader.read(q, result, whole_docs="comparison" in q.kinds or "temporal" in q.kinds)
+        units = self.reader.read(q, result, whole_docs="comparison" in q.kinds or "temporal" in q.kinds, as_of=today)
         _add(timings, "read", t)
         return units
 

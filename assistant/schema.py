@@ -54,6 +54,7 @@ class Document:
     type: str = "article"
     published: str = ""
     effective_from: str = ""
+    effective_until: str = ""  # a temporary rule's last day
     superseded_by: str = ""
     confidence: str = ""
     sources: list[Source] = field(default_factory=list)
@@ -133,6 +134,9 @@ class Citation(BaseModel):
     summary: bool = False  # a knowledge-base summary: ``sources`` says what it rests on
     date_note: str = ""  # e.g. "≈2024-03" for an undated source with an estimated date
     sources: list[SourceRef] = Field(default_factory=list)
+    effective_from: str = ""  # when the rule it states takes (or took) effect
+    effective_until: str = ""  # a temporary rule's last day
+    status: Literal["in_force", "upcoming", "expired", "superseded", ""] = ""
 
 
 class Answer(BaseModel):
@@ -266,7 +270,7 @@ class Evidence:
 
     @property
     def superseded(self) -> bool:
-        return bool(self.replaced_by or self.meta.get("superseded_by"))
+        return bool(self.replaced_by)  # set by the reader once the newer rule is in force
 
     @property
     def is_glossary(self) -> bool:
@@ -310,3 +314,20 @@ class Verdict:
         """Every unit the answer rests on, lead first."""
         units = ([self.lead] if self.lead else []) + self.support + self.related
         return list(dict.fromkeys(units))
+
+
+RuleStatus = Literal["in_force", "upcoming", "expired", "superseded"]
+
+
+def rule_status(meta: dict[str, Any], today: str, replaced_on: str | None = None) -> RuleStatus:
+    """Where a document's rule stands on ``today`` (ISO): upcoming before its ``effective_from``,
+    expired after its ``effective_until``, superseded once a newer rule replacing it has taken
+    effect (``replaced_on``: that rule's effective date, "" when it has none), else in force."""
+    start, end = str(meta.get("effective_from") or ""), str(meta.get("effective_until") or "")
+    if start and start > today:
+        return "upcoming"
+    if replaced_on is not None and replaced_on <= today:
+        return "superseded"  # (an expired rule that a newer one replaced is told as replaced)
+    if end and end < today:
+        return "expired"
+    return "in_force"

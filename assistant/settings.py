@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Literal
 
@@ -51,6 +52,8 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Bind address for `assistant serve`.")
     port: int = Field(7860, ge=1, le=65535, description="Port for `assistant serve`.")
     max_request_kb: int = Field(25_000, ge=1, description="Largest request body the API accepts.")
+    today: dt.date | None = Field(None, description="The date taken as today (YYYY-MM-DD) for what is in force; "
+                                  "unset = the system date.")
 
     @field_validator("embedder")
     @classmethod
@@ -58,6 +61,10 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("embedder must be 'use', 'minilm' or a sentence-transformers model name/path")
         return value.strip()
+
+    def today_date(self) -> dt.date:
+        """Today, as the engine counts it: a rule is upcoming, in force or expired against this."""
+        return self.today or dt.date.today()
 
     @property
     def chroma_path(self) -> Path:

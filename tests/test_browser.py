@@ -211,7 +211,7 @@ def test_timeline_lists_rules_newest_first_and_marks_superseded_ones(page):
         assert "superseded" in (old.get_attribute("class") or "")
         assert new_id in old.inner_text()
     current = page.locator('#kb-timeline li[data-doc-id="notice-2024-09-96h-first-scan"]')
-    assert "现行 current" in current.inner_text()
+    assert "现行 in force" in current.inner_text()
     page.fill("#kb-filter textarea", "72h-first-scan")
     expect(page.locator("#kb-table")).not_to_contain_text("choice-order-share")
     expect(page.locator("#kb-table")).to_contain_text("已被取代 superseded → notice-2024-09-96h-first-scan")

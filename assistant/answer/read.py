@@ -9,6 +9,7 @@ never quoted as the answer itself.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -61,7 +62,10 @@ class Reader:
         self._unit_facts: dict[tuple[Any, ...], tuple[str, bool, str, str]] = {}
         self._credits: dict[tuple[str, tuple[str, ...]], float] = {}  # titles and contexts repeat across units
 
-    def read(self, q: Question, retrieval: Retrieval, whole_docs: bool = False) -> list[Evidence]:
+    def read(self, q: Question, retrieval: Retrieval, whole_docs: bool = False, as_of: str = "") -> list[Evidence]:
+        """Evidence units of the retrieved passages, each scored; ``as_of`` (ISO, default today):
+        the day whose rules are in force, so a rule replaced by then counts as superseded."""
+        today = as_of or dt.date.today().isoformat()
         qvec = retrieval.query_vector
         if qvec is None:
             qvec = np.asarray(self.embedder.embed_query(q.text), dtype=np.float32)
@@ -80,7 +84,7 @@ class Reader:
                     continue
                 seen.add((rec.uid, b))
                 for unit in self._units(rec, b, rank):
-                    unit.replaced_by = self.index.superseded_by.get(rec.doc_id, "")
+                    unit.replaced_by = self.index.replaced(rec.doc_id, today)
                     self._describe(unit, q, sims, p.score / top if top else 0.0)
                     units.append(unit)
         units.sort(key=lambda u: -u.logit)

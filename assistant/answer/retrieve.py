@@ -7,6 +7,7 @@ path and a cold start do without it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,10 +60,13 @@ class HybridRetriever:
             raise ValueError(f"k must be at least 1, got {self.k}")
 
     def search(self, query: str, k: int | None = None, lang: str | None = None, mode: str | None = None,
-               prefer_current: bool = True, asked: tuple[str, tuple[str, ...]] | None = None) -> Retrieval:
+               prefer_current: bool = True, asked: tuple[str, tuple[str, ...]] | None = None,
+               as_of: str = "") -> Retrieval:
         """Top-k passages for ``query``; ``None`` arguments fall back to the retriever's defaults.
         ``asked``: the question word and the forms of the word it asks about ("what", ("score",)):
-        a passage holding an FAQ question that asks about it, alike, ranks higher."""
+        a passage holding an FAQ question that asks about it, alike, ranks higher. ``as_of`` (ISO,
+        default today): rules replaced by then rank lower."""
+        today = as_of or dt.date.today().isoformat()
         k = k or self.k
         mode = mode or self.mode
         if mode not in ("hybrid", "dense", "keyword"):
@@ -118,7 +122,7 @@ class HybridRetriever:
                 score *= ASKED_FACTOR
             if rec.lang != lang and self.index.has_lang(rec.doc_id, lang):
                 score *= OTHER_LANG_FACTOR
-            superseded = self.index.superseded_by.get(rec.doc_id, "")
+            superseded = self.index.replaced(rec.doc_id, today)
             if superseded and prefer_current:
                 score *= SUPERSEDED_FACTOR
             passages.append(Passage(

@@ -9,6 +9,7 @@ user can check. Nothing here writes a figure of its own: every number is inside 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -17,7 +18,7 @@ from ..lang.cues import cue
 from ..lang.numbers import date_label
 from ..lang.phrases import TEXT
 from ..lang.same import redundant
-from ..schema import Citation, Evidence, SourceRef, Verdict
+from ..schema import Citation, Evidence, SourceRef, Verdict, rule_status
 
 
 @dataclass
@@ -27,19 +28,21 @@ class Citations:
     items: list[Citation] = field(default_factory=list)
     units: list[Evidence] = field(default_factory=list)
     _by_key: dict[tuple[str, tuple[int, ...]], int] = field(default_factory=dict)
+    today: str = ""  # ISO: the day a cited rule's status is told for (default: the system date)
 
     def cite(self, u: Evidence) -> int:
         key = (u.rec.uid, tuple(u.lines))
         if key not in self._by_key:
-            self.items.append(citation(u, len(self.items) + 1))
+            self.items.append(citation(u, len(self.items) + 1, self.today or dt.date.today().isoformat()))
             self.units.append(u)
             self._by_key[key] = len(self.items)
         return self._by_key[key]
 
 
-def citation(u: Evidence, n: int) -> Citation:
+def citation(u: Evidence, n: int, today: str = "") -> Citation:
     """A citation carrying the source's own date: a source document's ``published`` (or
-    "undated" with its estimate), or for a knowledge-base summary the sources it rests on."""
+    "undated" with its estimate), or for a knowledge-base summary the sources it rests on; and
+    where the rule it quotes stands on ``today`` (upcoming, in force, expired, superseded)."""
     meta = u.meta
     sources = meta.get("sources") or []
     summary = meta.get("voice") == "summary"
@@ -52,6 +55,8 @@ def citation(u: Evidence, n: int) -> Citation:
         section=u.section, summary=summary, date_note=f"≈{approx}" if approx and published == "undated" else "",
         sources=[SourceRef(title=s.get("title", ""), publisher=s.get("publisher", ""), url=s.get("url", ""),
                            date=s.get("date") or "undated") for s in sources] if summary else [],
+        effective_from=str(meta.get("effective_from") or ""), effective_until=str(meta.get("effective_until") or ""),
+        status=rule_status(meta, today or dt.date.today().isoformat(), "" if u.replaced_by else None),
     )
 
 
@@ -86,7 +91,7 @@ class Writer:
         lines = ["", "", f"**{T['sources']}**", ""]
         for c in cites.items:
             lines.append(f"[{c.n}] {c.title}" + (f" · {c.section}" if c.section and c.section != c.title else "")
-                         + f" ({self.provenance(c, lang)})" + (f" {c.url}" if c.url else ""))
+                         + f" ({self.provenance(c, lang)}{self.standing(c, lang)})" + (f" {c.url}" if c.url else ""))
             lines.extend(f"    > {q}" for q in c.quote.split("\n"))
         return "\n".join(lines)
 
@@ -98,6 +103,18 @@ class Writer:
             return f"{T['summary']}" + (f", {T['based_on']}: {based}" if based else "")
         date = c.published if c.published and c.published != "undated" else T["undated"] + (f" {c.date_note}" if c.date_note else "")
         return ", ".join(x for x in (c.publisher, date) if x)
+
+    @staticmethod
+    def standing(c: Citation, lang: str) -> str:
+        """Where the cited rule stands today when it is upcoming or expired (a superseded quote
+        already says so beside it)."""
+        T = TEXT[lang]
+        sep = "；" if lang == "zh" else "; "
+        if c.status == "upcoming":
+            return sep + T["status_upcoming"].format(date=c.effective_from)
+        if c.status == "expired":
+            return sep + T["status_expired"].format(date=c.effective_until)
+        return ""
 
     # ---- pieces -------------------------------------------------------------------------------
     def _quote(self, u: Evidence, cites: Citations, lang: str) -> str:
@@ -130,6 +147,9 @@ class Writer:
 
     def _points(self, v: Verdict, cites: Citations) -> str:
         lang = v.question.lang
+        timed = self._over_time(v, cites)
+        if timed:
+            return timed
         lines = [self._lead(v, cites)]
         if v.support:
             lines.append("")
@@ -138,6 +158,37 @@ class Writer:
                 if u.kind in ("list", "table"):
                     lines += ["", self._quote(u, cites, lang)]
         return "\n".join(lines)
+
+    def _over_time(self, v: Verdict, cites: Citations) -> str:
+        """When an announced rule has not taken effect yet, what applies today comes first and
+        then what changes and from when ("Until 2027-01-15: … From 2027-01-15: …"); a temporary
+        rule that has expired says so with its period. "" when time changes nothing here."""
+        T = TEXT[v.question.lang]
+        lang = v.question.lang
+        today = cites.today or dt.date.today().isoformat()
+        units = list(dict.fromkeys(u for u in [v.lead, *v.support, *v.pool] if u is not None))
+        status = {id(u): rule_status(u.meta, today, "" if u.replaced_by else None) for u in units}
+        upcoming = [u for u in units if status[id(u)] == "upcoming"]
+        lead = v.lead
+        if lead is not None and status[id(lead)] == "expired":
+            start, end = lead.meta.get("effective_from") or "", lead.meta.get("effective_until") or ""
+            period = T["expired_period"].format(start=start or "…", end=end)
+            return self._lead(v, cites) + period + self._rest(v, cites, [lead])
+        if not upcoming:
+            return ""
+        new = upcoming[0]
+        date = str(new.meta.get("effective_from"))
+        current = next((u for u in units if status[id(u)] == "in_force"), None)  # the lead first, when in force
+        parts = []
+        if current is not None:
+            parts.append(T["until_then"].format(date=date) + self._quote(current, cites, lang))
+        parts.append(T["from_then"].format(date=date) + self._quote(new, cites, lang))
+        return "\n\n".join(parts) + self._rest(v, cites, [u for u in (current, new) if u is not None])
+
+    def _rest(self, v: Verdict, cites: Citations, shown: list[Evidence]) -> str:
+        """The supporting points not yet shown, as bullets."""
+        rest = [u for u in v.support if u not in shown and u.kind not in ("list", "table")]
+        return ("\n\n" + "\n".join(f"- {self._quote(u, cites, v.question.lang)}" for u in rest)) if rest else ""
 
     def _list(self, v: Verdict, cites: Citations) -> str:
         return self._points(v, cites)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from ..errors import DocumentNotFound, IndexEmptyError
+from ..schema import rule_status
 
 if TYPE_CHECKING:
     from ..ingest.ingest import IngestReport, Ingestor
@@ -34,7 +35,9 @@ class DocumentInfo(BaseModel):
     type: str
     published: str = ""
     effective_from: str = ""
+    effective_until: str = ""
     superseded_by: str = ""
+    status: str = "in_force"  # upcoming | in_force | expired | superseded, on the engine's today
     path: str | None = None  # the file it was read from: for admins only
 
 
@@ -47,6 +50,7 @@ def list_documents(assistant: "Assistant", with_paths: bool = False) -> list[Doc
     index = assistant.index
     index.refresh()
     superseded = dict(index.superseded_by)
+    today = assistant.settings.today_date().isoformat()
     files = {uid: entry.get("path", "") for uid, entry in index.manifest.docs.items()}
     docs = []
     for uid, rec in index.records.items():
@@ -55,7 +59,10 @@ def list_documents(assistant: "Assistant", with_paths: bool = False) -> list[Doc
         docs.append(DocumentInfo(doc_id=doc_id, lang=str(m.get("lang", "")), title=str(m.get("title", "")),
                                  type=str(m.get("type", "")), published=str(m.get("published") or ""),
                                  effective_from=str(m.get("effective_from") or ""),
+                                 effective_until=str(m.get("effective_until") or ""),
                                  superseded_by=superseded.get(doc_id, ""),
+                                 status=rule_status(m, today, index.effective.get(superseded[doc_id], ("", ""))[0]
+                                                    if doc_id in superseded else None),
                                  path=(files.get(uid) or str(m.get("path", ""))) if with_paths else None))
     return sorted(docs, key=lambda d: (d.type, d.doc_id, d.lang))
 

@@ -40,6 +40,8 @@ CSS = """
 .badge-partial { background: #e0f2fe; color: #075985; border: 1px solid #38bdf8; }
 .badge-summary { background: #f3f4f6; color: #374151; }
 .badge-superseded { background: #fee2e2; color: #991b1b; }
+.badge-upcoming { background: #e0f2fe; color: #075985; }
+.badge-expired { background: #f3f4f6; color: #4b5563; }
 .badge-current { background: #dcfce7; color: #166534; }
 .sources-list { list-style: none; padding: 0; margin: 0; }
 .source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin-bottom: 8px; }
@@ -48,7 +50,8 @@ CSS = """
 .source blockquote { margin: 4px 0 0; padding-left: 8px; border-left: 3px solid #f97316; }
 .timeline { list-style: none; padding: 0; }
 .timeline li { border-left: 3px solid #f97316; padding: 4px 10px; margin-bottom: 10px; }
-.timeline li.superseded { border-left-color: #9ca3af; opacity: 0.8; }
+.timeline li.superseded, .timeline li.expired { border-left-color: #9ca3af; opacity: 0.8; }
+.timeline li.upcoming { border-left-color: #0284c7; }
 .timeline .date { font-weight: 700; margin-right: 6px; }
 .muted { color: var(--body-text-color-subdued); }
 """
@@ -142,10 +145,25 @@ def document_rows(docs: list["DocumentInfo"], query: str = "") -> list[list[str]
     docs = sorted(docs, key=lambda d: d.doc_id)
     docs = sorted(docs, key=lambda d: d.effective_from, reverse=True)
     docs = sorted(docs, key=lambda d: order.get(d.type, 4))
-    rows = [[d.doc_id, d.lang, d.type, d.title, d.published, d.effective_from,
-             f"已被取代 superseded → {d.superseded_by}" if d.superseded_by else "现行 current"] for d in docs]
+    rows = [[d.doc_id, d.lang, d.type, d.title, d.published, d.effective_from, status_label(d)] for d in docs]
     needle = (query or "").strip().lower()
     return [r for r in rows if needle in " ".join(r).lower()] if needle else rows
+
+
+STATUS_LABELS = {"upcoming": "即将生效 upcoming", "in_force": "现行 in force", "expired": "已失效 expired",
+                 "superseded": "已被取代 superseded"}
+
+
+def status_label(d: "DocumentInfo") -> str:
+    """Where a document's rule stands today, in both languages, with the date that decides it."""
+    label = STATUS_LABELS.get(d.status, d.status)
+    if d.status == "upcoming":
+        return f"{label} {d.effective_from}"
+    if d.status == "expired":
+        return f"{label} {d.effective_until}"
+    if d.status == "superseded":
+        return f"{label} → {d.superseded_by}"
+    return label
 
 
 def timeline_html(docs: list["DocumentInfo"]) -> str:
@@ -165,12 +183,9 @@ def timeline_html(docs: list["DocumentInfo"]) -> str:
         first = group[0]
         titles = "".join(f"<div>{html.escape(d.title)} <span class='muted'>({html.escape(d.lang)})</span></div>"
                          for d in sorted(group, key=lambda d: d.lang, reverse=True))
-        if first.superseded_by:
-            badge = f'<span class="badge badge-superseded">已被取代 superseded by {html.escape(first.superseded_by)}</span>'
-        else:
-            badge = '<span class="badge badge-current">现行 current</span>'
+        css = {"in_force": "current"}.get(first.status, first.status)
+        badge = f'<span class="badge badge-{css}">{html.escape(status_label(first))}</span>'
         date = html.escape(first.effective_from) or "生效日期未注明 no effective date"
-        css = "superseded" if first.superseded_by else "current"
         items.append(f'<li class="{css}" data-doc-id="{html.escape(first.doc_id, quote=True)}"'
                      f' data-effective="{html.escape(first.effective_from, quote=True)}">'
                      f'<span class="date">{date}</span>{badge}{titles}'

@@ -70,6 +70,7 @@ class PolicyIndex:
         self.manifest = Manifest()
         self._loaded_generation = -1
         self.superseded_by: dict[str, str] = {}
+        self.effective: dict[str, tuple[str, str]] = {}  # doc_id -> (effective_from, effective_until)
         # every chunk's vector, for an exact search in memory (a small index: faster than the
         # store's approximate one); None: the store answers
         self.dense: tuple[list[str], np.ndarray] | None = None
@@ -123,6 +124,12 @@ class PolicyIndex:
         self._load(manifest)
         return True
 
+    def replaced(self, doc_id: str, today: str) -> str:
+        """The document that has replaced ``doc_id`` by ``today`` (ISO), or "": a newer rule that
+        is announced but not yet in effect leaves the old one in force until its date."""
+        newer = self.superseded_by.get(doc_id, "")
+        return newer if newer and self.effective.get(newer, ("", ""))[0] <= today else ""
+
     def _load(self, manifest: Manifest) -> None:
         records: dict[str, DocRecord] = {}
         for uid, entry in manifest.docs.items():
@@ -137,6 +144,8 @@ class PolicyIndex:
         self.manifest = manifest
         self._loaded_generation = manifest.generation
         self.superseded_by = derive_superseded(records.values())
+        self.effective = {rec.doc_id: (str(rec.meta.get("effective_from") or ""), str(rec.meta.get("effective_until") or ""))
+                          for rec in records.values()}
         logger.info("index loaded: %d documents, %d chunks (generation %d)", len(records), len(self.chunks), manifest.generation)
 
     def _load_keyword(self, generation: int) -> BM25Index:

@@ -422,7 +422,8 @@ def doc_meta(doc: Document) -> dict[str, Any]:
     """The metadata kept with a document and shown with its citations."""
     return {
         "doc_id": doc.doc_id, "lang": doc.lang, "title": doc.title, "type": doc.type, "path": doc.path,
-        "published": doc.published, "effective_from": doc.effective_from, "superseded_by": doc.superseded_by,
+        "published": doc.published, "effective_from": doc.effective_from, "effective_until": doc.effective_until,
+        "superseded_by": doc.superseded_by,
         "confidence": doc.confidence, "topics": doc.topics, "voice": doc.voice, "approx_date": doc.approx_date,
         "date_note": str(doc.extra.get("date_note") or ""),
         "sources": [asdict(s) for s in doc.sources],

@@ -19,7 +19,7 @@ import yaml
 
 from ..errors import DocumentError
 from ..kb.files import parse_yaml, read_text
-from .pagetext import clean_html_title, clean_page, drop_repeated_title, guess_title
+from .pagetext import clean_html_title, clean_page, drop_repeated_title, guess_title, rule_dates
 from ..schema import Document, Source
 from .structure import parse_blocks, render
 from ..lang.text import clean_text, detect_lang
@@ -160,8 +160,13 @@ def build_document(path: Path, meta: dict[str, Any], text: str, default_type: st
     published = _date(meta.get("published"))
     if published == "undated" or voice == "summary":
         published = ""
-    known = {"id", "lang", "title", "type", "published", "effective_from", "superseded_by", "confidence", "sources",
-             "topics", "voice", "approx_date"}
+    known = {"id", "lang", "title", "type", "published", "effective_from", "effective_until", "superseded_by",
+             "confidence", "sources", "topics", "voice", "approx_date"}
+    start, end = _date(meta.get("effective_from")) or found_effective, _date(meta.get("effective_until"))
+    if str(meta.get("type") or default_type) == "notice" and not (start and end):
+        # a notice states when its rule starts (and, for a temporary one, ends) in its own words
+        said_start, said_end = rule_dates(body)
+        start, end = start or said_start, end or said_end
     return Document(
         doc_id=str(meta.get("id") or _slug(stem)),
         lang=lang,
@@ -170,7 +175,8 @@ def build_document(path: Path, meta: dict[str, Any], text: str, default_type: st
         path=str(path),
         type=str(meta.get("type") or default_type),
         published=published or ("" if meta.get("published") else found_published),
-        effective_from=_date(meta.get("effective_from")) or found_effective,
+        effective_from=start,
+        effective_until=end,
         superseded_by=str(meta.get("superseded_by") or ""),
         confidence=str(meta.get("confidence") or ""),
         sources=sources,

@@ -109,6 +109,41 @@ def all_dates(text: str) -> list[tuple[str, tuple[int, int]]]:
     return found
 
 
+# what a rule's own dates look like in its text: "自2027年1月15日起", "from 15 January 2027",
+# "2020年1月20日至2月18日的订单", "between 20 January and 18 February 2020", "until 31 March 2021"
+RULE_FROM = re.compile(r"(自|从)\s*$|\b(from|as of|starting|beginning|between|effective( from| on)?|with effect from)\s*$",
+                       re.IGNORECASE)
+RULE_FROM_AFTER = re.compile(r"^\s*(起|开始|以后|之后)")
+RULE_UNTIL = re.compile(r"(截至|截止到?|直到|到|至)\s*$|\b(until|till|through|to)\s*$", re.IGNORECASE)
+RULE_UNTIL_AFTER = re.compile(r"^\s*(止|前有效|为止|结束|之前|以前)")
+ZH_SHORT_DATE = re.compile(r"^\s*日?\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*(至|到|—|–|-|~)\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+
+
+def rule_dates(text: str) -> tuple[str, str]:
+    """The dates a notice says its rule starts and ends (ISO, "" when not stated): a date after
+    "from / 自" or before "起", a period "X至Y", a date after "until / 截至"."""
+    start = end = ""
+    for line in text.splitlines():
+        for iso, (a, b) in all_dates(line):
+            before, after = line[max(0, a - 16):a], line[b:b + 24]
+            short = ZH_SHORT_DATE.match(after)
+            if short and not start:  # "2020年1月20日至2月18日": the end in the start's year
+                try:
+                    start = iso
+                    end = end or dt.date(int(iso[:4]), int(short.group(2)), int(short.group(3))).isoformat()
+                except ValueError:
+                    pass
+                continue
+            if RULE_UNTIL.search(before) or RULE_UNTIL_AFTER.match(after) or start and re.search(r"\band\s*$", before):
+                end = end or iso
+            elif RULE_FROM.search(before) or RULE_FROM_AFTER.match(after) or EFFECTIVE_AFTER.match(after) \
+                    or EFFECTIVE_LABEL.search(before):
+                start = start or iso
+        if start and end:
+            break
+    return start, end
+
+
 def find_dates(lines: list[str]) -> PageDates:
     """Publication (or update) and effective dates the page states about itself.
 
