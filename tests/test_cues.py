@@ -64,11 +64,11 @@ def test_every_row_says_what_it_means_and_has_examples_in_each_of_its_languages(
 
 
 def _asked_for() -> set[tuple[str, str]]:
-    """Every cue name the package's code asks for: cue("…"), Lazy("…"), words("…"), family("…")."""
+    """Every cue name the package's code asks for: cue("…"), words("…"), family("…")."""
     found: set[tuple[str, str]] = set()
     for path in PACKAGE.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
-        for kind, name in re.findall(r"\b(cue|Lazy|words|family)\(\s*[\"']([a-z_]+)[\"']", text):
+        for kind, name in re.findall(r"\b(cue|words|family)\(\s*[\"']([a-z_]+)[\"']", text):
             found.add((kind, name))
     return found
 

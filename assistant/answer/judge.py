@@ -32,39 +32,19 @@ from dataclasses import replace
 from ..kb.domain import Domain
 from ..kb.glossary import dehyphen
 from ..lang.asking import asking_word, same_asking
-from ..lang.cues import CONFLICT
+from ..lang.cues import cue
 from ..lang.fragments import fragment
 from ..lang.same import redundant, same_meaning
 from ..learn.relevance import Relevance, accept_features
 from ..schema import Evidence, Question, Topic, Verdict
 
-YES_NO_OPENING = re.compile(r"^(是的|是。|对|可以|能|需要|不需要|不可以|不能|不会|会|不用|无需|不是|没有|yes\b|no\b|not\b)", re.I)
-DENIAL = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|not|no|never|n't)\W*(\w+\W+){0,1}$", re.I)
+# What a passage says and how (lang/tables/statements.yaml): opens_yes_no (it answers yes or
+# no itself), denial (the words before what was asked deny it), conflict, trajectory and moved (it
+# traces a change), enumeration (it names three or more things), contrast and clause_break (it sets
+# two things side by side); a time it gives (dates.yaml): year, time_point, event; negation in a
+# question (questions.yaml); mixed_code, phrase_token and phrase_stop (text.yaml).
 CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
-NEGATION = re.compile(r"(不|没有|无需|无须|不用|不必|并非|非|未|无|禁止|\bnot\b|\bno\b|n't|\bnever\b|\bwithout\b|\bnone\b)", re.I)
-YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
-# a point in time relative to an event, or a time of day
-TIME_POINT = re.compile(r"(\d+\s*(hours?|days?|working days?|weeks?|months?)\s+(after|before|of|from)\b|"
-                        r"\d+\s*(个)?(小时|天|个?工作日|周|个?月)(之?后|以?内|前)|(?<![\d.])\d{1,2}[:：]\d{2}\b|"
-                        r"(?<!\d)\d{1,2}[日号]|\b(on|by) the \d{1,2}(st|nd|rd|th)\b|次日|当天|当日|"
-                        r"the next day|the same day)", re.I)
-# a change told from one value to another
-TRAJECTORY = re.compile(r"(\bfrom\b[^.;]{0,60}?\d[^.;]{0,60}?\bto\b[^.;]{0,30}?\d|"
-                        r"[从由][^。；]{0,30}?\d[^。；]{0,30}?(到|变为|改为|升至|降至|增至|放宽为|放宽到|调整为|延长到|缩短到|提高到|降低到)[^。；]{0,20}?\d)")
-# a value that moved, told with three or more figures and dates ("rose quickly: … 50% … 70% …")
-MOVED = re.compile(r"(\b(rose|grew|fell|dropped|climbed|reached|increased|decreased)\b|上升|增长|下降|达到|提高到|降到)")
-# a sentence naming three or more things after a colon ("分为三项：A、B、C", "three kinds: A, B and C")
-ENUMERATION = re.compile(r"([:：][^。；;]*?[^、。；;]+、[^、。；;]+(、|和|及|或)[^、。；;]+|"
-                         r":[^.;:]*?[^,.;:]+, [^,.;:]+,? (and|or) [^,.;:]+)")
-# the event something happens on ("once the buyer confirms receipt", "确认收货后，")
-EVENT = re.compile(r"(\b(once|when|after|as soon as|until) (the|a|an|you|your)\b|(之后|以后|后)[，,]|起[，,。])", re.I)
-# words that set two things side by side
-CONTRAST = re.compile(r"(区别|不同|差异|相比|而|则|不像|却|whereas|\bwhile\b|unlike|differ|\bbut\b|in contrast|compared|"
-                      r"instead|rather than|on the other hand)", re.I)
-CLAUSE = re.compile(r"[；;。!?！？]\s*|\.\s+")
 COMPARE_SPAN = 3.5  # logit: how much less likely a contrasting unit may be than the best one
-# a word that names something: letters mixed with digits ("3C数码"), or an acronym in capitals ("ERP", "GST")
-MIXED = re.compile(r"(\d[a-z]|[a-z]\d)", re.I)
 MAX_POINTS = 3
 LIKELY_SPAN = 2.0  # logit: units this close to the best are likely answers too
 # a list that opens with what was asked about may lead from this far below the best unit
@@ -198,7 +178,7 @@ class Judge:
             v.confidence = round(1.0 - p, 3)
             v.features["rule"] = "below_threshold"
             return v
-        asked_years = [y for y in YEAR.findall(q.text)]
+        asked_years = [y for y in cue("year").findall(q.text)]
         if asked_years and "temporal" not in q.kinds:
             dated = [u for u in answering[:5]
                      if any(y in f"{u.text} {u.context} {u.meta.get('title', '')}" for y in asked_years)]
@@ -282,12 +262,13 @@ class Judge:
             # the knowledge base's own side-by-side table of the things compared, every row of it
             v.pool = [*self._table_rows(q, units), *v.pool]
         v.support = self._support(q, lead, likely, answering)
-        disagreeing = [u for u in likely[:10] if CONFLICT.search(u.text) and u is not lead and u not in v.support
+        conflict = cue("conflict")
+        disagreeing = [u for u in likely[:10] if conflict.search(u.text) and u is not lead and u not in v.support
                        and not redundant(u, lead)]
-        if disagreeing and not any(CONFLICT.search(u.text) for u in [lead, *v.support]):
+        if disagreeing and not any(conflict.search(u.text) for u in [lead, *v.support]):
             # the sources disagree on what was asked: the answer says so and shows the other view
             v.support = [*v.support[:MAX_POINTS - 1], disagreeing[0]]
-        v.conflict = any(CONFLICT.search(u.text) for u in [lead, *v.support])
+        v.conflict = any(conflict.search(u.text) for u in [lead, *v.support])
         return v
 
     def _asked_lead(self, q: Question, top: Evidence, answering: list[Evidence]) -> Evidence:
@@ -327,15 +308,15 @@ class Judge:
         """The unit names two or more of the things compared and sets them side by side (a
         table, or words of contrast)."""
         named = [t for t in q.core if u.covered.get(t.label, 0.0) >= 1.0]
-        if len(named) < 2 or CONFLICT.search(u.text):
+        if len(named) < 2 or cue("conflict").search(u.text):
             return False  # sources disagreeing on one thing do not set two things side by side
         if u.kind == "table":
             return True
         low = u.text.lower()
-        if CONTRAST.search(u.text) and sum(any(_names(low, f.lower()) for f in t.forms) for t in named) >= 2:
+        if cue("contrast").search(u.text) and sum(any(_names(low, f.lower()) for f in t.forms) for t in named) >= 2:
             return True  # "A … whereas B …", both named in the sentence itself
         # "A is …; B is …": the things named in clauses of their own
-        clauses = CLAUSE.split(u.text)
+        clauses = cue("clause_break").split(u.text)
         where = [{i for i, c in enumerate(clauses) if any(_names(c, f) for f in t.forms)} for t in named]
         return any(a != b for a in where[0] for b in where[1])
 
@@ -431,7 +412,7 @@ class Judge:
     def _answers_another(self, q: Question, u: Evidence) -> bool:
         """An FAQ answer that opens with yes or no ("能：…", "No, …") to a question that is not
         the user's: its yes or no would read as the answer to theirs."""
-        return u.kind == "answer" and bool(YES_NO_OPENING.match(u.text.lower())) \
+        return u.kind == "answer" and bool(cue("opens_yes_no").match(u.text.lower())) \
             and not self._same_question(q, u, loose=True)
 
     def _is_entity(self, t: Topic) -> bool:
@@ -479,21 +460,21 @@ class Judge:
         """The unit that settles a yes/no question, and "no" when it plainly denies what the
         question asks ("没有强制", "not mandatory"). A missing denial is no evidence of "yes", so
         "yes" is never inferred: the quote itself then answers."""
-        if NEGATION.search(q.text):
+        if cue("negation").search(q.text):
             return lead, ""  # "不是…吗": let the quote speak
         forms = [p.lower() for p in q.predicate if len(p) >= 2]
         for u in [lead, *on_topic[:6]]:
             if u.logit < lead.logit - 1.0:
                 break
             low = u.text.lower()
-            if YES_NO_OPENING.match(low) and not self._answers_another(q, u):
+            if cue("opens_yes_no").match(low) and not self._answers_another(q, u):
                 return u, ""  # the document answers yes or no itself
             for f in forms:
                 hit = low.find(f)
                 if hit < 0:
                     continue
                 window = low[max(0, hit - (4 if CJK_CHAR.search(f) else 14)):hit]
-                if DENIAL.search(window):
+                if cue("denial").search(window):
                     return u, "no"
         return lead, ""
 
@@ -577,7 +558,8 @@ def _names(text: str, form: str) -> bool:
 def _traces(u: Evidence) -> bool:
     """The unit tells a change from one value or date to another ("moved from over 50% … to about
     70%", "由72小时放宽为96小时")."""
-    return bool(TRAJECTORY.search(u.text)) or bool(MOVED.search(u.text)) and len(re.findall(r"\d+", u.text)) >= 3
+    return bool(cue("trajectory").search(u.text)) \
+        or bool(cue("moved").search(u.text)) and len(re.findall(r"\d+", u.text)) >= 3
 
 
 def _opens_with(q: Question, u: Evidence) -> bool:
@@ -588,20 +570,20 @@ def _opens_with(q: Question, u: Evidence) -> bool:
 
 def _lists(u: Evidence) -> bool:
     """A list, a table, or a sentence naming three or more things ("分为三项：A、B、C")."""
-    return u.kind in ("list", "table") or u.kind not in ("item", "row") and bool(ENUMERATION.search(u.text))
+    return u.kind in ("list", "table") or u.kind not in ("item", "row") and bool(cue("enumeration").search(u.text))
 
 
 def _says_when(u: Evidence) -> int:
     """2 when the unit gives a date or a point in time ("12 hours after you create it",
     "付款后48小时内", "at 24:00"), 1 when it names the event something happens on ("once the
     buyer confirms receipt"), else 0."""
-    return 2 if u.date or TIME_POINT.search(u.text) else 1 if EVENT.search(u.text) else 0
+    return 2 if u.date or cue("time_point").search(u.text) else 1 if cue("event").search(u.text) else 0
 
 
 def _named(label: str, text: str) -> bool:
     """Whether a word, as the question writes it, names a specific thing: a code ("3C"), an
     acronym ("ERP"), or a proper name capitalised inside a sentence ("… in Guangzhou")."""
-    if MIXED.search(label):
+    if cue("mixed_code").search(label):
         return True
     if not label.isascii():
         return False
@@ -613,8 +595,6 @@ def _named(label: str, text: str) -> bool:
 
 PHRASE_MIN = {"zh": 5, "en": 2}  # Han characters / words: shorter, and a phrase is one ordinary word
 PHRASE_MAX = {"zh": 14, "en": 7}
-PHRASE_TOKEN = re.compile(r"[\u3400-\u9fff]|[A-Za-z0-9][A-Za-z0-9'\-]*")
-PUNCTUATION = re.compile(r"[，,。.？?！!；;：:、\n()（）]")
 
 
 def _phrase(q: Question, words: list[str]) -> str:
@@ -634,10 +614,12 @@ def _phrase(q: Question, words: list[str]) -> str:
     around = sorted(spans([t.label for t in q.topics if t.label not in words]))
 
     def size(a: int, b: int) -> int:
-        return len(PHRASE_TOKEN.findall(text[a:b])) if q.lang == "en" else len(re.findall(r"[\u3400-\u9fff]", text[a:b]))
+        if q.lang == "en":
+            return len(cue("phrase_token").findall(text[a:b]))
+        return len(re.findall(r"[\u3400-\u9fff]", text[a:b]))
 
     while size(start, end) < PHRASE_MIN[q.lang]:
-        near = [(a, b) for a, b in around if (b <= start or a >= end) and not PUNCTUATION.search(
+        near = [(a, b) for a, b in around if (b <= start or a >= end) and not cue("phrase_stop").search(
             text[min(b, start):max(a, end)] if b <= start else text[end:a])]
         if not near:
             return ""

@@ -20,10 +20,9 @@ from ..lang.phrases import TEXT
 if TYPE_CHECKING:
     from ..pipeline import Assistant
 
-GREETING = re.compile(r"^(?:(?:你好|您好|hi|hello|hey|dear [^,，]*|谢谢|感谢|thanks|thank you|在吗|亲)[!！?？,，.。~～\s]*)+", re.I)
-# "想问三个问题：" / "I have two questions:" before the questions themselves
-PREAMBLE = re.compile(r"^[^？?]{0,24}?(问题|问一下|想问|请教|questions?|ask)[^？?:：]{0,8}[:：]\s*", re.I)
-CLOSING_ONLY = re.compile(r"^(谢谢|感谢|多谢|thanks|thank you|thx|辛苦了|盼复|looking forward.*)[!！.。~～\s]*$", re.I)
+# Around the questions of a seller's message (lang/tables/messages.yaml): message_greeting,
+# message_preamble ("想问三个问题：", "I have two questions:"), message_closing. In an answer read
+# back as plain sentences (lang/tables/answers.yaml): table_rule, bullet, sentence_end.
 
 WORDS = {
     "zh": {
@@ -75,9 +74,6 @@ WORDS = {
         "sep": "; ",
     },
 }
-MARKDOWN_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}")
-BULLET = re.compile(r"^\s*[-*•]\s+")
-SENTENCE_END = re.compile(r"[。！？.!?；;:：]\s*(\[\d+\])?\s*$")
 
 
 class ReplyDraft(BaseModel):
@@ -96,8 +92,9 @@ class ReplyDraft(BaseModel):
 def extract_questions(message: str) -> list[str]:
     """The questions inside a seller's message: greetings and thanks dropped, then split the way
     a multi-part question is (statements before a question stay with it as context)."""
-    pieces = [PREAMBLE.sub("", GREETING.sub("", p.strip(" ，,。.!！")).strip()) for p in cue("part_split").split(message) if p]
-    kept = [p for p in pieces if len(p) >= 3 and not CLOSING_ONLY.match(p)]
+    greeting, preamble = cue("message_greeting"), cue("message_preamble")
+    pieces = [preamble.sub("", greeting.sub("", p.strip(" ，,。.!！")).strip()) for p in cue("part_split").split(message) if p]
+    kept = [p for p in pieces if len(p) >= 3 and not cue("message_closing").match(p)]
     if not kept:
         return []
     return [p.strip(" ，,。.!！") for p in split_parts("\n".join(kept))]
@@ -118,7 +115,7 @@ def plain(markdown: str, lang: str) -> str:
     header: list[str] = []
     for raw in markdown.replace("**", "").splitlines():
         line = raw.strip()
-        if not line or MARKDOWN_TABLE_RULE.match(line):
+        if not line or cue("table_rule").match(line):
             continue
         if line.startswith("|"):
             cells = [c.strip() for c in line.strip("|").split("|")]
@@ -130,10 +127,10 @@ def plain(markdown: str, lang: str) -> str:
                 out.append(f"{cells[0]}{'：' if lang == 'zh' else ': '}{sep.join(pairs)}{end}")
             continue
         header = []
-        line = BULLET.sub("", line)
+        line = cue("bullet").sub("", line)
         if fragment(re.sub(r"\s*\[\d+\]", "", line)) in ("pointer", "advice"):
             continue
-        out.append(line if SENTENCE_END.search(line) else line + end)
+        out.append(line if cue("sentence_end").search(line) else line + end)
     return ("" if lang == "zh" else " ").join(out).replace("：。", "：").strip()
 
 

@@ -225,23 +225,3 @@ def words(name: str, lang: str = "en") -> tuple[str, ...]:
     """A row's alternatives of one language as written (a row of plain words read as a word list)."""
     return rows()[name].words.get(lang, ())
 
-
-class Lazy:
-    """A cue bound to a module-level name, compiled on its first use, for code that imports the
-    name (``from ..lang.cues import CONFLICT``)."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __getattr__(self, attr: str) -> Any:
-        return getattr(cue(self.name), attr)
-
-    def __repr__(self) -> str:
-        return f"Lazy({self.name!r})"
-
-
-# Sentences saying that sources disagree (the judge imports this name): such a sentence states
-# both sides, it is not a gap.
-CONFLICT = Lazy("conflict")
