@@ -149,7 +149,9 @@ def test_documents_list_dates_and_superseded_rules(client):
     new = by_key[("notice-2024-09-96h-first-scan", "zh")]
     assert new["effective_from"] == "2024-09-09"
     assert new["superseded_by"] == ""
-    assert set(new) == {"doc_id", "lang", "title", "type", "published", "effective_from", "superseded_by"}
+    assert new["status"] == "in_force" and old["status"] == "superseded"
+    assert set(new) == {"doc_id", "lang", "title", "type", "published", "effective_from", "effective_until",
+                        "superseded_by", "status"}
 
 
 def test_documents_name_their_files_only_for_an_admin(client, corpus_dir):
