@@ -99,7 +99,7 @@ class Judge:
 
     # ---- decision -----------------------------------------------------------------------------
     def _decide(self, q: Question, units: list[Evidence]) -> Verdict:
-        if q.future:
+        if q.future and not units:
             return Verdict(q, "not_covered", "future")
         if q.platforms and not q.names_scope and "comparison" not in q.kinds:
             # another platform's rules: only what names that platform can answer
@@ -131,6 +131,10 @@ class Judge:
         asked_gap = None if known_only or any(self._asks_same(q, u) for u in answering[:3]) else \
             next((u for u in pool if u.features.get("not_public") and self._asks_same(q, u)), None)
         gap = asked_gap or max(gaps, key=self._topic_logit, default=None)
+        newer = next((u for u in answering[:3] if gap is not None and u.meta.get("type") == "notice"
+                      and _dated(u) > _dated(gap)), None)
+        if newer is not None:
+            top, gap = newer, None  # a notice dated after the statement that something was not known settles it
         p = self._accept(top, answering, gap)
         if top is not None and not top.features.get("terms"):
             # the best match does not name the question's terms: a close one that does may answer
@@ -626,6 +630,14 @@ def _phrase(q: Question, words: list[str]) -> str:
         a, b = min(near, key=lambda s: start - s[1] if s[1] <= start else s[0] - end)
         start, end = min(start, a), max(end, b)
     return text[start:end].strip() if size(start, end) <= PHRASE_MAX[q.lang] else ""
+
+
+def _dated(u: Evidence) -> str:
+    """The latest date a unit's document rests on: its own, its rule's, or its newest source's."""
+    meta = u.meta
+    dates = [str(meta.get(k) or "") for k in ("published", "effective_from")]
+    dates += [str(s.get("date") or "") for s in meta.get("sources") or [] if isinstance(s, dict)]
+    return max((re.sub(r"[^\d-]", "", d) for d in dates if d and d != "undated"), default="")  # "≈2024-06" too
 
 
 def _tagged(v: Verdict, rule: str) -> Verdict:

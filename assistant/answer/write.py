@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ..kb.domain import Domain
 from ..lang.cues import cue
-from ..lang.numbers import date_label
+from ..lang.numbers import date_label, sentence_date
 from ..lang.phrases import TEXT
 from ..lang.same import redundant
 from ..schema import Citation, Evidence, SourceRef, Verdict, rule_status
@@ -176,18 +176,23 @@ class Writer:
             return self._lead(v, cites) + period + self._rest(v, cites, [lead])
         if not upcoming:
             return ""
-        new = upcoming[0]
+        tracing = [u for u in upcoming if cue("trajectory").search(u.text)] or _tracing_sentence(upcoming[0])
+        new = (tracing or upcoming)[0]
         date = str(new.meta.get("effective_from"))
-        current = next((u for u in units if status[id(u)] == "in_force"), None)  # the lead first, when in force
+        # a sentence telling the change ("from 48 to 36 hours") says what applies until then itself;
+        # otherwise what is in force today comes first, the lead when it is
+        current = None if tracing else next((u for u in units if status[id(u)] == "in_force"), None)
         parts = []
         if current is not None:
             parts.append(T["until_then"].format(date=date) + self._quote(current, cites, lang))
-        parts.append(T["from_then"].format(date=date) + self._quote(new, cites, lang))
+        said = sentence_date(new.text) == date  # the quote names the day itself
+        parts.append(("" if said else T["from_then"].format(date=date)) + self._quote(new, cites, lang))
         return "\n\n".join(parts) + self._rest(v, cites, [u for u in (current, new) if u is not None])
 
     def _rest(self, v: Verdict, cites: Citations, shown: list[Evidence]) -> str:
         """The supporting points not yet shown, as bullets."""
-        rest = [u for u in v.support if u not in shown and u.kind not in ("list", "table")]
+        rest = [u for u in [v.lead, *v.support] if u is not None and u not in shown and u.kind not in ("list", "table")
+                and not any(u.rec is s.rec and u.lines == s.lines for s in shown)]
         return ("\n\n" + "\n".join(f"- {self._quote(u, cites, v.question.lang)}" for u in rest)) if rest else ""
 
     def _list(self, v: Verdict, cites: Citations) -> str:
@@ -343,6 +348,17 @@ class Writer:
         if rest:
             lines += ["", *(f"- {self._quote(u, cites, lang)}" for u in rest)]
         return "\n".join(lines)
+
+
+def _tracing_sentence(u: Evidence) -> list[Evidence]:
+    """The sentence of a unit's document that tells the change from the old value to the new one
+    ("由48小时调整为36小时"), as a unit of its own; [] when the document has none."""
+    rec = u.rec
+    at = next((i for i, s in enumerate(rec.sentences)
+               if rec.roles[i] not in ("intro", "question", "header") and cue("trajectory").search(s)), None)
+    if at is None:
+        return []
+    return [Evidence(rec=rec, lines=[at], kind="sentence", context=u.context, rank=u.rank, replaced_by=u.replaced_by)]
 
 
 ROW_CELL = re.compile(r"\s*([^：:]+?)\s*[：:]\s*(.*)$")
