@@ -96,7 +96,7 @@ class Assistant:
             return len(posting[0]) if posting is not None else 0
 
         return Understander(self.glossary, self.domain, self.tokenizer, doc_freq, index.latin_words, self.embedder,
-                            self._lexicon)
+                            self._lexicon, today=lambda: self.settings.today_date())
 
     def _lexicon(self):
         """The indexed words' vectors, read from the cache ingest writes (built in memory, once

@@ -253,8 +253,9 @@ class Understander:
     def __init__(self, glossary: Glossary, domain: Domain, tokenizer: Tokenizer,
                  doc_freq: Callable[[str], int] = lambda _t: 1,
                  vocabulary: Callable[[], dict[str, int]] = dict, embedder: Any = None,
-                 lexicon: Callable[[], Any] | None = None) -> None:
+                 lexicon: Callable[[], Any] | None = None, today: Callable[[], dt.date] = dt.date.today) -> None:
         self.embedder = embedder
+        self.today = today  # what "next year" and a later year are counted from
         self.lexicon = lexicon
         self.glossary = glossary
         self.domain = domain
@@ -333,7 +334,7 @@ class Understander:
             q.kinds = {"definition"}
         q.platforms = list({p.lower(): p for p in self.domain.other_platforms_in(text)}.values())
         q.names_scope = self.domain.names_scope(text)
-        q.future = is_future(text)
+        q.future = is_future(text, self.today())
         self._weigh_unknown(text, q.topics)
         q.figure = figure_unit(text, self.domain.money_words, lambda w: bool(self.doc_freq(self._key(w)))) \
             if "figure" in q.kinds else None

@@ -122,6 +122,18 @@ def select_sets(names: Sequence[str] | None, questions: Sequence[Path] | None, e
     return sets, notes
 
 
+def ask_on_day(assistant, item: dict[str, Any]):
+    """Ask an eval item, on the day it names (``today``: questions about what is in force when)."""
+    if not item.get("today"):
+        return assistant.ask(item["question"], history=item.get("history") or [])
+    settings = assistant.settings
+    assistant.settings = settings.model_copy(update={"today": dt.date.fromisoformat(item["today"])})
+    try:
+        return assistant.ask(item["question"], history=item.get("history") or [])
+    finally:
+        assistant.settings = settings
+
+
 class KnownNames:
     """What the knowledge base names, for telling a refusal that names a real gap from one that
     names an ordinary word: glossary terms in any form, other platforms, the scope's own names
@@ -362,7 +374,7 @@ def ask_and_grade(assistant, items: Sequence[dict[str, Any]], set_name: str, qui
     rows = []
     for item in tqdm(items, desc=f"eval {set_name}", unit="q", file=sys.stderr):
         try:
-            answer = assistant.ask(item["question"], history=item.get("history") or [])
+            answer = ask_on_day(assistant, item)
             row = grade(item, Response.from_answer(answer), docs, set_name, vocabulary)
         except Exception as exc:  # a crash on one question is a failure to report, not to hide
             row = new_row(item, set_name, error=type(exc).__name__ if quiet else f"{type(exc).__name__}: {exc}")
