@@ -44,10 +44,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     assistant = _assistant(args)
+    if args.json and not args.preview:
+        raise AssistantError("--json goes with --preview (ingest itself prints one summary line)")
+    if args.preview and not args.paths:
+        raise AssistantError("give the files to preview, e.g. assistant ingest --preview notice.md")
     paths = [Path(p) for p in args.paths] or [assistant.settings.corpus_dir]
     for p in paths:
         if not p.exists():
             raise AssistantError(f"{p}: no such file or directory")
+    if args.preview:
+        return _preview(assistant, paths, args)
     # a progress bar only on a terminal: redirected into a log it would be kilobytes of frames
     bar = tqdm(total=0, unit="file", disable=args.quiet or not sys.stderr.isatty(), file=sys.stderr)
 
@@ -68,6 +74,23 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
     print(f"ingest: {report.summary()} in {report.seconds:.1f}s")
     return 0 if report.ok else 1
+
+
+def _preview(assistant, paths: list[Path], args: argparse.Namespace) -> int:
+    """``ingest --preview``: what ingesting would change; the index is left as it is."""
+    from .preview import preview, preview_text
+
+    report = preview(assistant, paths, replace=args.replace, wait_s=args.wait)
+    if args.json:
+        print(report.model_dump_json(indent=1))
+    else:
+        print(preview_text(report))
+        if not report.errors:
+            confirm = " --replace" if args.replace else ""
+            print(f"confirm: assistant ingest{confirm} {' '.join(str(p) for p in paths)}   (discard: nothing to do)")
+    for err in report.errors:
+        print(f"error: {err}", file=sys.stderr)
+    return 1 if report.errors else 0
 
 
 def _print_answer(answer, as_json: bool) -> None:
@@ -198,6 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="one line per new or changed document: title, date, blocks and the boilerplate removed")
     p.add_argument("--replace", action="store_true",
                    help="a document whose id another indexed file holds takes it over (a new version in a new file)")
+    p.add_argument("--preview", action="store_true",
+                   help="change nothing: show what the files would supersede and contradict, with dates, and which "
+                        "eval questions' leads would change (before -> after)")
+    p.add_argument("--json", action="store_true", help="with --preview: the report as JSON")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("ask", help="answer a question")
