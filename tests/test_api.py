@@ -460,6 +460,56 @@ def test_replacing_a_document_from_another_file_supersedes_the_old_version(clien
     assert not (uploads / "quoll-clock.md").exists()
 
 
+# ---- notice impact preview --------------------------------------------------------------------
+
+WALLABY_QUESTION = "Within how many hours must Wallaby Scale listings be dispatched?"
+
+
+def preview_upload(client: httpx.Client, name: str, text: str, headers: dict[str, str] | None = None,
+                   **form: str) -> httpx.Response:
+    return client.post("/api/documents", files={"file": (name, text.encode("utf-8"), "text/markdown")},
+                       data={"preview": "true", **form}, headers=headers or {})
+
+
+def test_a_preview_needs_the_admin_token_and_keeps_nothing(client, web_assistant):
+    text = notice("notice-2026-12-numbat-clock", "en", "Numbat Clock listings must be dispatched within 52 hours.")
+    assert "token" in assert_error(preview_upload(client, "numbat-clock.md", text), 403, "AccessDenied")
+    assert_error(preview_upload(client, "numbat-clock.md", text, {"Authorization": "Bearer nope"}), 403, "AccessDenied")
+    r = preview_upload(client, "numbat-clock.md", text, TOKEN)
+    assert r.status_code == 200, r.text
+    assert r.json()["added"] == ["notice-2026-12-numbat-clock.en"]
+    assert not (web_assistant.settings.data_dir / "uploads" / "numbat-clock.md").exists()
+    assert listed(client, "notice-2026-12-numbat-clock") == []
+
+
+def test_a_preview_reports_the_notice_and_keeps_nothing(client, web_assistant):
+    uploads = web_assistant.settings.data_dir / "uploads"
+    old = notice("notice-2026-12-wallaby-scale", "en", "Wallaby Scale listings must be dispatched within 52 hours.",
+                 "Wallaby Scale dispatch")
+    assert upload(client, "wallaby-scale.md", old, TOKEN).status_code == 200
+    documents = client.get("/api/documents", headers=TOKEN).json()
+    answer = client.post("/api/ask", json={"question": WALLABY_QUESTION}).json()
+
+    # a new version of the same upload: previewed as that file's update, not as a second holder of its id
+    new = notice("notice-2026-12-wallaby-scale", "en", "Wallaby Scale listings must be dispatched within 29 hours.",
+                 "Wallaby Scale dispatch")
+    r = preview_upload(client, "wallaby-scale.md", new, TOKEN)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["files"] == ["wallaby-scale.md"] and report["updated"] == ["notice-2026-12-wallaby-scale.en"]
+    assert [d["doc_id"] for d in report["documents"]] == ["notice-2026-12-wallaby-scale"]
+    [clash] = report["contradicts"]
+    assert "29 hours" in clash["sentence"] and "52 hours" in clash["existing_sentence"]
+    assert clash["existing"]["published"] == "2026-11-20"
+    assert {"supersedes", "leads", "questions", "citing", "today"} <= set(report)
+    assert str(web_assistant.settings.data_dir) not in r.text and "assistant-upload-" not in r.text
+
+    assert (uploads / "wallaby-scale.md").read_text(encoding="utf-8") == old
+    assert client.get("/api/documents", headers=TOKEN).json() == documents
+    again = client.post("/api/ask", json={"question": WALLABY_QUESTION}).json()
+    assert again["answer"] == answer["answer"] and "52 hours" in again["answer"] and "29 hours" not in again["answer"]
+
+
 # ---- the error shape, everywhere ----------------------------------------------------------------
 
 SURROGATE_BODIES = {

@@ -8,6 +8,7 @@ Routes::
     POST   /api/reply            {"message", "lang"?, "tone"?}          -> ReplyDraft JSON
     GET    /api/documents        (Bearer admin token: with file paths) -> [DocumentInfo]
     POST   /api/documents        multipart file, replace? + admin token -> UploadResult
+                                 (with preview=true: NoticePreview, nothing kept)
     DELETE /api/documents/{id}   ?lang=zh|en + Bearer admin token       -> DeleteResult
     GET    /healthz                                                     -> {"status", "documents"}
     POST   /v1/chat/completions  OpenAI chat shape (+ "citations", "refused"), optionally streamed
@@ -22,6 +23,7 @@ import datetime as dt
 import hmac
 import json
 import re
+import tempfile
 import threading
 import time
 import uuid
@@ -36,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..errors import AccessDenied, DocumentError, QuestionError
 from .documents import (DocumentInfo, delete_documents, ingest_files, kept_files, list_documents, require_documents,
                         uploads_dir)
+from .preview import NoticePreview, preview as preview_notice
 from .reply import ReplyDraft, draft_reply
 from ..schema import Answer, Citation
 
@@ -232,6 +235,25 @@ class PolicyService:
         return UploadResult(filename=name, added=report.added, updated=report.updated, removed=report.removed,
                             summary=report.summary())
 
+    def preview_upload(self, filename: str | None, data: bytes, token: str | None,
+                       replace: bool = False) -> NoticePreview:
+        """What :meth:`upload` of this file would change, computed on a copy of the index: the live
+        index and the uploads folder are left as they are. A file that would fail to index is a
+        DocumentError, as its upload would be."""
+        self.check_admin(token)
+        name = safe_upload_name(filename)
+        if not data:
+            raise DocumentError(name, "file is empty")
+        with tempfile.TemporaryDirectory(prefix="assistant-upload-") as tmp:
+            staged = Path(tmp) / name
+            staged.write_bytes(data)
+            with self._lock:
+                report = preview_notice(self.assistant, [staged], replace=replace,
+                                        targets={staged: uploads_dir(self.settings) / name})
+        if report.errors:
+            raise DocumentError(name, "; ".join(e.split(": ", 1)[-1] for e in report.errors))
+        return report.model_copy(update={"files": [name]})
+
     def delete(self, doc_id: str, lang: str | None, token: str | None) -> DeleteResult:
         """Take a document (both languages, or ``lang``) out of the index, and its file if it was
         uploaded; a corpus file stays, so the result says its next ingest brings the document back."""
@@ -306,13 +328,17 @@ def rest_router(service: PolicyService) -> APIRouter:
             service.check_admin(bearer(authorization), "see the documents' file paths")
         return service.documents(with_paths=authorization is not None)
 
-    @router.post("/api/documents", response_model=UploadResult, tags=["documents"])
-    def upload(file: UploadFile = File(...), replace: bool = Form(False),
-               authorization: str | None = Header(None)) -> UploadResult:
+    @router.post("/api/documents", response_model=UploadResult | NoticePreview, tags=["documents"])
+    def upload(file: UploadFile = File(...), replace: bool = Form(False), preview: bool = Form(False),
+               authorization: str | None = Header(None)) -> UploadResult | NoticePreview:
         """Add a policy notice (.md/.txt/.html/.pdf/.docx), or a new version of one: the same file
-        name, or with ``replace`` true any file carrying the document's id. Needs the admin token."""
+        name, or with ``replace`` true any file carrying the document's id. With ``preview`` true
+        nothing is kept: the answer says which rules it would supersede or contradict, with their
+        dates, and which eval questions' leads would change. Needs the admin token."""
         token = bearer(authorization)
         service.check_admin(token)
+        if preview:
+            return service.preview_upload(file.filename, file.file.read(), token, replace=replace)
         return service.upload(file.filename, file.file.read(), token, replace=replace)
 
     @router.delete("/api/documents/{doc_id}", response_model=DeleteResult, tags=["documents"])
