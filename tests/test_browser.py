@@ -198,6 +198,89 @@ def test_upload_is_refused_without_the_token_and_accepted_with_it(page, tmp_path
     assert "11 days" in answer and "Platypus Kettle" in page.locator("#sources").inner_text()
 
 
+BANDICOOT_OLD = """---
+id: bandicoot-fan-dispatch
+lang: en
+title: "Bandicoot Fan dispatch deadline"
+type: notice
+published: 2026-01-05
+effective_from: 2026-01-05
+sources:
+  - title: Bandicoot notice
+    publisher: Test
+    url: https://example.com/bandicoot
+    date: 2026-01-05
+topics: [shipping]
+---
+Bandicoot Fan orders must be dispatched within 48 hours of payment.
+"""
+
+BANDICOOT_NEW = """---
+id: notice-2036-bandicoot-fan-dispatch
+lang: en
+title: "Bandicoot Fan dispatch deadline shortened (from 15 January 2036)"
+type: notice
+published: 2026-12-01
+effective_from: 2036-01-15
+supersedes: [bandicoot-fan-dispatch]
+sources:
+  - title: Bandicoot notice 2036
+    publisher: Test
+    url: https://example.com/bandicoot-2036
+    date: 2026-12-01
+topics: [shipping]
+---
+From 15 January 2036, Bandicoot Fan orders must be dispatched within 36 hours of payment instead of 48 hours.
+"""
+
+
+def test_a_notice_is_previewed_with_the_status_labels_then_discarded_or_confirmed(page, web_assistant, tmp_path):
+    old = tmp_path / "bandicoot-fan-dispatch.en.md"
+    old.write_text(BANDICOOT_OLD, encoding="utf-8")
+    assert web_assistant.ingest([old]).ok
+    new = tmp_path / "bandicoot-fan-2036.en.md"
+    new.write_text(BANDICOOT_NEW, encoding="utf-8")
+    open_tab(page, "Knowledge base")
+    page.locator("#kb-file input[type=file]").set_input_files(str(new))
+    page.wait_for_timeout(500)
+    page.fill("#kb-token input", "test-token")
+
+    page.click("#kb-preview-run")
+    preview = page.locator("#kb-preview")
+    expect(preview.locator("#preview-docs")).to_contain_text("notice-2036-bandicoot-fan-dispatch")
+    expect(preview.locator("#preview-docs")).to_contain_text("即将生效 upcoming 2036-01-15")
+    superseded = preview.locator('#preview-supersedes li[data-doc-id="bandicoot-fan-dispatch"]')
+    expect(superseded).to_contain_text("现行 in force")
+    expect(superseded).to_contain_text("2026-01-05")
+    expect(preview.locator("#preview-contradicts")).to_contain_text(
+        "Bandicoot Fan orders must be dispatched within 48 hours of payment.")
+    expect(preview).to_contain_text("答案首段的变化 Changed leads")
+    expect(page.locator("#kb-confirm")).to_be_visible()
+    page.screenshot(path=str(tmp_path / "kb-preview.png"), full_page=True)
+    page.fill("#kb-filter textarea", "bandicoot")
+    expect(page.locator("#kb-table")).to_contain_text("bandicoot-fan-dispatch")
+    assert "notice-2036-bandicoot-fan-dispatch" not in page.locator("#kb-table").inner_text()  # nothing live yet
+
+    page.click("#kb-discard")
+    expect(page.locator("#kb-status")).to_contain_text("Discarded")
+    expect(page.locator("#kb-confirm")).to_be_hidden()
+    assert preview.inner_text().strip() == ""
+    assert not (web_assistant.settings.data_dir / "uploads" / new.name).exists()
+
+    page.click("#kb-preview-run")
+    expect(preview.locator("#preview-docs")).to_contain_text("即将生效 upcoming 2036-01-15")
+    page.click("#kb-confirm")
+    expect(page.locator("#kb-status")).to_contain_text("✅")
+    assert "1 added" in page.locator("#kb-status").inner_text()
+    expect(page.locator("#kb-confirm")).to_be_hidden()
+    table = page.locator("#kb-table")
+    expect(table).to_contain_text("notice-2036-bandicoot-fan-dispatch")
+    expect(table).to_contain_text("即将生效 upcoming 2036-01-15")
+    expect(table).to_contain_text("现行 in force")
+    assert (web_assistant.settings.data_dir / "uploads" / new.name).exists()
+    page.screenshot(path=str(tmp_path / "kb-confirmed.png"), full_page=True)
+
+
 def test_timeline_lists_rules_newest_first_and_marks_superseded_ones(page):
     open_tab(page, "Knowledge base")
     page.wait_for_selector("#kb-timeline li")

@@ -184,6 +184,18 @@ def test_a_file_that_cannot_be_read_is_reported_and_nothing_changes(live, tmp_pa
     assert (live.settings.data_dir / "manifest.json").read_text(encoding="utf-8") == before
 
 
+def test_the_preview_report_is_escaped_in_the_ui(live, tmp_path):
+    from assistant.app.preview import preview
+    from assistant.app.ui import preview_html
+
+    path = write_doc(tmp_path, "notice-y", "en", "Quokka <script>alert(1)</script>",
+                     "From 15 January 2027, Echidna depot orders must be dispatched within 30 hours <b>now</b>.",
+                     supersedes=f"[{OLD_ID}]")
+    shown = preview_html(preview(live, [path]))
+    assert "<script>" not in shown and "&lt;script&gt;" in shown and "<b>now" not in shown
+    assert "即将生效 upcoming 2027-01-15" in shown and "现行 in force" in shown
+
+
 def run_cli(planted: Path, data: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "ASSISTANT_TODAY": TODAY, "ASSISTANT_CORPUS_DIR": str(planted / "corpus"),
            "HF_HUB_OFFLINE": "1"}

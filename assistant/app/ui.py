@@ -4,7 +4,8 @@ knowledge managers, Evaluation for evaluators. Every action goes through
 
 Document text is untrusted (a notice may contain ``<script>``), so everything taken from a
 document is escaped before it reaches HTML or Markdown. Stable ``elem_id`` values (``chat-input``,
-``sources``, ``fb-down``, ``reply-output``, ``kb-upload``, ...) are the contract browser tests use.
+``sources``, ``fb-down``, ``reply-output``, ``kb-upload``, ``kb-preview-run``, ``kb-confirm``, ...) are the
+contract browser tests use. A notice's preview (``kb-preview``) changes nothing until it is confirmed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ..errors import AssistantError
 
 if TYPE_CHECKING:
     from .api import DocumentInfo, PolicyService
+    from .preview import NoticePreview
     from ..schema import Answer
 
 REFUSED_BADGE = "不在知识库中 / Not in the knowledge base"
@@ -54,6 +56,13 @@ CSS = """
 .timeline li.upcoming { border-left-color: #0284c7; }
 .timeline .date { font-weight: 700; margin-right: 6px; }
 .muted { color: var(--body-text-color-subdued); }
+.preview h4 { margin: 12px 0 4px; }
+.preview table { border-collapse: collapse; width: 100%; font-size: 0.9em; }
+.preview th, .preview td { border-bottom: 1px solid var(--border-color-primary); padding: 4px 6px; text-align: left; }
+.preview ul, .preview ol { padding-left: 18px; }
+.preview li { margin-bottom: 8px; }
+.preview blockquote { margin: 2px 0; padding-left: 8px; border-left: 3px solid #f97316; }
+.preview blockquote.old { border-left-color: #9ca3af; }
 """
 
 
@@ -191,6 +200,64 @@ def timeline_html(docs: list["DocumentInfo"]) -> str:
                      f'<span class="date">{date}</span>{badge}{titles}'
                      f'<div class="muted">{html.escape(first.doc_id)}</div></li>')
     return f'<ol class="timeline">{"".join(items)}</ol>'
+
+
+def _badge(d: "DocumentInfo") -> str:
+    css = {"in_force": "current"}.get(d.status, d.status)
+    return f'<span class="badge badge-{css}">{html.escape(status_label(d))}</span>'
+
+
+def _dates(d: "DocumentInfo") -> str:
+    parts = [f"发布 published {d.published}" if d.published else "未注明日期 undated"]
+    if d.effective_from:
+        parts.append(f"生效 effective {d.effective_from}")
+    if d.effective_until:
+        parts.append(f"至 until {d.effective_until}")
+    return html.escape(" · ".join(parts))
+
+
+def preview_html(report: "NoticePreview") -> str:
+    """A notice's impact preview: the documents it adds with where each stands today, the rules it
+    supersedes (now → once live), the statements it contradicts and the eval questions whose lead
+    changes (before → after). Every text from a document is escaped."""
+    e = html.escape
+    none = '<p class="muted">无 None</p>'
+    rows = "".join(f"<tr><td>{e(d.doc_id)}</td><td>{e(d.lang)}</td><td>{e(d.title)}</td><td>{e(d.published)}</td>"
+                   f"<td>{e(d.effective_from)}</td><td>{_badge(d)}</td></tr>" for d in report.documents)
+    docs = (f'<table id="preview-docs"><tr><th>doc_id</th><th>语言 lang</th><th>标题 title</th><th>发布 published</th>'
+            f'<th>生效 effective</th><th>状态 status</th></tr>{rows}</table>') if rows else none
+    items = []
+    for s in report.supersedes:
+        d = s.document
+        after = d.model_copy(update={"status": s.status_after, "superseded_by": s.by})
+        when = (f"自 {s.from_date} 起由 {s.by} 取代 / replaced by {s.by} from {s.from_date}" if s.from_date
+                else f"由 {s.by} 立即取代 / replaced by {s.by} at once")
+        items.append(f'<li data-doc-id="{e(d.doc_id, quote=True)}"><b>{e(d.doc_id)}</b> ({e(d.lang)}) {e(d.title)}'
+                     f'<div class="muted">{_dates(d)}</div>'
+                     f'现在 now {_badge(d)} → 上线后 once live {_badge(after)} '
+                     f'<span class="muted">{e(when)}</span></li>')
+    supersedes = f'<ul id="preview-supersedes">{"".join(items)}</ul>' if items else none
+    items = []
+    for c in report.contradicts:
+        x = c.existing
+        items.append(f'<li><blockquote>{e(c.sentence)}</blockquote>'
+                     f'<div class="muted">与现有内容不一致 differs from <b>{e(x.doc_id)}</b> ({e(x.lang)}) · {_dates(x)} · '
+                     f'{_badge(x)} · 相似度 similarity {c.similarity:.2f}</div>'
+                     f'<blockquote class="old">{e(c.existing_sentence)}</blockquote></li>')
+    contradicts = f'<ul id="preview-contradicts">{"".join(items)}</ul>' if items else none
+    items = [f'<li data-qid="{e(c.id, quote=True)}"><b>{e(c.question)}</b> <span class="muted">{e(c.id)}</span>'
+             f'<div>之前 before: {e(c.before)}</div><div>之后 after: {e(c.after)}</div></li>' for c in report.leads]
+    counted = (f'<p class="muted">{report.citing} 个评测问题的答案引用它，共检查 {report.questions} 个 / '
+               f'{report.citing} of {report.questions} eval questions are answered from it</p>')
+    leads = counted + (f'<ol id="preview-leads">{"".join(items)}</ol>' if items else none)
+    notes = "".join(f'<p class="muted">{e(n)}</p>' for n in report.notes)
+    return (f'<div class="preview" data-files="{e(", ".join(report.files), quote=True)}">'
+            f'<p>预览 Preview: {e(", ".join(report.files))} · 今天 today {e(report.today)} · '
+            f'尚未做任何更改 nothing has been changed</p>'
+            f'<h4>新增或更新的文档 New or changed documents</h4>{docs}'
+            f'<h4>取代的规则 Supersedes</h4>{supersedes}'
+            f'<h4>与现有规则矛盾 Contradicts</h4>{contradicts}'
+            f'<h4>答案首段的变化 Changed leads</h4>{leads}{notes}</div>')
 
 
 def eval_env(service: "PolicyService") -> dict[str, str]:
@@ -376,8 +443,15 @@ def _knowledge_tab(service: "PolicyService") -> tuple[gr.Dataframe, gr.HTML]:
         with gr.Column(min_width=240):
             token = gr.Textbox(label="管理员令牌 Admin token", type="password", elem_id="kb-token")
             replace = gr.Checkbox(label="替换同 id 的文档 Replace the document with this id", elem_id="kb-replace")
-            upload = gr.Button("上传并索引 Upload & index", variant="primary", elem_id="kb-upload")
+            with gr.Row():
+                check = gr.Button("预览 Preview", elem_id="kb-preview-run", min_width=100)
+                upload = gr.Button("上传并索引 Upload & index", variant="primary", elem_id="kb-upload", min_width=100)
     status = gr.Markdown(elem_id="kb-status")
+    pending = gr.State(None)  # the previewed file and its replace choice, until confirmed or discarded
+    report = gr.HTML(elem_id="kb-preview")
+    with gr.Row(visible=False) as decide:
+        confirm = gr.Button("确认上线 Confirm", variant="primary", elem_id="kb-confirm", min_width=100)
+        discard = gr.Button("放弃 Discard", elem_id="kb-discard", min_width=100)
     gr.Markdown("### 政策时间线 Policy timeline")
     timeline = gr.HTML(elem_id="kb-timeline")
 
@@ -398,10 +472,39 @@ def _knowledge_tab(service: "PolicyService") -> tuple[gr.Dataframe, gr.HTML]:
         rows, tl = refresh_all(text)
         return f"✅ {escape_md(result.filename)}: {escape_md(result.summary)}", rows, tl
 
+    def do_preview(path: str | None, admin_token: str, replacing: bool) -> Iterator[tuple[Any, ...]]:
+        hidden = gr.update(visible=False)
+        if not path:
+            yield "请先选择文件。Choose a file first.", "", None, hidden
+            return
+        yield "⏳ 正在预览 Previewing…（尚未做任何更改 nothing is changed）", "", None, hidden
+        try:
+            result = service.preview_upload(Path(path).name, Path(path).read_bytes(), admin_token, replace=replacing)
+        except AssistantError as exc:
+            yield f"⛔ {escape_md(str(exc))}", "", None, hidden
+            return
+        yield ("预览完成：确认后上线，或放弃。Preview ready: confirm to make it live, or discard.",
+               preview_html(result), {"path": path, "replace": replacing}, gr.update(visible=True))
+
+    def do_confirm(previewed: dict[str, Any] | None, admin_token: str, text: str) -> tuple[Any, ...]:
+        if not previewed:
+            return "先预览一个文件。Preview a file first.", gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        done, rows, tl = do_upload(previewed["path"], admin_token, previewed["replace"], text)
+        if done.startswith("⛔"):
+            return done, rows, tl, gr.skip(), gr.skip(), gr.skip()
+        return done, rows, tl, "", None, gr.update(visible=False)
+
+    def do_discard() -> tuple[Any, ...]:
+        return "已放弃，知识库未改变。Discarded: the knowledge base is unchanged.", "", None, gr.update(visible=False)
+
     query.change(filter_rows, query, table, api_visibility="private")
     refresh.click(refresh_all, query, [table, timeline], api_visibility="private")
     upload.click(do_upload, [upload_file, token, replace, query], [status, table, timeline],
                  api_visibility="private")
+    check.click(do_preview, [upload_file, token, replace], [status, report, pending, decide], api_visibility="private")
+    confirm.click(do_confirm, [pending, token, query], [status, table, timeline, report, pending, decide],
+                  api_visibility="private")
+    discard.click(do_discard, outputs=[status, report, pending, decide], api_visibility="private")
     return table, timeline
 
 
