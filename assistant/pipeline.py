@@ -18,6 +18,7 @@ from typing import Any
 from .kb.domain import Domain
 from .errors import QuestionError
 from .kb.glossary import Glossary
+from .lang.numbers import sentence_date
 from .schema import Answer, Verdict
 from .settings import Settings
 
@@ -214,7 +215,7 @@ class Assistant:
         if len(verdicts) > 1 and _one_refusal(verdicts):
             verdicts = verdicts[:1]  # one refusal, not a repeat
         t = time.perf_counter()
-        cites = Citations(today=self.settings.today_date().isoformat())
+        cites = Citations(today=self.settings.today_date().isoformat(), as_of=self.as_of(verdicts[0].question))
         bodies = [self.writer.body(v, cites) for v in verdicts]
         if len(verdicts) > 1:
             bodies = [f"**{i}. {v.question.text}**\n\n{b}" for i, (v, b) in enumerate(zip(verdicts, bodies), 1)]
@@ -246,13 +247,27 @@ class Assistant:
         _add(timings, "judge", t)
         return v
 
+    def as_of(self, q) -> str:
+        """The day a question asks about (ISO): a date or a month it names ("2021年10月",
+        "from 15 January 2027"), the middle of a past year it names, else today. What is in force
+        is judged on that day."""
+        said = sentence_date(q.text)
+        if len(said) == 10:
+            return said
+        if len(said) == 7:
+            return f"{said}-15"
+        today = self.settings.today_date().isoformat()
+        if len(said) == 4 and said < today[:4]:
+            return f"{said}-07-01"  # a past year: the middle of it
+        return today
+
     def evidence(self, q, mode: str | None = None, timings: dict[str, float] | None = None) -> list:
         """Retrieve and read for one question (or one part of it): the evidence units the judge
         weighs. Judge fitting reads through here too, so it sees what answering sees."""
         timings = {} if timings is None else timings
         t = time.perf_counter()
         wide = bool(WIDE_KINDS & q.kinds)
-        today = self.settings.today_date().isoformat()
+        today = self.as_of(q)
         result = self.retriever.search(q.text, k=12 if wide else None, lang=q.lang, mode=mode,
                                        prefer_current="temporal" not in q.kinds,
                                        asked=q.asking_about, as_of=today)

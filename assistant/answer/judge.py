@@ -185,7 +185,7 @@ class Judge:
         asked_years = [y for y in cue("year").findall(q.text)]
         if asked_years and "temporal" not in q.kinds:
             dated = [u for u in answering[:5]
-                     if any(y in f"{u.text} {u.context} {u.meta.get('title', '')}" for y in asked_years)]
+                     if any(y in f"{u.text} {u.context} {u.meta.get('title', '')}" or _in_force_in(u, y) for y in asked_years)]
             if not dated:
                 # asked about a year the best evidence does not speak of: say so, show what is known
                 return _tagged(Verdict(q, "not_covered", "no_evidence", missing=asked_years,
@@ -630,6 +630,13 @@ def _phrase(q: Question, words: list[str]) -> str:
         a, b = min(near, key=lambda s: start - s[1] if s[1] <= start else s[0] - end)
         start, end = min(start, a), max(end, b)
     return text[start:end].strip() if size(start, end) <= PHRASE_MAX[q.lang] else ""
+
+
+def _in_force_in(u: Evidence, year: str) -> bool:
+    """Whether a unit states a rule of a bounded period that covers ``year``: its document says
+    until when the rule held (an open-ended rule says nothing of a given year by itself)."""
+    start, end = str(u.meta.get("effective_from") or ""), str(u.meta.get("effective_until") or "")
+    return bool(end) and end[:4] >= year and (not start or start[:4] <= year)
 
 
 def _dated(u: Evidence) -> str:

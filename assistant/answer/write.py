@@ -29,6 +29,7 @@ class Citations:
     units: list[Evidence] = field(default_factory=list)
     _by_key: dict[tuple[str, tuple[int, ...]], int] = field(default_factory=dict)
     today: str = ""  # ISO: the day a cited rule's status is told for (default: the system date)
+    as_of: str = ""  # ISO: the day the question asks about, for what applies then (default: today)
 
     def cite(self, u: Evidence) -> int:
         key = (u.rec.uid, tuple(u.lines))
@@ -165,7 +166,7 @@ class Writer:
         rule that has expired says so with its period. "" when time changes nothing here."""
         T = TEXT[v.question.lang]
         lang = v.question.lang
-        today = cites.today or dt.date.today().isoformat()
+        today = cites.as_of or cites.today or dt.date.today().isoformat()
         units = list(dict.fromkeys(u for u in [v.lead, *v.support, *v.pool] if u is not None))
         status = {id(u): rule_status(u.meta, today, "" if u.replaced_by else None) for u in units}
         upcoming = [u for u in units if status[id(u)] == "upcoming"]

@@ -180,7 +180,8 @@ class DocTexts:
 
     def dates(self, doc_id: str, lang: str) -> str:
         rec = self._record(doc_id, lang)
-        return f"{rec.meta.get('published', '')} {rec.meta.get('effective_from', '')}" if rec else ""
+        return " ".join(str(rec.meta.get(k) or "") for k in ("published", "effective_from", "effective_until")) \
+            if rec else ""
 
 
 # ---- figures ----------------------------------------------------------------------------------

@@ -167,6 +167,8 @@ def build_document(path: Path, meta: dict[str, Any], text: str, default_type: st
         # a notice states when its rule starts (and, for a temporary one, ends) in its own words
         said_start, said_end = rule_dates(body)
         start, end = start or said_start, end or said_end
+        if start and end and start >= end:
+            start = ""  # "until 9 September 2024, when the new rule took effect": that day ends this rule
     return Document(
         doc_id=str(meta.get("id") or _slug(stem)),
         lang=lang,
