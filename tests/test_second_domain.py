@@ -17,7 +17,7 @@ MOONBEAM = Path(__file__).resolve().parent / "fixtures" / "moonbeam"
 ENGINE = ["answer/understand.py", "answer/retrieve.py", "answer/read.py", "answer/judge.py", "answer/write.py",
           "pipeline.py", "learn/relevance.py", "ingest/structure.py", "ingest/pagetext.py", "ingest/load.py",
           "ingest/chunk.py", "kb/glossary.py", "kb/domain.py", "lang/text.py", "index/index.py", "index/keyword.py",
-          "app/reply.py", "answer/llm.py", "app/ui.py", "app/api.py", "app/web.py", "app/cli.py"]
+          "app/reply.py", "answer/llm.py", "app/ui.py", "app/api.py", "app/web.py", "app/cli.py", "app/preview.py"]
 
 pytestmark = pytest.mark.integration
 

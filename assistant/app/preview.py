@@ -335,9 +335,10 @@ def contradictions(live: "Assistant", shadow: "Assistant", changed: Sequence[str
             old, k, old_figs = rows[j]
             if sims[j] < CONTRADICTION_COSINE or not figs - old_figs or old.uid not in before:
                 continue
-            out.append(Contradiction(doc_id=rec.doc_id, lang=rec.lang, sentence=sentence, figures=sorted(figs, key=_num),
-                                     existing=before[old.uid], existing_sentence=old.sentences[k],
-                                     existing_figures=sorted(old_figs, key=_num), similarity=round(float(sims[j]), 3)))
+            out.append(Contradiction(doc_id=rec.doc_id, lang=rec.lang, sentence=sentence,
+                                     figures=sorted(figs, key=_num), existing=before[old.uid],
+                                     existing_sentence=old.sentences[k], existing_figures=sorted(old_figs, key=_num),
+                                     similarity=round(float(sims[j]), 3)))
     return out
 
 
@@ -383,7 +384,8 @@ def lead(answer: "Answer") -> str:
     """The answer's lead (its first paragraph; one per part of a multi-part answer), without [n] markers."""
     from ..eval.score import body_of, leads_of
 
-    return "\n".join(MARKER.sub("", lead.text or lead.block).strip() for lead in leads_of(body_of(answer.answer))).strip()
+    leads = leads_of(body_of(answer.answer))
+    return "\n".join(MARKER.sub("", lead.text or lead.block).strip() for lead in leads).strip()
 
 
 def changed_leads(live: "Assistant", shadow: "Assistant", items: Sequence[dict[str, Any]],
@@ -452,7 +454,8 @@ def preview_text(report: NoticePreview) -> str:
     for c in report.contradicts:
         e = c.existing
         lines += [f"  {c.doc_id} ({c.lang}): {c.sentence}",
-                  f"    vs {e.doc_id} ({_dates(e)}, {_status(e)}): {c.existing_sentence}  [similarity {c.similarity:.2f}]"]
+                  f"    vs {e.doc_id} ({_dates(e)}, {_status(e)}): {c.existing_sentence}"
+                  f"  [similarity {c.similarity:.2f}]"]
     lines.append(f"changed leads: {len(report.leads)} of the {report.citing} eval question(s) answered from it "
                  f"({report.questions} checked)")
     for change in report.leads:

@@ -447,7 +447,7 @@ def _knowledge_tab(service: "PolicyService") -> tuple[gr.Dataframe, gr.HTML]:
                 check = gr.Button("预览 Preview", elem_id="kb-preview-run", min_width=100)
                 upload = gr.Button("上传并索引 Upload & index", variant="primary", elem_id="kb-upload", min_width=100)
     status = gr.Markdown(elem_id="kb-status")
-    pending = gr.State(None)  # the previewed file and its replace choice, until confirmed or discarded
+    pending = gr.State(None)  # the previewed file and whether it replaces, until confirmed or discarded
     report = gr.HTML(elem_id="kb-preview")
     with gr.Row(visible=False) as decide:
         confirm = gr.Button("确认上线 Confirm", variant="primary", elem_id="kb-confirm", min_width=100)
