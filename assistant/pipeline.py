@@ -249,17 +249,14 @@ class Assistant:
 
     def as_of(self, q) -> str:
         """The day a question asks about (ISO): a date or a month it names ("2021年10月",
-        "from 15 January 2027"), the middle of a past year it names, else today. What is in force
-        is judged on that day."""
+        "from 15 January 2027"), else today (a year alone says too little: "the rule launched in
+        2019, is it still …"). What is in force is judged on that day."""
         said = sentence_date(q.text)
         if len(said) == 10:
             return said
         if len(said) == 7:
             return f"{said}-15"
-        today = self.settings.today_date().isoformat()
-        if len(said) == 4 and said < today[:4]:
-            return f"{said}-07-01"  # a past year: the middle of it
-        return today
+        return self.settings.today_date().isoformat()
 
     def evidence(self, q, mode: str | None = None, timings: dict[str, float] | None = None) -> list:
         """Retrieve and read for one question (or one part of it): the evidence units the judge

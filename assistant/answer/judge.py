@@ -168,6 +168,10 @@ class Judge:
                      and u.features.get("terms") and (q.figure is None or u.figure)]
             if asked:
                 top, p = asked[0], max(p, at)
+        if top is not None and p < at and q.future and top.features.get("terms"):
+            # a question about later, and a rule announced for later that names what it asks about
+            # (only announced rules reach the judge for such a question): that answers it
+            p = at
         if top is None or p < at:
             if gap is not None and self._accept(gap, [gap], None, topic=True) >= 0.8 * at:
                 # nothing answers it, and the knowledge base says itself that this is not known
@@ -260,6 +264,12 @@ class Judge:
             # a bare reply, a pointer, advice or an intro without its list never leads: the next
             # likeliest unit that stands alone does
             lead = next((u for u in [*likely, *answering[:12]] if not self._fragment(u)), lead)
+        if not any(u.upcoming for u in [lead, *likely]):
+            # a rule announced for later on what is asked, though less likely than today's: the
+            # answer says what applies now and what changes from when
+            later = next((u for u in answering[:12] if u.upcoming and u.features.get("terms")), None)
+            if later is not None:
+                v.pool = [*v.pool, later]
         v.lead = lead
         v.layout = self._layout(q, lead)
         if v.layout == "table":
