@@ -168,7 +168,7 @@ class Judge:
                      and u.features.get("terms") and (q.figure is None or u.figure)]
             if asked:
                 top, p = asked[0], max(p, at)
-        if top is not None and p < at and q.future and top.features.get("terms"):
+        if top is not None and p < at and q.future and self._names_asked(q, top):
             # a question about later, and a rule announced for later that names what it asks about
             # (only announced rules reach the judge for such a question): that answers it
             p = at
@@ -267,7 +267,8 @@ class Judge:
         if not any(u.upcoming for u in [lead, *likely]):
             # a rule announced for later on what is asked, though less likely than today's: the
             # answer says what applies now and what changes from when
-            later = next((u for u in answering[:12] if u.upcoming and u.features.get("terms")), None)
+            later = next((u for u in answering[:12] if u.upcoming and self._names_asked(q, u)
+                          and (q.figure is None or u.figure)), None)
             if later is not None:
                 v.pool = [*v.pool, later]
         v.lead = lead
@@ -304,6 +305,11 @@ class Judge:
         if lead.kind == "sentence" and continued:
             lead = continued[0]  # "A cancellation can count too." + "It is attributed to the seller."
         return lead
+
+    @staticmethod
+    def _names_asked(q: Question, u: Evidence) -> bool:
+        """The unit names every term the question asks about, and the question asks about one."""
+        return any(t.kind == "term" for t in q.topics) and bool(u.features.get("terms"))
 
     @staticmethod
     def _fragment(u: Evidence) -> bool:
