@@ -131,3 +131,33 @@ def live_server(web_assistant):
 
     with serving(create_app(web_assistant)) as url:
         yield url
+
+
+SCREENSHOTS_KEY = pytest.StashKey[list]()
+
+
+@pytest.fixture
+def screenshot(request, tmp_path):
+    """``screenshot(page, name)`` saves a full-page PNG under ``$SCREENSHOT_DIR`` (default
+    ``evals/reports/screenshots``), records its path on the test (``record_property``, so JUnit XML
+    carries it) and lists it in the terminal summary: screenshots travel with the test report."""
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or ROOT / "evals" / "reports" / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    shots = request.config.stash.setdefault(SCREENSHOTS_KEY, [])
+
+    def take(page, name: str) -> Path:
+        path = folder / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        request.node.user_properties.append(("screenshot", str(path)))
+        shots.append((request.node.nodeid, path))
+        return path
+
+    return take
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    shots = config.stash.get(SCREENSHOTS_KEY, [])
+    if shots:
+        terminalreporter.section("screenshots")
+        for nodeid, path in shots:
+            terminalreporter.write_line(f"{path}  ({nodeid})")

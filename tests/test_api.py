@@ -622,7 +622,7 @@ def test_running_the_eval_from_the_ui_needs_the_admin_token(tmp_path, monkeypatc
     service = PolicyService(Assistant(Settings(data_dir=tmp_path, admin_token="test-token")))
     for token in ("", "wrong"):
         status, _ = next(run_eval(service, token))
-        assert status.startswith("⛔") and "token" in status
+        assert status.startswith("✗") and "token" in status
     assert runs == []
     statuses = [status for status, _ in run_eval(service, "test-token")]
-    assert statuses[-1].startswith("✅") and len(runs) == 1 and runs[0][-1] == "eval"
+    assert statuses[-1].startswith("✓") and len(runs) == 1 and runs[0][-1] == "eval"

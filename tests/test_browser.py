@@ -81,22 +81,22 @@ def open_tab(page, name: str) -> None:
     page.get_by_role("tab", name=re.compile(name)).click()
 
 
-def test_chinese_question_shows_a_cited_answer_and_sources(page, tmp_path):
+def test_chinese_question_shows_a_cited_answer_and_sources(page, screenshot):
     answer = ask(page, "2024年9月9日起，新品的上网时效是多少小时？")
     assert "96" in answer and "[1]" in answer
     sources = page.locator("#sources")
     assert "[1]" in sources.inner_text()
     quote = page.locator("#source-1 blockquote").inner_text()
     assert quote and all(line in answer for line in quote.splitlines())
-    page.screenshot(path=str(tmp_path / "chat-zh-desktop.png"), full_page=True)
+    screenshot(page, "chat-zh-desktop")
     page.set_viewport_size(PHONE)
     page.wait_for_timeout(300)
-    page.screenshot(path=str(tmp_path / "chat-zh-phone.png"), full_page=True)
+    screenshot(page, "chat-zh-phone")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
     assert page.locator("#source-1").is_visible()
 
 
-def test_english_question_and_opening_a_source(page, tmp_path):
+def test_english_question_and_opening_a_source(page, screenshot):
     answer = ask(page, "What is the first-scan window for new items since 9 September 2024?")
     assert "96" in answer and "[1]" in answer
     source = page.locator("#source-1")
@@ -107,7 +107,7 @@ def test_english_question_and_opening_a_source(page, tmp_path):
     source.locator("summary").click()
     assert quote.is_visible() and all(line in answer for line in quote.inner_text().splitlines())
     assert source.locator("a").first.get_attribute("href").startswith("http")
-    page.screenshot(path=str(tmp_path / "chat-en.png"), full_page=True)
+    screenshot(page, "chat-en")
 
 
 def test_question_outside_the_knowledge_base_shows_the_badge(page):
@@ -158,7 +158,7 @@ def test_example_question_fills_the_input(page):
     expect(page.locator("#chat-input textarea")).to_have_value("半托管和全托管有什么区别？")
 
 
-def test_reply_draft_for_a_sellers_message(page, tmp_path):
+def test_reply_draft_for_a_sellers_message(page, screenshot):
     open_tab(page, "Reply draft")
     page.fill("#reply-message textarea", "你好，请问半托管模式下是谁来定价？谢谢")
     page.locator("#reply-tone").get_by_text("正式 Formal").click()
@@ -171,10 +171,10 @@ def test_reply_draft_for_a_sellers_message(page, tmp_path):
     page.get_by_text("预览 Preview").click()
     expect(page.locator("#reply-preview")).to_contain_text("尊敬的卖家")
     assert "**" not in page.locator("#reply-preview").inner_text()
-    page.screenshot(path=str(tmp_path / "reply.png"), full_page=True)
+    screenshot(page, "reply")
 
 
-def test_upload_is_refused_without_the_token_and_accepted_with_it(page, tmp_path):
+def test_upload_is_refused_without_the_token_and_accepted_with_it(page, tmp_path, screenshot):
     notice = tmp_path / "platypus-kettle.en.md"
     notice.write_text(PLATYPUS_NOTICE, encoding="utf-8")
     open_tab(page, "Knowledge base")
@@ -182,17 +182,17 @@ def test_upload_is_refused_without_the_token_and_accepted_with_it(page, tmp_path
     page.wait_for_timeout(500)
     page.click("#kb-upload")
     expect(page.locator("#kb-status")).to_contain_text("token")
-    assert "⛔" in page.locator("#kb-status").inner_text()
+    assert "✗" in page.locator("#kb-status").inner_text()
     page.fill("#kb-filter textarea", "platypus")
     expect(page.locator("#kb-table")).not_to_contain_text("notice-2024")
     assert "notice-2026-12-platypus-kettle" not in page.locator("#kb-table").inner_text()
     page.fill("#kb-token input", "test-token")
     page.click("#kb-upload")
-    expect(page.locator("#kb-status")).to_contain_text("✅")
+    expect(page.locator("#kb-status")).to_contain_text("✓")
     assert "1 added" in page.locator("#kb-status").inner_text()
     assert "notice-2026-12-platypus-kettle" in page.locator("#kb-timeline").inner_text()
     expect(page.locator("#kb-table")).to_contain_text("notice-2026-12-platypus-kettle")
-    page.screenshot(path=str(tmp_path / "kb.png"), full_page=True)
+    screenshot(page, "kb")
     open_tab(page, "Chat")
     answer = ask(page, "How many days do buyers have to return Platypus Kettle listings?")
     assert "11 days" in answer and "Platypus Kettle" in page.locator("#sources").inner_text()
@@ -234,7 +234,8 @@ From 15 January 2036, Bandicoot Fan orders must be dispatched within 36 hours of
 """
 
 
-def test_a_notice_is_previewed_with_the_status_labels_then_discarded_or_confirmed(page, web_assistant, tmp_path):
+def test_a_notice_is_previewed_with_the_status_labels_then_discarded_or_confirmed(page, web_assistant, tmp_path,
+                                                                             screenshot):
     old = tmp_path / "bandicoot-fan-dispatch.en.md"
     old.write_text(BANDICOOT_OLD, encoding="utf-8")
     assert web_assistant.ingest([old]).ok
@@ -256,7 +257,7 @@ def test_a_notice_is_previewed_with_the_status_labels_then_discarded_or_confirme
         "Bandicoot Fan orders must be dispatched within 48 hours of payment.")
     expect(preview).to_contain_text("答案首段的变化 Changed leads")
     expect(page.locator("#kb-confirm")).to_be_visible()
-    page.screenshot(path=str(tmp_path / "kb-preview.png"), full_page=True)
+    screenshot(page, "kb-preview")
     page.fill("#kb-filter textarea", "bandicoot")
     expect(page.locator("#kb-table")).to_contain_text("bandicoot-fan-dispatch")
     assert "notice-2036-bandicoot-fan-dispatch" not in page.locator("#kb-table").inner_text()  # nothing live yet
@@ -270,7 +271,7 @@ def test_a_notice_is_previewed_with_the_status_labels_then_discarded_or_confirme
     page.click("#kb-preview-run")
     expect(preview.locator("#preview-docs")).to_contain_text("即将生效 upcoming 2036-01-15")
     page.click("#kb-confirm")
-    expect(page.locator("#kb-status")).to_contain_text("✅")
+    expect(page.locator("#kb-status")).to_contain_text("✓")
     assert "1 added" in page.locator("#kb-status").inner_text()
     expect(page.locator("#kb-confirm")).to_be_hidden()
     table = page.locator("#kb-table")
@@ -278,7 +279,7 @@ def test_a_notice_is_previewed_with_the_status_labels_then_discarded_or_confirme
     expect(table).to_contain_text("即将生效 upcoming 2036-01-15")
     expect(table).to_contain_text("现行 in force")
     assert (web_assistant.settings.data_dir / "uploads" / new.name).exists()
-    page.screenshot(path=str(tmp_path / "kb-confirmed.png"), full_page=True)
+    screenshot(page, "kb-confirmed")
 
 
 def test_timeline_lists_rules_newest_first_and_marks_superseded_ones(page):
@@ -313,7 +314,7 @@ def test_evaluation_tab_shows_the_latest_summary(browser, live_server, web_assis
     assert page.locator("#eval-run").is_visible()
     page.click("#eval-run")
     expect(page.locator("#eval-status")).to_contain_text("token")
-    assert "⛔" in page.locator("#eval-status").inner_text()
+    assert "✗" in page.locator("#eval-status").inner_text()
     context.close()
 
 
@@ -334,7 +335,7 @@ From 1 December 2026, Numbat Lamp sellers must ship within 5 days <script>alert(
 """
 
 
-def test_a_notice_carrying_html_and_script_renders_as_text(page, web_assistant, tmp_path):
+def test_a_notice_carrying_html_and_script_renders_as_text(page, web_assistant, tmp_path, screenshot):
     """The hostile notice is indexed through the admin upload path, then quoted: its markup must
     appear literally in the page and no script may run."""
     path = tmp_path / "numbat.en.md"
@@ -350,4 +351,116 @@ def test_a_notice_carrying_html_and_script_renders_as_text(page, web_assistant, 
     assert sources.locator("script").count() == 0 and sources.locator("img").count() == 0
     page.wait_for_timeout(500)
     assert dialogs == []
-    page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
+    screenshot(page, "hostile")
+
+
+# ---- layout at phone and desktop width ------------------------------------------------------
+
+WIDTHS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 768}}
+TABS = {"对话 Chat": "#tab-chat", "回复草稿 Reply draft": "#tab-reply", "知识库 Knowledge base": "#tab-kb",
+        "评测 Evaluation": "#tab-eval"}
+
+
+def _emoji(text: str) -> list[str]:
+    """Characters that need an emoji font to show (pictographs, dingbat emoji, variation selector)."""
+    return sorted({c for c in text if ord(c) >= 0x1F000 or 0x2600 <= ord(c) <= 0x27BF and c not in "✓✗⚠"
+                   or c == "\ufe0f"})
+
+
+@pytest.fixture(params=list(WIDTHS))
+def sized_page(request, browser, live_server):
+    context = browser.new_context(viewport=WIDTHS[request.param])
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(live_server + "/")
+    page.wait_for_selector("#chat-input textarea")
+    yield request.param, page
+    context.close()
+
+
+def test_every_tab_is_one_tap_away_with_a_bilingual_name(sized_page, screenshot):
+    width, page = sized_page
+    screenshot(page, f"tabs-{width}")
+    for name, panel in TABS.items():
+        tab = page.get_by_role("tab", name=name, exact=True)
+        assert tab.is_visible(), f"{name} is hidden at {width} width"
+        box = tab.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTHS[width]["width"] + 1
+        tab.click()
+        expect(page.locator(panel)).to_be_visible()
+        assert re.search(r"[\u4e00-\u9fff]", name) and re.search(r"[A-Za-z]", name)
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTHS[width]["width"] + 1
+
+
+def test_the_lead_of_a_new_answer_is_in_view_and_nothing_covers_it(sized_page, screenshot):
+    width, page = sized_page
+    ask(page, "什么是半托管？")
+    answer = ask(page, "JIT和仓发有什么不同？请详细说明备货、发货和费用。")
+    lead = answer.strip().splitlines()[0]
+    assert lead
+    bubble = page.locator('#chatbot [data-testid="bot"]').last
+    page.wait_for_timeout(300)  # the scroll to the new answer runs after the last update
+    # the first line of the answer: on screen, inside the chat's own scroller, and the topmost element there
+    first = bubble.evaluate("""b => {
+        const walker = document.createTreeWalker(b, NodeFilter.SHOW_TEXT, {acceptNode: n =>
+            n.textContent.trim() ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP});
+        const node = walker.nextNode();
+        const range = document.createRange();
+        range.setStart(node, 0); range.setEnd(node, Math.min(node.textContent.length, 4));
+        const r = range.getClientRects()[0];
+        const x = r.left + r.width / 2, y = r.top + r.height / 2;
+        const box = document.querySelector('#chatbot .bubble-wrap').getBoundingClientRect();
+        const hit = document.elementFromPoint(x, y);
+        return {top: r.top, bottom: r.bottom, innerHeight: window.innerHeight, boxTop: box.top,
+                boxBottom: box.bottom, covered: !(hit && b.contains(hit)), text: node.textContent};
+    }""")
+    assert first["text"].strip() and first["text"].strip()[:4] in lead
+    assert 0 <= first["top"] and first["bottom"] <= first["innerHeight"], first
+    assert first["boxTop"] <= first["top"] and first["bottom"] <= first["boxBottom"], first
+    assert not first["covered"], first
+    assert not _emoji(page.locator("body").inner_text())
+    screenshot(page, f"answer-{width}")
+
+
+def test_the_documents_table_keeps_its_date_and_status_columns(sized_page, screenshot):
+    width, page = sized_page
+    page.get_by_role("tab", name="知识库 Knowledge base", exact=True).click()
+    table = page.locator("#kb-docs")
+    expect(table.locator("tbody tr").first).to_be_visible()
+    screenshot(page, f"documents-{width}")
+    view = WIDTHS[width]["width"]
+    for column in ("published", "effective", "status"):
+        head = table.locator(f"th.{column}")
+        assert head.is_visible()
+        box = head.bounding_box()
+        assert box["x"] + box["width"] <= view + 1, f"the {column} column is cut off at {width} width"
+        assert re.search(r"[\u4e00-\u9fff]", head.inner_text()) and re.search(r"[A-Za-z]", head.inner_text())
+    row = table.locator('tbody tr[data-doc-id="notice-2024-09-96h-first-scan"][data-lang="zh"]')
+    assert row.locator("td.effective").inner_text() == "2024-09-09"
+    # a date stays on one line, whole: its text makes one line box and does not overflow its cell
+    for column in ("published", "effective"):
+        cell = row.locator(f"td.{column}")
+        assert cell.evaluate("""td => { const r = document.createRange(); r.selectNodeContents(td);
+            return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }""") == 1
+    assert row.locator("td.effective").evaluate("td => td.scrollWidth <= td.clientWidth")
+    assert "现行 in force" in row.locator("td.status").inner_text()
+    # no word of a title is broken across lines: every text run wraps only at spaces or between CJK characters
+    broken = table.evaluate("""t => {
+        const bad = [];
+        for (const cell of t.querySelectorAll('td.doc > div:first-child')) {
+            const range = document.createRange();
+            const text = cell.firstChild; if (!text) continue;
+            let lastTop = null;
+            for (let i = 0; i < text.length; i++) {
+                range.setStart(text, i); range.setEnd(text, i + 1);
+                const r = range.getClientRects()[0]; if (!r) continue;
+                if (lastTop !== null && r.top > lastTop + 2) {
+                    const prev = text.textContent[i - 1], cur = text.textContent[i];
+                    if (/[A-Za-z0-9]/.test(prev) && /[A-Za-z0-9]/.test(cur)) bad.push(text.textContent);
+                }
+                lastTop = r.top;
+            }
+        }
+        return bad;
+    }""")
+    assert not broken, broken[:3]

@@ -30,9 +30,12 @@ if TYPE_CHECKING:
     from .preview import NoticePreview
     from ..schema import Answer
 
+# marks found in ordinary text fonts (DejaVu, Noto CJK), so they never show as empty boxes where no
+# emoji font is installed (emoji such as a thumbs-up do)
+DONE, FAILED, WARNING = "✓", "✗", "⚠"
 REFUSED_BADGE = "不在知识库中 / Not in the knowledge base"
 PARTIAL_BADGE = "部分回答 / Partly covered"
-LANGS = [("自动 Auto", "auto"), ("中文", "zh"), ("English", "en")]
+LANGS = [("自动 Auto", "auto"), ("中文 Chinese", "zh"), ("英文 English", "en")]
 STREAM_DELAY_S = 0.01
 EVAL_TIMEOUT_S = 3600
 
@@ -48,7 +51,8 @@ CSS = """
 .sources-list { list-style: none; padding: 0; margin: 0; }
 .source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin-bottom: 8px; }
 .source summary { cursor: pointer; font-weight: 600; }
-.source .meta { color: var(--body-text-color-subdued); font-size: 0.85em; margin: 4px 0; word-break: break-all; }
+/* a line of publishers and links: a name wraps whole; only a word wider than the line (a URL) breaks */
+.source .meta { color: var(--body-text-color-subdued); font-size: 0.85em; margin: 4px 0; overflow-wrap: anywhere; }
 .source blockquote { margin: 4px 0 0; padding-left: 8px; border-left: 3px solid #f97316; }
 .timeline { list-style: none; padding: 0; }
 .timeline li { border-left: 3px solid #f97316; padding: 4px 10px; margin-bottom: 10px; }
@@ -63,7 +67,79 @@ CSS = """
 .preview li { margin-bottom: 8px; }
 .preview blockquote { margin: 2px 0; padding-left: 8px; border-left: 3px solid #f97316; }
 .preview blockquote.old { border-left-color: #9ca3af; }
+/* the documents table: four columns that fit a phone; dates never wrap, words break only at spaces
+   and hyphens (overflow-wrap: break-word leaves a column's minimum width alone), a document id may
+   break anywhere since it is not a word */
+.kb-docs-wrap { max-height: min(480px, 70vh); overflow: auto; border: 1px solid var(--border-color-primary);
+  border-radius: 8px; }
+.kb-docs { border-collapse: collapse; width: 100%; font-size: 0.9em; }
+.kb-docs th { position: sticky; top: 0; z-index: 1; background: var(--block-background-fill); text-align: left;
+  vertical-align: bottom; border-bottom: 1px solid var(--border-color-primary); }
+.kb-docs th, .kb-docs td { padding: 6px 8px; word-break: normal; overflow-wrap: break-word; }
+.kb-docs td { vertical-align: top; border-bottom: 1px solid var(--border-color-primary); }
+.kb-docs td.date { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.kb-docs .doc-id { font-size: 0.85em; overflow-wrap: anywhere; }
+.kb-docs .badge { white-space: normal; }
+/* the chat: no floating label over the first message; answers in tables keep whole words */
+#chatbot .message-content table td, #chatbot .message-content table th { word-break: normal; overflow-wrap: normal;
+  min-width: 3em; }
+@media (max-width: 640px) {
+  #header h2 { font-size: 1.15rem; margin-bottom: 2px; }
+  #header p { font-size: 0.85rem; margin: 0; }
+  #tabs .tab-container button { padding: 6px 10px; }
+  /* no inner padding around the documents (the page margin is narrowed by PAGE_HEAD) */
+  #kb-table .html-container { padding: 0; }
+  .kb-docs th, .kb-docs td { padding: 5px 3px; }
+  .kb-docs td.date { font-size: 0.85em; }
+  .kb-docs .badge { padding: 1px 4px; }
+}
 """
+
+
+# Custom ``CSS`` is scoped inside the app's content, so the page margin Gradio puts around it
+# (2rem a side) is narrowed here, in a style in the page head: on a phone the content keeps its width
+PAGE_HEAD = """<style>
+@media (max-width: 640px) { .gradio-container .app.fillable { padding-left: 6px; padding-right: 6px; } }
+</style>"""
+
+
+# Gradio's own words that show in this UI (the file drop area, the footer link), in both languages;
+# passed to ``mount_gradio_app(i18n=...)`` for the locales a seller's browser is likely to ask for
+GRADIO_TEXT = {
+    "upload_text.drop_file": "拖放文件到这里 Drop a file here",
+    "upload_text.click_to_upload": "点击上传 Click to upload",
+    "upload_text.uploading": "上传中 Uploading…",
+    "common.or": "或 or",
+    "common.clear": "清空 Clear",
+    "common.error": "错误 Error",
+    "errors.use_via_api": "通过 API 使用 Use via API",
+}
+GRADIO_LOCALES = ("en", "zh-CN", "zh-TW")
+
+# On a new answer, show its start: the chat's own scroller moves so the answer's first line is at
+# its top, and the page scrolls too when that line is out of sight (a phone, after tapping Send).
+# It runs once per new answer, so reading further down while it streams is never undone.
+SHOW_NEW_ANSWER_JS = """
+() => setTimeout(() => {
+  const root = document.getElementById("chatbot");
+  if (!root) return;
+  const answers = root.querySelectorAll('[data-testid="bot"]');
+  const seen = Number(root.dataset.answersShown || 0);
+  root.dataset.answersShown = String(answers.length);
+  if (answers.length <= seen) return;
+  const answer = answers[answers.length - 1];
+  const row = answer.closest(".message-row") || answer;
+  const box = root.querySelector(".bubble-wrap");
+  if (box) box.scrollTop += row.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+  const top = row.getBoundingClientRect().top;
+  if (top < 0 || top > window.innerHeight - 96) window.scrollBy(0, top - 8);
+}, 50)
+"""
+
+
+def gradio_i18n() -> gr.I18n:
+    """Gradio's built-in words used here, bilingual whatever the browser's language."""
+    return gr.I18n(**{locale: dict(GRADIO_TEXT) for locale in GRADIO_LOCALES})
 
 
 def theme() -> gr.themes.Base:
@@ -93,7 +169,7 @@ def chat_body(answer: "Answer") -> str:
 
     body = escape_md(split_body(answer))
     if answer.refused:
-        return f"**⚠️ {REFUSED_BADGE}**\n\n{body}"
+        return f"**{WARNING} {REFUSED_BADGE}**\n\n{body}"
     if answer.verdict == "partial":
         return f"**◐ {PARTIAL_BADGE}**\n\n{body}"
     return body
@@ -148,15 +224,43 @@ def _turns(history: list[dict[str, Any]]) -> int:
     return sum(1 for m in history if m.get("role") == "assistant")
 
 
-def document_rows(docs: list["DocumentInfo"], query: str = "") -> list[list[str]]:
-    """Table rows, notices first (newest rule on top), filtered by a case-insensitive substring."""
+TYPE_LABELS = {"notice": "公告 notice", "article": "文章 article", "faq": "问答 FAQ",
+               "glossary": "术语 glossary"}
+
+
+def document_list(docs: list["DocumentInfo"], query: str = "") -> list["DocumentInfo"]:
+    """Notices first (newest rule on top), filtered by a case-insensitive substring of the id,
+    language, type, title, dates or status."""
     order = {"notice": 0, "article": 1, "faq": 2, "glossary": 3}
     docs = sorted(docs, key=lambda d: d.doc_id)
     docs = sorted(docs, key=lambda d: d.effective_from, reverse=True)
     docs = sorted(docs, key=lambda d: order.get(d.type, 4))
-    rows = [[d.doc_id, d.lang, d.type, d.title, d.published, d.effective_from, status_label(d)] for d in docs]
     needle = (query or "").strip().lower()
-    return [r for r in rows if needle in " ".join(r).lower()] if needle else rows
+    if not needle:
+        return docs
+    return [d for d in docs if needle in " ".join([d.doc_id, d.lang, d.type, TYPE_LABELS.get(d.type, ""), d.title,
+                                                   d.published, d.effective_from, status_label(d)]).lower()]
+
+
+def documents_html(docs: list["DocumentInfo"], query: str = "") -> str:
+    """The documents table (``#kb-docs``): the title with its id, type and language under it, then
+    the published and effective dates and the status, so the columns that matter fit a phone.
+    Every text from a document is escaped."""
+    e = html.escape
+    shown = document_list(docs, query)
+    if not shown:
+        return '<p class="muted">没有匹配的文档 / No matching documents.</p>'
+    rows = "".join(
+        f'<tr data-doc-id="{e(d.doc_id, quote=True)}" data-lang="{e(d.lang, quote=True)}">'
+        f'<td class="doc"><div>{e(d.title)}</div><div class="muted doc-id">{e(d.doc_id)} · '
+        f'{e(TYPE_LABELS.get(d.type, d.type))} · {e(d.lang)}</div></td>'
+        f'<td class="date published">{e(d.published) or "—"}</td>'
+        f'<td class="date effective">{e(d.effective_from) or "—"}</td>'
+        f'<td class="status">{_badge(d)}</td></tr>' for d in shown)
+    head = ('<tr><th class="doc">文档 Document</th><th class="published">发布 Published</th>'
+            '<th class="effective">生效 Effective</th><th class="status">状态 Status</th></tr>')
+    return (f'<div class="kb-docs-wrap"><table class="kb-docs" id="kb-docs"><thead>{head}</thead>'
+            f'<tbody>{rows}</tbody></table></div>')
 
 
 STATUS_LABELS = {"upcoming": "即将生效 upcoming", "in_force": "现行 in force", "expired": "已失效 expired",
@@ -203,8 +307,12 @@ def timeline_html(docs: list["DocumentInfo"]) -> str:
 
 
 def _badge(d: "DocumentInfo") -> str:
+    """The status badge; the id of a superseding document sits in its own span (``.doc-id``), which
+    a narrow table may break anywhere, since an id is not a word."""
     css = {"in_force": "current"}.get(d.status, d.status)
-    return f'<span class="badge badge-{css}">{html.escape(status_label(d))}</span>'
+    label, _, by = status_label(d).partition(" → ")
+    by = f' → <span class="doc-id">{html.escape(by)}</span>' if by else ""
+    return f'<span class="badge badge-{css}">{html.escape(label)}{by}</span>'
 
 
 def _dates(d: "DocumentInfo") -> str:
@@ -224,7 +332,7 @@ def preview_html(report: "NoticePreview") -> str:
     none = '<p class="muted">无 None</p>'
     rows = "".join(f"<tr><td>{e(d.doc_id)}</td><td>{e(d.lang)}</td><td>{e(d.title)}</td><td>{e(d.published)}</td>"
                    f"<td>{e(d.effective_from)}</td><td>{_badge(d)}</td></tr>" for d in report.documents)
-    docs = (f'<table id="preview-docs"><tr><th>doc_id</th><th>语言 lang</th><th>标题 title</th><th>发布 published</th>'
+    docs = (f'<table id="preview-docs"><tr><th>编号 doc_id</th><th>语言 lang</th><th>标题 title</th><th>发布 published</th>'
             f'<th>生效 effective</th><th>状态 status</th></tr>{rows}</table>') if rows else none
     items = []
     for s in report.supersedes:
@@ -297,20 +405,21 @@ def run_eval(service: "PolicyService", token: str) -> Iterator[tuple[Any, Any]]:
     try:
         service.check_admin(token, "run the eval")
     except AssistantError as exc:
-        yield f"⛔ {escape_md(str(exc))}", gr.skip()
+        yield f"{FAILED} {escape_md(str(exc))}", gr.skip()
         return
-    yield "⏳ 正在运行 Running `assistant eval` …", gr.skip()
+    yield "正在运行 Running `assistant eval` …", gr.skip()
     try:
         proc = subprocess.run([sys.executable, "-m", "assistant", "eval"], capture_output=True, text=True,
                               env=eval_env(service), timeout=EVAL_TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
-        yield f"⚠️ eval did not finish within {EVAL_TIMEOUT_S} s", eval_summary(service)
+        yield (f"{WARNING} 评测未在 {EVAL_TIMEOUT_S} 秒内完成 eval did not finish within {EVAL_TIMEOUT_S} s",
+               eval_summary(service))
         return
     if proc.returncode == 0:
-        yield "✅ 评测完成 Eval finished", eval_summary(service)
+        yield f"{DONE} 评测完成 Eval finished", eval_summary(service)
         return
     tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:]).replace("```", "'''")
-    yield (f"⚠️ `assistant eval` exited with code {proc.returncode}\n\n```\n{tail}\n```",
+    yield (f"{WARNING} 评测出错 `assistant eval` exited with code {proc.returncode}\n\n```\n{tail}\n```",
            eval_summary(service))
 
 
@@ -322,7 +431,7 @@ def build_ui(service: "PolicyService") -> gr.Blocks:
         gr.Markdown(f"## {escape_md(name)}\n"
                     "中英文回答，附出处与日期。Answers in Chinese or English, with sources and dates.",
                     elem_id="header")
-        with gr.Tabs(elem_id="tabs"):
+        with gr.Tabs(elem_id="tabs", overflow_behavior="wrap"):  # every tab one tap away, even on a phone
             with gr.Tab("对话 Chat", id="chat", elem_id="tab-chat"):
                 _chat_tab(service)
             with gr.Tab("回复草稿 Reply draft", id="reply", elem_id="tab-reply"):
@@ -332,9 +441,9 @@ def build_ui(service: "PolicyService") -> gr.Blocks:
             with gr.Tab("评测 Evaluation", id="eval", elem_id="tab-eval"):
                 summary = _eval_tab(service)
 
-        def on_load() -> tuple[list[list[str]], str, str]:
+        def on_load() -> tuple[str, str, str]:
             docs = service.documents()
-            return document_rows(docs), timeline_html(docs), eval_summary(service)
+            return documents_html(docs), timeline_html(docs), eval_summary(service)
 
         demo.load(on_load, outputs=[table, timeline, summary], api_visibility="private")
     return demo
@@ -345,18 +454,21 @@ def _chat_tab(service: "PolicyService") -> None:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=320):
             lang = gr.Radio(LANGS, value="auto", label="回答语言 Answer language", elem_id="chat-lang")
-            chatbot = gr.Chatbot(label="对话 Chat", elem_id="chatbot", height=460, feedback_options=None,
-                                 buttons=["copy"], placeholder="请用中文或英文提问 · Ask in Chinese or English")
+            # no floating label (it covered the first line of the answer) and no scrolling to the
+            # bottom: SHOW_NEW_ANSWER_JS brings the start of each new answer into view instead
+            chatbot = gr.Chatbot(label="对话 Chat", show_label=False, elem_id="chatbot", height=460,
+                                 autoscroll=False, feedback_options=None, buttons=["copy"],
+                                 placeholder="请用中文或英文提问 · Ask in Chinese or English")
             with gr.Row():
-                question = gr.Textbox(show_label=False, placeholder="输入问题 Ask…", scale=5,
-                                      min_width=200, elem_id="chat-input", submit_btn=False, lines=1, max_lines=4)
+                question = gr.Textbox(label="问题 Question", show_label=False, placeholder="输入问题 Ask…",
+                                      scale=5, min_width=200, elem_id="chat-input", submit_btn=False, lines=1, max_lines=4)
                 send = gr.Button("发送 Send", variant="primary", scale=1, min_width=80, elem_id="chat-send")
-            with gr.Row():
-                up = gr.Button("👍 有用 Helpful", size="sm", min_width=60, elem_id="fb-up")
-                down = gr.Button("👎 没用 Not helpful", size="sm", min_width=60, elem_id="fb-down")
-                clear = gr.Button("🧹 清空 Clear", size="sm", min_width=60, elem_id="chat-clear")
-            comment = gr.Textbox(show_label=False, container=False, lines=1, elem_id="fb-comment",
-                                 placeholder="反馈备注（可选）Comment (optional)")
+            with gr.Row():  # words, not emoji: they render without an emoji font
+                up = gr.Button("有用 Helpful", size="sm", min_width=60, elem_id="fb-up")
+                down = gr.Button("没用 Not helpful", size="sm", min_width=60, elem_id="fb-down")
+                clear = gr.Button("清空 Clear", size="sm", min_width=60, elem_id="chat-clear")
+            comment = gr.Textbox(label="反馈备注 Comment", show_label=False, container=False, lines=1,
+                                 elem_id="fb-comment", placeholder="反馈备注（可选）Comment (optional)")
             feedback_status = gr.Markdown(elem_id="fb-status")
         with gr.Column(scale=2, min_width=280):
             gr.Markdown("### 来源 Sources")
@@ -373,7 +485,7 @@ def _chat_tab(service: "PolicyService") -> None:
             answer = service.ask(message, plain_history(history), lang_choice)
         except AssistantError as exc:
             history += [{"role": "user", "content": escape_md(message or "")},
-                        {"role": "assistant", "content": f"⚠️ {escape_md(str(exc))}"}]
+                        {"role": "assistant", "content": f"{WARNING} {escape_md(str(exc))}"}]
             yield history, sources_html(None, _turns(history)), None, ""
             return
         body = chat_body(answer)
@@ -390,6 +502,7 @@ def _chat_tab(service: "PolicyService") -> None:
 
     gr.on([question.submit, send.click], chat, inputs=[question, chatbot, lang],
           outputs=[chatbot, sources, last, question], api_name="chat")
+    chatbot.change(None, js=SHOW_NEW_ANSWER_JS, api_visibility="private")
 
     def rate_up(record: dict[str, Any] | None, note: str) -> tuple[str, str]:
         return record_vote(service, "up", record, note)
@@ -421,20 +534,18 @@ def _reply_tab(service: "PolicyService") -> None:
         try:
             result = service.reply(text, lang_choice, tone_choice)
         except AssistantError as exc:
-            return "", f"⚠️ {escape_md(str(exc))}"
+            return "", f"{WARNING} {escape_md(str(exc))}"
         return result.reply, escape_md(result.internal_note)
 
     draft.click(make_draft, [message, lang, tone], [output, note], api_name="reply")
     output.change(escape_md, output, preview, api_visibility="private")  # the preview follows edits
 
 
-def _knowledge_tab(service: "PolicyService") -> tuple[gr.Dataframe, gr.HTML]:
+def _knowledge_tab(service: "PolicyService") -> tuple[gr.HTML, gr.HTML]:
     gr.Markdown("### 文档 Documents")
-    query = gr.Textbox(show_label=False, container=False, elem_id="kb-filter",
-                       placeholder="筛选 Filter by id, title, type, language…")
-    table = gr.Dataframe(headers=["doc_id", "语言 lang", "类型 type", "标题 title", "发布 published",
-                                  "生效 effective", "状态 status"],
-                         interactive=False, wrap=True, max_height=420, elem_id="kb-table")
+    query = gr.Textbox(label="筛选 Filter", show_label=False, container=False, elem_id="kb-filter",
+                       placeholder="按编号、标题、类型、语言筛选… Filter by id, title, type, language…")
+    table = gr.HTML(elem_id="kb-table")
     refresh = gr.Button("刷新 Refresh", size="sm", elem_id="kb-refresh")
     gr.Markdown("### 上传新公告 Upload a notice\n.md / .txt / .html / .pdf / .docx — 需要管理员令牌 admin token required")
     with gr.Row():
@@ -455,12 +566,12 @@ def _knowledge_tab(service: "PolicyService") -> tuple[gr.Dataframe, gr.HTML]:
     gr.Markdown("### 政策时间线 Policy timeline")
     timeline = gr.HTML(elem_id="kb-timeline")
 
-    def refresh_all(text: str) -> tuple[list[list[str]], str]:
+    def refresh_all(text: str) -> tuple[str, str]:
         docs = service.documents()
-        return document_rows(docs, text), timeline_html(docs)
+        return documents_html(docs, text), timeline_html(docs)
 
-    def filter_rows(text: str) -> list[list[str]]:
-        return document_rows(service.documents(), text)
+    def filter_rows(text: str) -> str:
+        return documents_html(service.documents(), text)
 
     def do_upload(path: str | None, admin_token: str, replacing: bool, text: str) -> tuple[Any, Any, Any]:
         if not path:
@@ -468,20 +579,20 @@ def _knowledge_tab(service: "PolicyService") -> tuple[gr.Dataframe, gr.HTML]:
         try:
             result = service.upload(Path(path).name, Path(path).read_bytes(), admin_token, replace=replacing)
         except AssistantError as exc:
-            return f"⛔ {escape_md(str(exc))}", gr.skip(), gr.skip()
+            return f"{FAILED} {escape_md(str(exc))}", gr.skip(), gr.skip()
         rows, tl = refresh_all(text)
-        return f"✅ {escape_md(result.filename)}: {escape_md(result.summary)}", rows, tl
+        return f"{DONE} {escape_md(result.filename)}: {escape_md(result.summary)}", rows, tl
 
     def do_preview(path: str | None, admin_token: str, replacing: bool) -> Iterator[tuple[Any, ...]]:
         hidden = gr.update(visible=False)
         if not path:
             yield "请先选择文件。Choose a file first.", "", None, hidden
             return
-        yield "⏳ 正在预览 Previewing…（尚未做任何更改 nothing is changed）", "", None, hidden
+        yield "正在预览 Previewing…（尚未做任何更改 nothing is changed）", "", None, hidden
         try:
             result = service.preview_upload(Path(path).name, Path(path).read_bytes(), admin_token, replace=replacing)
         except AssistantError as exc:
-            yield f"⛔ {escape_md(str(exc))}", "", None, hidden
+            yield f"{FAILED} {escape_md(str(exc))}", "", None, hidden
             return
         yield ("预览完成：确认后上线，或放弃。Preview ready: confirm to make it live, or discard.",
                preview_html(result), {"path": path, "replace": replacing}, gr.update(visible=True))
@@ -490,7 +601,7 @@ def _knowledge_tab(service: "PolicyService") -> tuple[gr.Dataframe, gr.HTML]:
         if not previewed:
             return "先预览一个文件。Preview a file first.", gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         done, rows, tl = do_upload(previewed["path"], admin_token, previewed["replace"], text)
-        if done.startswith("⛔"):
+        if done.startswith(FAILED):
             return done, rows, tl, gr.skip(), gr.skip(), gr.skip()
         return done, rows, tl, "", None, gr.update(visible=False)
 

@@ -186,7 +186,7 @@ def create_app(assistant: "Assistant") -> FastAPI:
 
     from .. import __version__
     from .api import PolicyService, openai_router, rest_router
-    from .ui import CSS, build_ui, theme
+    from .ui import CSS, PAGE_HEAD, build_ui, gradio_i18n, theme
 
     service = PolicyService(assistant)
     app = FastAPI(title="Seller Policy Assistant", version=__version__, docs_url=None, redoc_url=None,
@@ -201,7 +201,7 @@ def create_app(assistant: "Assistant") -> FastAPI:
     claim_api_paths(app, routers)
     blocks = build_ui(service)
     return gr.mount_gradio_app(app, blocks, path="/", footer_links=["api"], run_history=False, theme=theme(),
-                               css=CSS, max_file_size=int(assistant.settings.max_file_mb * 1e6),
+                               css=CSS, head=PAGE_HEAD, i18n=gradio_i18n(), max_file_size=int(assistant.settings.max_file_mb * 1e6),
                                app_kwargs={"exception_handlers": {StarletteHTTPException: ui_http_error}})
 
 
