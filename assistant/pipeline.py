@@ -267,7 +267,8 @@ class Assistant:
         today = self.as_of(q)
         result = self.retriever.search(q.text, k=12 if wide else None, lang=q.lang, mode=mode,
                                        prefer_current="temporal" not in q.kinds,
-                                       asked=q.asking_about, as_of=today)
+                                       asked=q.asking_about, as_of=today,
+                                       announced_after=self.settings.today_date().isoformat() if q.future else "")
         for name, ms in result.timings_ms.items():
             timings[name] = round(timings.get(name, 0.0) + ms, 3)
         _add(timings, "retrieve", t)

@@ -231,6 +231,7 @@ class Evidence:
     context: str  # section path, FAQ question, list intro or table header: what the unit is about
     rank: int  # rank of the passage it came from
     replaced_by: str = ""  # the document that supersedes this one, from either side of the link
+    replaced_from: str = ""  # the day (ISO) the superseding rule took effect, when its document says
     upcoming: bool = False  # its rule takes effect after the day asked about (announced, not yet in force)
     first: bool = False  # opens its block (an FAQ answer's first sentence, a paragraph's opening)
     intro: bool = False  # a list whose first line is the sentence introducing it

@@ -174,3 +174,26 @@ def test_a_newer_notice_outranks_an_older_statement_that_it_was_not_known(timed_
     first = answer["answer"].split("\n")[0]
     assert not answer["refused"] and "36" in first and "48" in first, answer["answer"]
     assert "2027" in first
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("question", "today"), [
+    ("2025年月光仓揽收时限是多少小时？", "2027-02-01"),
+    ("In 2025, how many hours did the moon depot pickup deadline allow?", "2027-02-01"),
+])
+def test_a_year_before_a_change_is_answered_with_what_held_then(timed_corpus, timed_data, question, today):
+    """No passage names the asked year, but the change dated after it says what held before."""
+    answer = json.loads(run_cli(timed_corpus, timed_data, today, "ask", question, "--json").stdout)
+    first = answer["answer"].split("\n")[0]
+    assert not answer["refused"] and "48" in first, answer["answer"]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("question", ["这个月底月光仓揽收时限是多少小时？", "过几天月光仓揽收时限会是多少小时？",
+                                      "What will the moon depot pickup deadline be at the end of this month?",
+                                      "What is the moon depot pickup deadline next week?"])
+def test_a_question_about_the_coming_days_is_answered_from_the_announced_rule(timed_corpus, timed_data, question):
+    answer = json.loads(run_cli(timed_corpus, timed_data, "2027-01-10", "ask", question, "--json").stdout)
+    assert not answer["refused"], answer["answer"]
+    assert "36" in answer["answer"].split("\n")[0], answer["answer"]
+    assert any(c["doc_id"] == "moon-pickup-2027" and c["status"] == "upcoming" for c in answer["citations"])

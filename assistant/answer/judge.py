@@ -46,6 +46,7 @@ from ..schema import Evidence, Question, Topic, Verdict
 CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 COMPARE_SPAN = 3.5  # logit: how much less likely a contrasting unit may be than the best one
 MAX_POINTS = 3
+NAMED_SHARE = 0.6  # of a question's content-word weight a unit names to answer it about later
 LIKELY_SPAN = 2.0  # logit: units this close to the best are likely answers too
 # a list that opens with what was asked about may lead from this far below the best unit
 LIST_SPAN = 2.5
@@ -190,6 +191,8 @@ class Judge:
         if asked_years and "temporal" not in q.kinds:
             dated = [u for u in answering[:5]
                      if any(y in f"{u.text} {u.context} {u.meta.get('title', '')}" or _in_force_in(u, y) for y in asked_years)]
+            # a change dated after the asked year says what held in it: the value it changed from
+            dated += [u for u in answering[:5] if u not in dated and any(_changed_after(u, y) for y in asked_years)]
             if not dated:
                 # asked about a year the best evidence does not speak of: say so, show what is known
                 return _tagged(Verdict(q, "not_covered", "no_evidence", missing=asked_years,
@@ -308,8 +311,13 @@ class Judge:
 
     @staticmethod
     def _names_asked(q: Question, u: Evidence) -> bool:
-        """The unit names every term the question asks about, and the question asks about one."""
-        return any(t.kind == "term" for t in q.topics) and bool(u.features.get("terms"))
+        """The unit names what the question asks about: every glossary term it names or, when it
+        names none, most of the weight of its content words (never a question of everyday words)."""
+        if any(t.kind == "term" for t in q.topics):
+            return bool(u.features.get("terms"))
+        content = [t for t in q.topics if not t.everyday]
+        total = sum(t.weight for t in content)
+        return total > 0 and sum(t.weight * min(u.covered.get(t.label, 0.0), 1.0) for t in content) >= NAMED_SHARE * total
 
     @staticmethod
     def _fragment(u: Evidence) -> bool:
@@ -650,9 +658,16 @@ def _phrase(q: Question, words: list[str]) -> str:
 
 def _in_force_in(u: Evidence, year: str) -> bool:
     """Whether a unit states a rule of a bounded period that covers ``year``: its document says
-    until when the rule held (an open-ended rule says nothing of a given year by itself)."""
-    start, end = str(u.meta.get("effective_from") or ""), str(u.meta.get("effective_until") or "")
+    until when the rule held, or the rule that replaced it says from when (an open-ended rule says
+    nothing of a given year by itself)."""
+    start = str(u.meta.get("effective_from") or "")
+    end = str(u.meta.get("effective_until") or "") or u.replaced_from
     return bool(end) and end[:4] >= year and (not start or start[:4] <= year)
+
+
+def _changed_after(u: Evidence, year: str) -> bool:
+    """The unit traces a change ("由72小时放宽为96小时") and dates it after ``year``."""
+    return _traces(u) and any(y > year for y in cue("year").findall(u.text))
 
 
 def _dated(u: Evidence) -> str:

@@ -85,6 +85,7 @@ class Reader:
                 seen.add((rec.uid, b))
                 for unit in self._units(rec, b, rank):
                     unit.replaced_by = self.index.replaced(rec.doc_id, today)
+                    unit.replaced_from = self.index.effective.get(unit.replaced_by, ("", ""))[0] if unit.replaced_by else ""
                     unit.upcoming = str(rec.meta.get("effective_from") or "") > today
                     self._describe(unit, q, sims, p.score / top if top else 0.0)
                     units.append(unit)

@@ -61,11 +61,12 @@ class HybridRetriever:
 
     def search(self, query: str, k: int | None = None, lang: str | None = None, mode: str | None = None,
                prefer_current: bool = True, asked: tuple[str, tuple[str, ...]] | None = None,
-               as_of: str = "") -> Retrieval:
+               as_of: str = "", announced_after: str = "") -> Retrieval:
         """Top-k passages for ``query``; ``None`` arguments fall back to the retriever's defaults.
         ``asked``: the question word and the forms of the word it asks about ("what", ("score",)):
         a passage holding an FAQ question that asks about it, alike, ranks higher. ``as_of`` (ISO,
-        default today): rules replaced by then rank lower."""
+        default today): rules replaced by then rank lower. ``announced_after`` (ISO): only rules that take
+        effect after that day (a question about what comes later)."""
         today = as_of or dt.date.today().isoformat()
         k = k or self.k
         mode = mode or self.mode
@@ -113,6 +114,8 @@ class HybridRetriever:
                  if not any(self.domain.in_scope_word(x) for x in t.forms) for f in t.forms if len(f) >= 2]
         for cid, score in fused.items():
             rec, chunk = self.index.chunks[cid]
+            if announced_after and str(rec.meta.get("effective_from") or "") <= announced_after:
+                continue
             if named:
                 if any(f in rec.meta["title"].lower() for f in named):
                     score *= TITLE_FACTOR
