@@ -229,6 +229,27 @@ def test_a_term_the_knowledge_base_covers_is_not_called_unknown_when_it_is_missi
     assert "has no information" not in first
 
 
+def test_a_word_the_knowledge_base_knows_is_never_called_unknown(assistant):
+    """A refusal may say the knowledge base has no information on a thing only when it has never
+    seen it; a word it knows, missing beside the rest of the question, is "not stated for it"."""
+    import re
+
+    unknown_form = re.compile(r"has no information on “([^”]+)”|没有关于“([^”]+)”的资料")
+    specific_form = re.compile(r"does not say this for “([^”]+)” specifically|没有专门针对“([^”]+)”的说法")
+    specific = []
+    for question in ["韩国卖家的JIT发货时效是多少小时？", "日本卖家的JIT发货时效是多少小时？",
+                     "selling to the UK from China under £135, who accounts the VAT if a marketplace is involved?",
+                     "Shipping from China to UK buyers below £135, who handles the VAT when a marketplace sits in the "
+                     "middle vs a direct sale?", "How much is the deposit for Spain sellers in the Choice programme?"]:
+        first = assistant.ask(question).answer.split("\n")[0]
+        kinds = {t.label: t.kind for t in assistant.understander.understand(question).topics}
+        for m in unknown_form.finditer(first):
+            name = m.group(1) or m.group(2)
+            assert kinds.get(name, "unknown") == "unknown", (question, first)
+        specific += [m.group(1) or m.group(2) for m in specific_form.finditer(first)]
+    assert "韩国" in specific, specific
+
+
 def test_what_is_not_known_of_another_platform_is_refused_as_another_platform(assistant):
     answer = assistant.ask("亚马逊FBA怎么收费")
     first = answer.answer.split("\n")[0]

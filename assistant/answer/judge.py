@@ -179,10 +179,12 @@ class Judge:
                 return _tagged(_not_known(q, gap, pool, p), "gap_only")
             missing = self._missing(q, pool[:12])
             terms = {t.label for t in q.core}
+            known = {t.label for t in q.topics if t.kind != "unknown"}
             spoken = terms & {label for u in pool[:12] for label, c in u.covered.items() if c >= 1.0}
-            # a glossary term the knowledge base has pages on, missing only beside the others asked
-            # about (a deadline asked for one programme): not stated for it, not unknown to it
-            reason = "not_specific" if missing and spoken and set(missing) <= terms else "no_evidence"
+            # a glossary term or a word the knowledge base has seen, missing only beside the others
+            # asked about (a deadline asked for one programme, a rule asked for one country): not
+            # stated for it, which is not the same as knowing nothing of it
+            reason = "not_specific" if missing and spoken and set(missing) <= known else "no_evidence"
             v = Verdict(q, "not_covered", reason, missing=missing, related=self._related(q, pool))
             v.confidence = round(1.0 - p, 3)
             v.features["rule"] = "below_threshold"
