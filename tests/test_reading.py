@@ -232,8 +232,6 @@ def test_a_term_the_knowledge_base_covers_is_not_called_unknown_when_it_is_missi
 def test_a_word_the_knowledge_base_knows_is_never_called_unknown(assistant):
     """A refusal may say the knowledge base has no information on a thing only when it has never
     seen it; a word it knows, missing beside the rest of the question, is "not stated for it"."""
-    import re
-
     unknown_form = re.compile(r"has no information on “([^”]+)”|没有关于“([^”]+)”的资料")
     specific_form = re.compile(r"does not say this for “([^”]+)” specifically|没有专门针对“([^”]+)”的说法")
     specific = []
@@ -248,6 +246,13 @@ def test_a_word_the_knowledge_base_knows_is_never_called_unknown(assistant):
             assert kinds.get(name, "unknown") == "unknown", (question, first)
         specific += [m.group(1) or m.group(2) for m in specific_form.finditer(first)]
     assert "韩国" in specific, specific
+
+
+@pytest.mark.parametrize("question", ["速卖通直播带货有没有佣金优惠？", "速卖通直播带货要不要另外收服务费？"])
+def test_a_refusal_names_two_unknown_words_together_without_the_question_words_around_them(assistant, question):
+    first = assistant.ask(question).answer.split("\n")[0]
+    names = re.findall(r"“([^”]+)”", first)
+    assert names == ["直播带货"], first
 
 
 def test_what_is_not_known_of_another_platform_is_refused_as_another_platform(assistant):

@@ -278,9 +278,10 @@ class Judge:
                 v.pool = [*v.pool, later]
         v.lead = lead
         v.layout = self._layout(q, lead)
-        if v.layout == "table":
+        rows = self._table_rows(q, units) if v.layout in ("table", "contrast") and not q.platforms else []
+        if rows:
             # the knowledge base's own side-by-side table of the things compared, every row of it
-            v.pool = [*self._table_rows(q, units), *v.pool]
+            v.layout, v.pool = "table", [*rows, *v.pool]
         v.support = self._support(q, lead, likely, answering)
         conflict = cue("conflict")
         disagreeing = [u for u in likely[:10] if conflict.search(u.text) and u is not lead and u not in v.support
@@ -511,16 +512,22 @@ class Judge:
     def _table_rows(self, q: Question, units: list[Evidence]) -> list[Evidence]:
         """The rows, in order, of the best-ranked table whose header names two or more of the
         things the question compares (in the question's language when it has one)."""
-        named = [e for e in self.domain.entities if any(_names(q.text, f) for f in e.forms)]
+        compared = self._compared(q)
 
         def sets_side_by_side(u: Evidence) -> bool:
-            return u.kind in ("row", "table") and sum(any(_names(u.context, f) for f in e.forms) for e in named) >= 2
+            return u.kind in ("row", "table") and sum(any(_names(u.context, f) for f in forms) for forms in compared) >= 2
         found = sorted((u for u in units if sets_side_by_side(u)), key=lambda u: (u.lang != q.lang, -u.logit))
         if not found:
             return []
         best = found[0]
         rows = [u for u in units if u.kind == "row" and u.rec is best.rec and u.context == best.context]
         return sorted(rows, key=lambda u: u.lines[0])
+
+    def _compared(self, q: Question) -> list[tuple[str, ...]]:
+        """The forms of each thing a comparison sets side by side: the domain's entities it names
+        (models), else its glossary terms (two ways of shipping, two programmes)."""
+        named = [tuple(e.forms) for e in self.domain.entities if any(_names(q.text, f) for f in e.forms)]
+        return named if len(named) >= 2 else [t.forms for t in q.core]
 
     def _layout(self, q: Question, lead: Evidence) -> str:
         if "comparison" in q.kinds:
@@ -629,8 +636,9 @@ PHRASE_MAX = {"zh": 14, "en": 7}
 
 def _phrase(q: Question, words: list[str]) -> str:
     """The shortest stretch of the question that holds ``words`` and is more than one ordinary
-    word: their span, widened to the question's nearest content words (never across punctuation)
-    until it is long enough ("打包规则解析", "payment methods"); "" when it cannot be."""
+    word: their span when it holds two of them ("直播带货"), else widened to the question's nearest
+    content words (never across punctuation) until it is long enough ("打包规则解析", "payment
+    methods"); "" when it cannot be."""
     text = q.text
     low = text.lower()
 
@@ -648,7 +656,7 @@ def _phrase(q: Question, words: list[str]) -> str:
             return len(cue("phrase_token").findall(text[a:b]))
         return len(re.findall(r"[\u3400-\u9fff]", text[a:b]))
 
-    while size(start, end) < PHRASE_MIN[q.lang]:
+    while size(start, end) < PHRASE_MIN[q.lang] and len({w for w in words if w.lower() in low[start:end]}) < 2:
         near = [(a, b) for a, b in around if (b <= start or a >= end) and not cue("phrase_stop").search(
             text[min(b, start):max(a, end)] if b <= start else text[end:a])]
         if not near:

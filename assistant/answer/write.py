@@ -252,13 +252,27 @@ class Writer:
         lang = v.question.lang
         T = TEXT[lang]
         named = [e for e in self.domain.entities if any(f.lower() in v.question.text.lower() for f in e.forms)]
+        if len(named) < 2:
+            # two things the domain does not list as models (two ways of shipping): the
+            # question's own terms are the columns
+            terms = [Side(t.label, tuple(t.forms)) for t in v.question.topics if t.kind == "term"]
+            named = terms if len(terms) >= 2 else named
         entities = named if len(named) >= 2 else list(self.domain.entities)
-        asked = [a for a in self.domain.aspects if any(x.lower() in v.question.text.lower() for x in a.words.get(lang, ()))]
+        # the respect asked about, in the words around the things compared (a word inside the
+        # name of one of them is no respect asked about)
+        rest = v.question.text.lower()
+        for form in sorted({f.lower() for e in named for f in e.forms}, key=len, reverse=True):
+            rest = rest.replace(form, " ")
+        asked = [a for a in self.domain.aspects if any(x.lower() in rest for x in a.words.get(lang, ()))]
         if asked:
             # a difference in one respect: the sentence that answers it first, the whole table after
             text = self._contrast(v, cites)
             quoted = self._quoted_table(v, entities, cites, on_top=asked)
             return f"{text}\n\n{quoted}" if quoted else text
+        if isinstance(entities[0], Side):
+            side_by_side = self._sides_table(v, entities, cites)
+            if side_by_side:
+                return side_by_side
         quoted = self._quoted_table(v, entities, cites)
         if quoted:
             return quoted
@@ -283,6 +297,20 @@ class Writer:
         table += ["| " + " | ".join(c.replace("|", "/") for c in r) + " |" for r in rows]
         return "\n".join([T["compare"], "", *table])
 
+    def _sides_table(self, v: Verdict, sides: list, cites: Citations) -> str:
+        """Two things that are not models (two ways of shipping): the sentence that sets them
+        apart, the knowledge base's table of them, then the points that add to it; "" without
+        such a table."""
+        lang = v.question.lang
+        lead = v.lead if v.lead is not None and v.lead.kind not in ("row", "table", "list") else None
+        first = self._quote(lead, cites, lang) if lead is not None else ""
+        quoted = self._quoted_table(v, sides, cites)
+        if not quoted:
+            return ""
+        points = [u for u in v.support if u is not lead and u.kind not in ("row", "table", "list")]
+        rest = "\n".join(f"- {self._quote(u, cites, lang)}" for u in points)
+        return "\n\n".join(x for x in (first, quoted, rest) if x)
+
     def _quoted_table(self, v: Verdict, entities: list, cites: Citations, on_top: list = ()) -> str:
         """The rows of a knowledge-base table (``key: value; …`` lines under a header naming the
         entities), with the columns of the entities asked about, the rows of the ``on_top`` aspects
@@ -296,7 +324,7 @@ class Writer:
         picked = []
         for e in entities:
             forms = [f.lower() for f in e.forms]
-            column = next((c for c in columns[1:] if c.lower() in forms or any(f == c.lower() for f in forms)), None)
+            column = next((c for c in columns[1:] if _bare(c) in forms), None)
             if column is not None:
                 picked.append((e, column))
         if len(picked) < 2:
@@ -365,14 +393,31 @@ def _tracing_sentence(u: Evidence) -> list[Evidence]:
 ROW_CELL = re.compile(r"\s*([^：:]+?)\s*[：:]\s*(.*)$")
 
 
+@dataclass(frozen=True)
+class Side:
+    """One thing a comparison sets beside another, when it is not one of the domain's entities:
+    a glossary term as the question names it."""
+
+    id: str
+    forms: tuple[str, ...]
+    label: dict = field(default_factory=dict)
+
+
+def _bare(column: str) -> str:
+    """A table column's name without a gloss in brackets ("name (别名)"), lower-cased."""
+    return re.sub(r"\s*[（(][^）)]*[）)]\s*$", "", column).strip().lower()
+
+
 def _row_cells(text: str) -> dict[str, str]:
     """A table row as the reader keeps it ("方面：物流；甲：商家；…", "aspect: logistics; A: seller; …")
     as column -> cell, in order."""
     cells: dict[str, str] = {}
-    for part in re.split(r"[；;]\s*", text.strip().rstrip("。.")):
+    for i, part in enumerate(re.split(r"[；;]\s*", text.strip().rstrip("。."))):
         m = ROW_CELL.match(part)
         if m:
             cells[m.group(1)] = m.group(2).strip()
+        elif i == 0 and part.strip():
+            cells[""] = part.strip()  # the row's label under an empty header cell ("| | A | B |")
     return cells
 
 
