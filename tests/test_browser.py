@@ -394,6 +394,9 @@ def test_every_tab_is_one_tap_away_with_a_bilingual_name(sized_page, screenshot)
 
 def test_the_lead_of_a_new_answer_is_in_view_and_nothing_covers_it(sized_page, screenshot):
     width, page = sized_page
+    # the question box and the send button are on the first screen, before any scrolling
+    for box in (page.locator("#chat-input textarea").bounding_box(), page.locator("#chat-send").bounding_box()):
+        assert box["y"] >= 0 and box["y"] + box["height"] <= WIDTHS[width]["height"], (width, box)
     ask(page, "什么是半托管？")
     answer = ask(page, "JIT和仓发有什么不同？请详细说明备货、发货和费用。")
     lead = answer.strip().splitlines()[0]

@@ -83,7 +83,10 @@ CSS = """
 /* the chat: no floating label over the first message; answers in tables keep whole words */
 #chatbot .message-content table td, #chatbot .message-content table th { word-break: normal; overflow-wrap: normal;
   min-width: 3em; }
+/* the question box stays on the first screen: the chat gives up height on a short window */
+#chatbot { height: clamp(260px, calc(100vh - 340px), 460px) !important; }
 @media (max-width: 640px) {
+  #chatbot { height: clamp(260px, 45vh, 460px) !important; }
   #header h2 { font-size: 1.15rem; margin-bottom: 2px; }
   #header p { font-size: 0.85rem; margin: 0; }
   #tabs .tab-container button { padding: 6px 10px; }
