@@ -137,7 +137,7 @@ SCREENSHOTS_KEY = pytest.StashKey[list]()
 
 
 @pytest.fixture
-def screenshot(request, tmp_path):
+def screenshot(request):
     """``screenshot(page, name)`` saves a full-page PNG under ``$SCREENSHOT_DIR`` (default
     ``evals/reports/screenshots``), records its path on the test (``record_property``, so JUnit XML
     carries it) and lists it in the terminal summary: screenshots travel with the test report."""

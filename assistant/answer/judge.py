@@ -523,16 +523,19 @@ class Judge:
         rows = [u for u in units if u.kind == "row" and u.rec is best.rec and u.context == best.context]
         return sorted(rows, key=lambda u: u.lines[0])
 
+    def _entities_named(self, q: Question) -> list[tuple[str, ...]]:
+        """The forms of each of the domain's entities (models) the question names."""
+        return [tuple(e.forms) for e in self.domain.entities if any(_names(q.text, f) for f in e.forms)]
+
     def _compared(self, q: Question) -> list[tuple[str, ...]]:
         """The forms of each thing a comparison sets side by side: the domain's entities it names
         (models), else its glossary terms (two ways of shipping, two programmes)."""
-        named = [tuple(e.forms) for e in self.domain.entities if any(_names(q.text, f) for f in e.forms)]
+        named = self._entities_named(q)
         return named if len(named) >= 2 else [t.forms for t in q.core]
 
     def _layout(self, q: Question, lead: Evidence) -> str:
         if "comparison" in q.kinds:
-            named = [e for e in self.domain.entities if any(_names(q.text, f) for f in e.forms)]
-            return "table" if len(named) >= 2 and not q.platforms else "contrast"
+            return "table" if len(self._entities_named(q)) >= 2 and not q.platforms else "contrast"
         if "temporal" in q.kinds:
             return "timeline"
         if "suitability" in q.kinds:

@@ -36,6 +36,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from ..errors import AssistantError
+from ..lang.fragments import MARKER
 from .documents import DocumentInfo, list_documents
 
 if TYPE_CHECKING:
@@ -51,7 +52,6 @@ CONTRADICTION_COSINE = 0.75
 # what a copy of the index needs; the embedder cache, Chroma, uploads, reports and feedback stay
 INDEX_FILES = ("manifest.json", "keyword.pkl", "dense.npz", "lexicon.npz")
 INDEX_DIRS = ("docs",)
-MARKER = re.compile(r"\s*\[\d+\]")
 THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 

@@ -245,25 +245,29 @@ def document_list(docs: list["DocumentInfo"], query: str = "") -> list["Document
                                                    d.published, d.effective_from, status_label(d)]).lower()]
 
 
-def documents_html(docs: list["DocumentInfo"], query: str = "") -> str:
-    """The documents table (``#kb-docs``): the title with its id, type and language under it, then
-    the published and effective dates and the status, so the columns that matter fit a phone.
-    Every text from a document is escaped."""
+def documents_table(docs: list["DocumentInfo"], table_id: str) -> str:
+    """Documents as a table that fits a phone: the title with its id, type and language under it,
+    then the published and effective dates and the status. Every text from a document is escaped."""
     e = html.escape
-    shown = document_list(docs, query)
-    if not shown:
-        return '<p class="muted">没有匹配的文档 / No matching documents.</p>'
     rows = "".join(
         f'<tr data-doc-id="{e(d.doc_id, quote=True)}" data-lang="{e(d.lang, quote=True)}">'
         f'<td class="doc"><div>{e(d.title)}</div><div class="muted doc-id">{e(d.doc_id)} · '
         f'{e(TYPE_LABELS.get(d.type, d.type))} · {e(d.lang)}</div></td>'
         f'<td class="date published">{e(d.published) or "—"}</td>'
         f'<td class="date effective">{e(d.effective_from) or "—"}</td>'
-        f'<td class="status">{_badge(d)}</td></tr>' for d in shown)
+        f'<td class="status">{_badge(d)}</td></tr>' for d in docs)
     head = ('<tr><th class="doc">文档 Document</th><th class="published">发布 Published</th>'
             '<th class="effective">生效 Effective</th><th class="status">状态 Status</th></tr>')
-    return (f'<div class="kb-docs-wrap"><table class="kb-docs" id="kb-docs"><thead>{head}</thead>'
+    return (f'<div class="kb-docs-wrap"><table class="kb-docs" id="{e(table_id, quote=True)}"><thead>{head}</thead>'
             f'<tbody>{rows}</tbody></table></div>')
+
+
+def documents_html(docs: list["DocumentInfo"], query: str = "") -> str:
+    """The knowledge base's documents table (``#kb-docs``), filtered by ``query``."""
+    shown = document_list(docs, query)
+    if not shown:
+        return '<p class="muted">没有匹配的文档 / No matching documents.</p>'
+    return documents_table(shown, "kb-docs")
 
 
 STATUS_LABELS = {"upcoming": "即将生效 upcoming", "in_force": "现行 in force", "expired": "已失效 expired",
@@ -333,10 +337,7 @@ def preview_html(report: "NoticePreview") -> str:
     changes (before → after). Every text from a document is escaped."""
     e = html.escape
     none = '<p class="muted">无 None</p>'
-    rows = "".join(f"<tr><td>{e(d.doc_id)}</td><td>{e(d.lang)}</td><td>{e(d.title)}</td><td>{e(d.published)}</td>"
-                   f"<td>{e(d.effective_from)}</td><td>{_badge(d)}</td></tr>" for d in report.documents)
-    docs = (f'<table id="preview-docs"><tr><th>编号 doc_id</th><th>语言 lang</th><th>标题 title</th><th>发布 published</th>'
-            f'<th>生效 effective</th><th>状态 status</th></tr>{rows}</table>') if rows else none
+    docs = documents_table(report.documents, "preview-docs") if report.documents else none
     items = []
     for s in report.supersedes:
         d = s.document

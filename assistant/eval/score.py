@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..lang.asking import asked_word
-from ..lang.fragments import fragment
+from ..lang.fragments import ENDS_WITH_COLON, HAN, LATIN_WORDS, MARKER, fragment
 from ..lang.same import REDUNDANT_CONTAINMENT, Point, content_tokens, same_thing
 from ..lang.text import detect_lang
 
@@ -31,8 +31,6 @@ PART_HEADER = re.compile(r"^\*\*\s*(\d{1,2})[.、．]\s*(.+?)\s*\*\*\s*$")
 TABLE_LINE = re.compile(r"^\s*\|")
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 LIST_MARK = re.compile(r"^\s*(?:[-*•+·]\s+|\d{1,2}[.)]\s+|\d{1,2}、\s*|[（(]\d{1,2}[）)]\s*)")
-MARKER = re.compile(r"\s*\[\d+\]")
-ENDS_WITH_COLON = re.compile(r"[:：]\s*$")
 DIGITS = re.compile(r"\d+(?:\.\d+)?")
 
 # "The knowledge base does not cover it", as the lead would say it. A cue in a side bullet is
@@ -231,8 +229,6 @@ def answer_first(body: str, groups: Sequence[str]) -> bool:
 # the topic a refusal names: what the template puts in quotation marks
 QUOTED_NAME = re.compile(r"[“\"「『‘]([^”\"」』’]{1,60})[”\"」』’]")
 NAME_SPLIT = re.compile(r"\s*(?:、|，|,|/|\band\b|\bor\b|和|与|及)\s*")
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-LATIN_WORDS = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 
 
 class Vocabulary(Protocol):
