@@ -77,6 +77,66 @@ def test_two_things_that_are_not_models_are_compared_in_the_knowledge_bases_tabl
     _quotes_are_verbatim(assistant, a)
 
 
+def _table_of(answer) -> tuple[list[str], list[list[str]]]:
+    body = body_of(answer.answer, answer.lang)
+    table = [line for line in body.splitlines() if line.startswith("|")]
+    assert table, body
+    header = [c.strip() for c in table[0].strip("|").split("|")]
+    return header[1:], [[c.strip() for c in line.strip("|").split("|")] for line in table[2:]]
+
+
+@pytest.mark.parametrize(("question", "columns"), [
+    # a model here and its namesake on another platform
+    ("速卖通半托管和Temu半托管有什么不同？", ("速卖通半托管", "Temu半托管")),
+    ("速卖通半托管与Temu半托管的区别是什么？", ("速卖通半托管", "Temu半托管")),
+    ("Temu半托管和速卖通半托管有啥区别", ("Temu半托管", "速卖通半托管")),
+    ("How does AliExpress semi-managed differ from Temu's semi-managed model?", ("AliExpress semi-managed", "Temu semi-managed")),
+    ("AliExpress semi-managed vs Temu semi-managed", ("AliExpress semi-managed", "Temu semi-managed")),
+    ("What is the difference between Temu semi-managed and AliExpress semi-managed?", ("Temu semi-managed", "AliExpress semi-managed")),
+    # two kinds of item in the dual track
+    ("在双轨策略里，仓发品和POP商品的定位有什么区别？", ("仓发品", "POP商品")),
+    ("仓发品与POP商品有什么不同？", ("仓发品", "POP商品")),
+    ("POP商品和仓发品的区别", ("POP商品", "仓发品")),
+    ("Compare the roles of warehouse-shipped items and POP items under the 2024 dual track.", ("warehouse-shipped items", "POP items")),
+    ("warehouse-shipped items vs POP items: what is the difference?", ("warehouse-shipped items", "POP items")),
+    ("How do POP items differ from warehouse-shipped items?", ("POP items", "warehouse-shipped items")),
+    # a labelled service and an average figure
+    ("“5日达”和“重点国家5–7天送达”有什么不同？", ("5日达", "重点国家5–7天送达")),
+    ("5日达和重点国家5-7天送达有什么区别？", ("5日达", "重点国家5–7天送达")),
+    ("重点国家5–7天和5日达的区别", ("重点国家5–7天送达", "5日达")),
+    ("How is the '5–7 days to key countries' figure different from Cainiao's 5-day delivery?", ("5–7 days to key countries", "5-day delivery")),
+    ("What is the difference between 5-day delivery and 5-7 days to key countries?", ("5-day delivery", "5–7 days to key countries")),
+    ("5-day delivery vs 5–7 days to key countries", ("5-day delivery", "5–7 days to key countries")),
+])
+def test_a_comparison_gets_the_knowledge_bases_table_with_a_column_per_side_in_the_order_asked(assistant, question, columns):
+    """Whatever the two things are (models, a model and another platform's namesake, two kinds of
+    item, two delivery figures), the knowledge base's table of them is shown: their columns in the
+    order the question names them, four or more rows with every cell filled, the table cited."""
+    a = assistant.ask(question)
+    header, rows = _table_of(a)
+    assert header == list(columns), header
+    assert len(rows) >= 4 and all(all(r) for r in rows), rows
+    assert len({tuple(r) for r in rows}) == len(rows), "a row repeated"
+    _quotes_are_verbatim(assistant, a)
+
+
+@pytest.mark.parametrize(("question", "lead_says", "first_row"), [
+    ("POP和全托管分别由谁负责店铺运营？", ("店铺运营", "商家"), "店铺运营"),
+    ("半托管和全托管分别由谁负责售后？", ("售后", "平台"), "售后与退货"),
+    ("Who handles after-sales under semi-managed and fully-managed respectively?", ("after-sales", "platform"), "after-sales and returns"),
+])
+def test_one_respect_asked_of_each_model_is_answered_first_then_the_table_with_that_row_on_top(assistant, question, lead_says, first_row):
+    """"分别 / respectively" about two models is one comparison, not one question per model: the
+    first sentence answers the respect asked, the table follows with that row first."""
+    a = assistant.ask(question)
+    lead = leads_of(body_of(a.answer, a.lang))[0].block
+    assert not lead.startswith("|") and "见下表" not in lead and "table below" not in lead, a.answer
+    assert all(w in lead for w in lead_says), lead
+    assert "**1." not in a.answer
+    _, rows = _table_of(a)
+    assert rows[0][0] == first_row and len(rows) >= 4, rows
+
+
 def test_change_question_gets_a_timeline_with_the_old_rule_marked(assistant):
     a = assistant.ask("POP新品的上网时效是怎么变化的？以前是多少？")
     assert "时间线" in a.answer and "96" in a.answer and "72" in a.answer

@@ -236,6 +236,10 @@ class Judge:
         if "comparison" in q.kinds and not self._contrasts(q, lead):
             # a difference is answered by a passage that sets the things side by side
             contrasting = [u for u in answering[:12] if u.logit >= lead.logit - COMPARE_SPAN and self._contrasts(q, u)]
+            if self._says_respect(q, lead):
+                # the lead answers the respect asked for one side ("甲的店铺运营由商家负责"): it
+                # stays first, the other side and the table follow it
+                contrasting = []
             if contrasting:
                 lead = contrasting[0]
                 v.pool = [lead, *(u for u in likely if u is not lead)]
@@ -278,10 +282,16 @@ class Judge:
                 v.pool = [*v.pool, later]
         v.lead = lead
         v.layout = self._layout(q, lead)
-        rows = self._table_rows(q, units) if v.layout in ("table", "contrast") and not q.platforms else []
+        rows = self._table_rows(q, units) if v.layout in ("table", "contrast") else []
         if rows:
             # the knowledge base's own side-by-side table of the things compared, every row of it
             v.layout, v.pool = "table", [*rows, *v.pool]
+            if lead.kind in ("table", "row"):
+                # a sentence saying something of each thing compared in a clause of its own leads
+                # the table ("A is …; B is …"); one saying only that they differ does not
+                lead = v.lead = next((u for u in answering[:12] if u.kind not in ("table", "row", "list")
+                                      and u.logit >= lead.logit - COMPARE_SPAN and not self._fragment(u)
+                                      and self._clause_each(q, u)), lead)
         v.support = self._support(q, lead, likely, answering)
         conflict = cue("conflict")
         disagreeing = [u for u in likely[:10] if conflict.search(u.text) and u is not lead and u not in v.support
@@ -335,6 +345,14 @@ class Judge:
         return out or [u for u in units if not u.is_glossary]
 
     @staticmethod
+    def _says_respect(q: Question, u: Evidence) -> bool:
+        """The unit speaks of every word a comparison asks about besides the things compared
+        ("由谁负责店铺运营"), and there is such a word."""
+        core = {t.label for t in q.core}
+        respect = [t for t in q.topics if t.label not in core and not t.everyday]
+        return bool(respect) and all(u.covered.get(t.label, 0.0) >= 1.0 for t in respect)
+
+    @staticmethod
     def _contrasts(q: Question, u: Evidence) -> bool:
         """The unit names two or more of the things compared and sets them side by side (a
         table, or words of contrast)."""
@@ -346,7 +364,14 @@ class Judge:
         low = u.text.lower()
         if cue("contrast").search(u.text) and sum(any(_names(low, f.lower()) for f in t.forms) for t in named) >= 2:
             return True  # "A … whereas B …", both named in the sentence itself
-        # "A is …; B is …": the things named in clauses of their own
+        return Judge._clause_each(q, u)
+
+    @staticmethod
+    def _clause_each(q: Question, u: Evidence) -> bool:
+        """"A is …; B is …": two of the things compared named in clauses of their own."""
+        named = [t for t in q.core if u.covered.get(t.label, 0.0) >= 1.0]
+        if len(named) < 2 or cue("conflict").search(u.text):
+            return False
         clauses = cue("clause_break").split(u.text)
         where = [{i for i, c in enumerate(clauses) if any(_names(c, f) for f in t.forms)} for t in named]
         return any(a != b for a in where[0] for b in where[1])
@@ -525,13 +550,14 @@ class Judge:
 
     def _entities_named(self, q: Question) -> list[tuple[str, ...]]:
         """The forms of each of the domain's entities (models) the question names."""
-        return [tuple(e.forms) for e in self.domain.entities if any(_names(q.text, f) for f in e.forms)]
+        return [tuple(e.forms) for e in self.domain.entities_in(q.text)]
 
     def _compared(self, q: Question) -> list[tuple[str, ...]]:
         """The forms of each thing a comparison sets side by side: the domain's entities it names
-        (models), else its glossary terms (two ways of shipping, two programmes)."""
+        (models), else its glossary terms (two ways of shipping, two programmes) and the other
+        platforms it names (a model here and its namesake there)."""
         named = self._entities_named(q)
-        return named if len(named) >= 2 else [t.forms for t in q.core]
+        return named if len(named) >= 2 else [*(tuple(t.forms) for t in q.core), *((p,) for p in q.platforms)]
 
     def _layout(self, q: Question, lead: Evidence) -> str:
         if "comparison" in q.kinds:

@@ -286,6 +286,10 @@ class Understander:
         terms = [t for t in q.topics if t.kind == "term"]
         if len(terms) < 2 or not cue("each").search(text) or "comparison" in q.kinds:
             return [text]
+        if len(self.domain.entities_in(text)) >= 2 and "definition" not in q.kinds:
+            # "甲和乙分别由谁负责店铺运营": one respect asked of two models, set side by side
+            q.kinds = (q.kinds - {"fact"}) | {"comparison"}
+            return [text]
         rest = text
         for t in terms:
             rest = rest.replace(t.label, "\0")

@@ -78,8 +78,8 @@ class Writer:
         writer = {"table": self._table, "contrast": self._contrast, "timeline": self._timeline,
                   "suitability": self._suitability, "list": self._list}.get(v.layout, self._points)
         text = writer(v, cites)
-        if v.conflict and not text.startswith(T["compare"]):
-            # (a table quoted from one page shows none of the disagreeing passages)
+        if v.conflict and any(cue("conflict").search(u.text) for u in cites.units):
+            # only when a passage shown says so (a table quoted from one page shows none of them)
             text = T["conflict"] + "\n\n" + text
         if v.kind == "partial" and v.missing:
             text += "\n\n" + T["partial"].format(topics=T["sep"].join(f"“{m}”" for m in v.missing))
@@ -251,11 +251,12 @@ class Writer:
         with at least two cells answered by passages about one entity each."""
         lang = v.question.lang
         T = TEXT[lang]
-        named = [e for e in self.domain.entities if any(f.lower() in v.question.text.lower() for f in e.forms)]
+        named: list = list(self.domain.entities_in(v.question.text))
         if len(named) < 2:
-            # two things the domain does not list as models (two ways of shipping): the
-            # question's own terms are the columns
+            # two things the domain does not list as models (two ways of shipping, a model here and
+            # its namesake on another platform): the question's own terms and platforms are the columns
             terms = [Side(t.label, tuple(t.forms)) for t in v.question.topics if t.kind == "term"]
+            terms += [Side(p, (p,)) for p in v.question.platforms if not any(p.lower() == s.id.lower() for s in terms)]
             named = terms if len(terms) >= 2 else named
         entities = named if len(named) >= 2 else list(self.domain.entities)
         # the respect asked about, in the words around the things compared (a word inside the
@@ -266,16 +267,19 @@ class Writer:
         asked = [a for a in self.domain.aspects if any(x.lower() in rest for x in a.words.get(lang, ()))]
         if asked:
             # a difference in one respect: the sentence that answers it first, the whole table after
-            text = self._contrast(v, cites)
+            text = self._contrast(v, cites, table_follows=True)
             quoted = self._quoted_table(v, entities, cites, on_top=asked)
             return f"{text}\n\n{quoted}" if quoted else text
         if isinstance(entities[0], Side):
             side_by_side = self._sides_table(v, entities, cites)
             if side_by_side:
                 return side_by_side
+        # the sentence the judge chose leads the table (cited first, it is numbered first)
+        lead = v.lead if v.lead is not None and v.lead.kind not in ("row", "table", "list") else None
+        first = [self._quote(lead, cites, lang), ""] if lead is not None else []
         quoted = self._quoted_table(v, entities, cites)
         if quoted:
-            return quoted
+            return "\n".join([*first, quoted])
         pool = [u for u in v.pool if u.kind not in ("list", "table")]
         rows = []
         for aspect in self.domain.aspects:
@@ -295,7 +299,7 @@ class Writer:
         header = [T["model"], *(e.label.get(lang, e.id) for e in entities)]
         table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         table += ["| " + " | ".join(c.replace("|", "/") for c in r) + " |" for r in rows]
-        return "\n".join([T["compare"], "", *table])
+        return "\n".join([*first, T["compare"], "", *table])
 
     def _sides_table(self, v: Verdict, sides: list, cites: Citations) -> str:
         """Two things that are not models (two ways of shipping): the sentence that sets them
@@ -315,7 +319,7 @@ class Writer:
         """The rows of a knowledge-base table (``key: value; …`` lines under a header naming the
         entities), with the columns of the entities asked about, the rows of the ``on_top`` aspects
         asked about on top; one citation quotes the rows."""
-        rows = [u for u in v.pool if u.kind == "row"]
+        rows = list({tuple(u.lines): u for u in v.pool if u.kind == "row"}.values())
         if len(rows) < 2:
             return ""
         T = TEXT[v.question.lang]
@@ -323,17 +327,20 @@ class Writer:
         columns = list(dict.fromkeys(k for cells in parsed for k in cells))
         picked = []
         for e in entities:
-            forms = [f.lower() for f in e.forms]
-            column = next((c for c in columns[1:] if _bare(c) in forms), None)
+            column = self._column(e, entities, [c for c in columns[1:] if c not in {c for _, c in picked}])
             if column is not None:
                 picked.append((e, column))
         if len(picked) < 2:
             return ""
+        asked = v.question.text.lower()
+        # the columns in the order the question names them
+        picked.sort(key=lambda ec: min((asked.find(f.lower()) for f in ec[0].forms if f.lower() in asked), default=len(asked)))
         first = rows[0]
         quoted = Evidence(rec=first.rec, lines=sorted({i for u in rows for i in u.lines}), kind="table",
                           context=first.context, rank=first.rank, replaced_by=first.replaced_by)
         n = cites.cite(quoted)
-        header = [T["model"], *(e.label.get(v.question.lang, e.id) for e, _ in picked)]
+        header = [T["model"], *(_bare(c, lower=False) if isinstance(e, Side) else e.label.get(v.question.lang, e.id)
+                                for e, c in picked)]
         table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         words = [x.lower() for a in on_top for x in a.words.get(v.question.lang, ())]
         parsed.sort(key=lambda cells: not any(x in cells.get(columns[0], "").lower() for x in words))
@@ -346,20 +353,45 @@ class Writer:
             return ""
         return "\n".join([f"{T['compare']} [{n}]", "", *table])
 
-    def _contrast(self, v: Verdict, cites: Citations) -> str:
-        """The best unit, then for each side named in the question the best unit about that side."""
+    def _column(self, side, sides: list, columns: list[str]) -> str | None:
+        """The table column of one thing compared: the one named by its form, else (for a side
+        that is no model) of the columns naming it the one naming the fewest other things compared
+        or other platforms ("Our plan" for a plan beside another platform's, "Rival plan" for the rival)."""
+        forms = [f.lower() for f in side.forms]
+        exact = next((c for c in columns if _bare(c) in forms), None)
+        if exact is not None or not isinstance(side, Side):
+            return exact
+
+        def names(column: str, fs) -> bool:
+            low = _bare(column)
+            return any(f in low if not f.isascii() else re.search(rf"(?<![a-z0-9]){re.escape(f)}(?![a-z0-9])", low)
+                       for f in (x.lower() for x in fs))
+
+        def others(column: str) -> int:
+            platforms = [p for p in self.domain.other_platforms_in(column) if p.lower() not in forms]
+            return len(platforms) + sum(names(column, s.forms) for s in sides if s is not side)
+        naming = [c for c in columns if names(c, forms)]
+        return min(naming, key=others) if naming else None
+
+    def _contrast(self, v: Verdict, cites: Citations, table_follows: bool = False) -> str:
+        """The best unit, then for each side named in the question the best unit about that side
+        (none for a side the lead speaks of alone)."""
         lang = v.question.lang
         sides = [[f.lower() for f in t.forms] for t in v.question.topics if t.kind == "term"]
         sides += [[p] for p in v.question.platforms]
         chosen: list[Evidence] = []
+        lead = v.lead.text.lower() if v.lead is not None else ""
         for forms in sides:
             others = [f for s in sides if s is not forms for f in s]
+            if any(f in lead for f in forms) and not any(f in lead for f in others):
+                continue  # the lead speaks of this side alone: the others follow it
             best = next((u for u in v.pool if u is not v.lead and u not in chosen and u.kind not in ("list", "table")
                          and any(f in u.text.lower() for f in forms) and not any(f in u.text.lower() for f in others)
                          and not redundant(u, v.lead)), None)
             if best is not None:
                 chosen.append(best)
-        chosen = (chosen + [u for u in v.support if u not in chosen])[:3]
+        # a table quoted after this text is not quoted again as a point
+        chosen = (chosen + [u for u in v.support if u not in chosen and not (table_follows and u.kind in ("table", "row"))])[:3]
         lines = [self._lead(v, cites)]
         if chosen:
             lines += ["", *(f"- {self._quote(u, cites, lang)}" for u in chosen)]
@@ -403,9 +435,10 @@ class Side:
     label: dict = field(default_factory=dict)
 
 
-def _bare(column: str) -> str:
+def _bare(column: str, lower: bool = True) -> str:
     """A table column's name without a gloss in brackets ("name (别名)"), lower-cased."""
-    return re.sub(r"\s*[（(][^）)]*[）)]\s*$", "", column).strip().lower()
+    bare = re.sub(r"\s*[（(][^）)]*[）)]\s*$", "", column).strip()
+    return bare.lower() if lower else bare
 
 
 def _row_cells(text: str) -> dict[str, str]:
