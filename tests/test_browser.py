@@ -467,3 +467,47 @@ def test_the_documents_table_keeps_its_date_and_status_columns(sized_page, scree
         return bad;
     }""")
     assert not broken, broken[:3]
+
+
+@pytest.mark.parametrize("question", ["速卖通半托管和Temu半托管有什么不同？",
+                                      "Compare the roles of warehouse-shipped items and POP items under the 2024 dual track."])
+def test_a_comparison_table_in_the_chat_is_readable_at_phone_and_desktop_width(sized_page, screenshot, question):
+    """The comparison's table shows a column per side and its rows inside the screen: nothing runs
+    off the right edge, no word is broken mid-word, the page itself never scrolls sideways."""
+    width, page = sized_page
+    ask(page, question)
+    bubble = page.locator('#chatbot [data-testid="bot"]').last
+    table = bubble.locator("table").first
+    expect(table).to_be_visible()
+    assert table.locator("tbody tr").count() >= 4
+    assert table.locator("thead th").count() == 3
+    view = WIDTHS[width]["width"]
+    box = bubble.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= view + 1, box
+    cells = table.evaluate("""t => [...t.querySelectorAll('th, td')].map(c => {
+        const r = c.getBoundingClientRect();
+        return {right: r.right, text: c.innerText, overflow: c.scrollWidth > c.clientWidth + 1};
+    })""")
+    assert all(c["right"] <= view + 1 for c in cells), [c for c in cells if c["right"] > view + 1][:2]
+    assert not [c for c in cells if c["overflow"]], [c["text"] for c in cells if c["overflow"]][:3]
+    broken = table.evaluate("""t => {
+        const bad = [];
+        for (const cell of t.querySelectorAll('th, td')) {
+            const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+            for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+                const range = document.createRange(); let lastTop = null;
+                for (let i = 0; i < text.length; i++) {
+                    range.setStart(text, i); range.setEnd(text, i + 1);
+                    const r = range.getClientRects()[0]; if (!r) continue;
+                    if (lastTop !== null && r.top > lastTop + 2
+                        && /[A-Za-z0-9]/.test(text.textContent[i - 1]) && /[A-Za-z0-9]/.test(text.textContent[i]))
+                        bad.push(text.textContent);
+                    lastTop = r.top;
+                }
+            }
+        }
+        return bad;
+    }""")
+    assert not broken, broken[:3]
+    assert page.evaluate("document.documentElement.scrollWidth") <= view + 1
+    screenshot(page, f"comparison-{width}-{'zh' if re.search(r'[一-鿿]', question) else 'en'}")

@@ -90,6 +90,9 @@ CSS = """
   #header h2 { font-size: 1.15rem; margin-bottom: 2px; }
   #header p { font-size: 0.85rem; margin: 0; }
   #tabs .tab-container button { padding: 6px 10px; }
+  /* a comparison table in an answer fits the screen: smaller type, tight cells, whole words */
+  #chatbot .message-content table { font-size: 0.85em; }
+  #chatbot .message-content table td, #chatbot .message-content table th { padding: 4px 3px; min-width: 0; }
   /* no inner padding around the documents (the page margin is narrowed by PAGE_HEAD) */
   #kb-table .html-container { padding: 0; }
   .kb-docs th, .kb-docs td { padding: 5px 3px; }
