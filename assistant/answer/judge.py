@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from ..kb.domain import Domain
-from ..kb.glossary import dehyphen
+from ..kb.glossary import names_form as _names
 from ..lang.asking import asking_word, same_asking
 from ..lang.cues import cue
 from ..lang.fragments import fragment
@@ -612,13 +612,6 @@ class Judge:
 def _contains(a: Evidence, b: Evidence) -> bool:
     """Whether unit ``a`` quotes every line of unit ``b``."""
     return a.doc_id == b.doc_id and a.lang == b.lang and set(b.lines) <= set(a.lines)
-
-
-def _names(text: str, form: str) -> bool:
-    low, f = dehyphen(text.lower()), dehyphen(form.lower())
-    if f.isascii():
-        return bool(re.search(rf"(?<![a-z0-9]){re.escape(f)}(?![a-z0-9])", low))
-    return f in low
 
 
 def _traces(u: Evidence) -> bool:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..kb.domain import Domain
+from ..kb.glossary import names_form
 from ..lang.cues import cue
 from ..lang.numbers import date_label, sentence_date
 from ..lang.phrases import TEXT
@@ -363,9 +364,7 @@ class Writer:
             return exact
 
         def names(column: str, fs) -> bool:
-            low = _bare(column)
-            return any(f in low if not f.isascii() else re.search(rf"(?<![a-z0-9]){re.escape(f)}(?![a-z0-9])", low)
-                       for f in (x.lower() for x in fs))
+            return any(names_form(_bare(column), f) for f in fs)
 
         def others(column: str) -> int:
             platforms = [p for p in self.domain.other_platforms_in(column) if p.lower() not in forms]

@@ -31,7 +31,7 @@ import yaml
 
 from ..errors import DocumentError
 from .files import parse_yaml, read_text
-from .glossary import dehyphen
+from .glossary import names_form
 
 
 @dataclass(frozen=True)
@@ -132,14 +132,8 @@ class Domain:
         return self._scope is not None and self._scope.search(text) is not None
 
     def entities_in(self, text: str) -> list[Entity]:
-        """The entities (models) a text names, by any of their forms (Latin forms as whole words,
-        a hyphen read as a space: "full-time" is "full time")."""
-        low = dehyphen(text.lower())
-
-        def names(form: str) -> bool:
-            f = dehyphen(form.lower())
-            return bool(re.search(rf"(?<![a-z0-9]){re.escape(f)}(?![a-z0-9])", low)) if f.isascii() else f in low
-        return [e for e in self.entities if any(names(f) for f in e.forms)]
+        """The entities (models) a text names, by any of their forms."""
+        return [e for e in self.entities if any(names_form(text, f) for f in e.forms)]
 
     def named_in(self, text: str) -> list[str]:
         """The named things (a country, a company, a product category) a text names."""

@@ -138,6 +138,15 @@ def dehyphen(text: str) -> str:
     return re.sub(r"(?<=[a-z0-9])-(?=[a-z])", " ", text)
 
 
+def names_form(text: str, form: str) -> bool:
+    """Whether ``text`` names ``form``: a Latin form as whole words, a hyphen read as a space
+    ("full-time" is "full time"), any other form anywhere; case aside."""
+    low, f = dehyphen(text.lower()), dehyphen(form.lower())
+    if f.isascii():
+        return bool(re.search(rf"(?<![a-z0-9]){re.escape(f)}(?![a-z0-9])", low))
+    return f in low
+
+
 def _reads_as_words(head: str, i: int, n: int, form: str, zipf: Callable[[str], float | None],
                     forms: frozenset[str]) -> bool:
     """Whether the one differing character of ``head[i:i+n]`` is not a Chinese character ("店铺？"
