@@ -233,13 +233,11 @@ class Judge:
                                related=self._related(q, likely)), "no_figure")
             lead = giving[0]
         v = Verdict(q, "answer", pool=likely, confidence=round(v_conf, 3))
-        if "comparison" in q.kinds and not self._contrasts(q, lead):
-            # a difference is answered by a passage that sets the things side by side
+        if "comparison" in q.kinds and not self._contrasts(q, lead) and not self._says_respect(q, lead):
+            # a difference is answered by a passage that sets the things side by side (a lead that
+            # answers the respect asked for one side, "甲的店铺运营由商家负责", stays first: the
+            # other side and the table follow it)
             contrasting = [u for u in answering[:12] if u.logit >= lead.logit - COMPARE_SPAN and self._contrasts(q, u)]
-            if self._says_respect(q, lead):
-                # the lead answers the respect asked for one side ("甲的店铺运营由商家负责"): it
-                # stays first, the other side and the table follow it
-                contrasting = []
             if contrasting:
                 lead = contrasting[0]
                 v.pool = [lead, *(u for u in likely if u is not lead)]

@@ -271,16 +271,16 @@ class Writer:
             text = self._contrast(v, cites, table_follows=True)
             quoted = self._quoted_table(v, entities, cites, on_top=asked)
             return f"{text}\n\n{quoted}" if quoted else text
-        if isinstance(entities[0], Side):
-            side_by_side = self._sides_table(v, entities, cites)
-            if side_by_side:
-                return side_by_side
         # the sentence the judge chose leads the table (cited first, it is numbered first)
         lead = v.lead if v.lead is not None and v.lead.kind not in ("row", "table", "list") else None
         first = [self._quote(lead, cites, lang), ""] if lead is not None else []
         quoted = self._quoted_table(v, entities, cites)
         if quoted:
-            return "\n".join([*first, quoted])
+            # two things that are not models (two ways of shipping): the points that add to the
+            # table follow it (the models' table says all the knowledge base sets side by side)
+            points = [u for u in v.support if u is not lead and u.kind not in ("row", "table", "list")] \
+                if isinstance(entities[0], Side) else []
+            return "\n".join([*first, quoted, *(["", *(f"- {self._quote(u, cites, lang)}" for u in points)] if points else [])])
         pool = [u for u in v.pool if u.kind not in ("list", "table")]
         rows = []
         for aspect in self.domain.aspects:
@@ -301,20 +301,6 @@ class Writer:
         table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         table += ["| " + " | ".join(c.replace("|", "/") for c in r) + " |" for r in rows]
         return "\n".join([*first, T["compare"], "", *table])
-
-    def _sides_table(self, v: Verdict, sides: list, cites: Citations) -> str:
-        """Two things that are not models (two ways of shipping): the sentence that sets them
-        apart, the knowledge base's table of them, then the points that add to it; "" without
-        such a table."""
-        lang = v.question.lang
-        lead = v.lead if v.lead is not None and v.lead.kind not in ("row", "table", "list") else None
-        first = self._quote(lead, cites, lang) if lead is not None else ""
-        quoted = self._quoted_table(v, sides, cites)
-        if not quoted:
-            return ""
-        points = [u for u in v.support if u is not lead and u.kind not in ("row", "table", "list")]
-        rest = "\n".join(f"- {self._quote(u, cites, lang)}" for u in points)
-        return "\n\n".join(x for x in (first, quoted, rest) if x)
 
     def _quoted_table(self, v: Verdict, entities: list, cites: Citations, on_top: list = ()) -> str:
         """The rows of a knowledge-base table (``key: value; …`` lines under a header naming the
