@@ -137,6 +137,21 @@ def test_one_respect_asked_of_each_model_is_answered_first_then_the_table_with_t
     assert rows[0][0] == first_row and len(rows) >= 4, rows
 
 
+@pytest.mark.parametrize(("question", "first_row", "cell"), [
+    ("How does AliExpress semi-managed differ from Temu semi-managed on pricing?", "who sets the price", "the seller"),
+    ("速卖通半托管和Temu半托管在定价上有什么不同？", "谁定价", "商家"),
+    ("在定价上，速卖通半托管与Temu半托管有什么区别？", "谁定价", "商家"),
+])
+def test_a_respect_asked_of_a_table_is_answered_by_the_table_once_with_that_row_on_top(assistant, question, first_row, cell):
+    """When the table itself is the best answer to one respect, it is shown once, that row first;
+    its rows are never also listed as points above it."""
+    a = assistant.ask(question)
+    body = body_of(a.answer, a.lang)
+    _, rows = _table_of(a)
+    assert rows[0][0] == first_row and rows[0][1] == cell and len(rows) >= 4, rows
+    assert body.count(first_row) == 1, body
+
+
 def test_change_question_gets_a_timeline_with_the_old_rule_marked(assistant):
     a = assistant.ask("POP新品的上网时效是怎么变化的？以前是多少？")
     assert "时间线" in a.answer and "96" in a.answer and "72" in a.answer

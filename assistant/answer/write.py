@@ -268,6 +268,11 @@ class Writer:
         asked = [a for a in self.domain.aspects if any(x.lower() in rest for x in a.words.get(lang, ()))]
         if asked:
             # a difference in one respect: the sentence that answers it first, the whole table after
+            # (led by the table itself, the table with that row on top is the answer: never twice)
+            if v.lead is not None and v.lead.kind in ("row", "table"):
+                quoted = self._quoted_table(v, entities, cites, on_top=asked)
+                if quoted:
+                    return quoted
             text = self._contrast(v, cites, table_follows=True)
             quoted = self._quoted_table(v, entities, cites, on_top=asked)
             return f"{text}\n\n{quoted}" if quoted else text
