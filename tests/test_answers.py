@@ -217,10 +217,47 @@ def test_comparison_with_another_platform_states_each_side(assistant):
 
 def test_disagreeing_sources_are_named_and_both_cited(assistant):
     a = assistant.ask("Choice包括哪些模式？")
-    assert a.answer.startswith("注意：不同来源对此说法不一")
     body = body_of(a.answer, "zh")
+    assert "注意：不同来源对此说法不一" in body
     assert "全托管" in body and "半托管" in body
     assert len({c.doc_id for c in a.citations}) >= 2
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("提前放款能自己申请开通吗", "风控"),
+    ("买家确认收货后钱几天到账", "7天"),
+    ("Choice包括哪些模式？", "Choice"),
+    ("without early payout, how long after the buyer confirms receipt do I get paid?", "15 days"),
+    ("when did aliexpress semi managed start", "2023"),
+    ("How many days after the buyer confirms do I get paid on AliExpress?", "early payout"),
+])
+def test_the_note_that_sources_disagree_follows_the_sentence_answering_the_question(assistant, question, fact):
+    a = assistant.ask(question)
+    lang = detect_lang(question)
+    note = "注意：不同来源对此说法不一" if lang == "zh" else "Note: sources disagree"
+    paragraphs = body_of(a.answer, lang).split("\n\n")
+    assert not a.refused
+    assert not paragraphs[0].startswith(note) and fact in paragraphs[0] and re.search(r"\[\d+\]", paragraphs[0])
+    assert paragraphs[1].startswith(note), a.answer  # right after the lead, before the other views
+    assert len({c.n for c in a.citations}) >= 2
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("速卖通报名活动以后商品信息还能改吗？哪些能改哪些不能改？", "锁定"),
+    ("在速卖通报了活动的商品还能修改吗？哪些不能动？", "锁定"),
+    ("速卖通商品报名了活动还能编辑吗？哪些内容会被锁住？", "锁定"),
+    ("Can I still edit a product after signing it up for an AliExpress promotion? What can't be changed?", "lock"),
+    ("On AliExpress, can a listing be edited once it is in a promotion? Which parts are locked?", "lock"),
+    ("Can I change my AliExpress listing once it joins a promotion? What is locked then?", "lock"),
+])
+def test_a_second_question_naming_no_subject_asks_more_of_the_first(assistant, question, fact):
+    # the first names nothing but the platform: the second is not a question about the platform
+    # in general ("速卖通 哪些不能改？") answered from another page, but part of the first
+    a = assistant.ask(question)
+    body = body_of(a.answer, detect_lang(question))
+    assert "**2." not in body, a.answer
+    assert "template" in body.lower() or "运费模板" in body
+    assert fact in body, a.answer
 
 
 @pytest.mark.parametrize(("question", "chosen", "fact"), [

@@ -276,10 +276,22 @@ class Understander:
             text = resolve_follow_up(text, history, self.glossary)
         q = self.describe(text, lang or detected)
         q.raw, q.notes = raw, notes
-        q.parts = split_parts(text)
+        q.parts = self._subject_parts(split_parts(text))
         if len(q.parts) == 1:
             q.parts = self._each(text, q)
         return q
+
+    def _subject_parts(self, parts: list[str]) -> list[str]:
+        """A later part naming no subject, after one whose only named subject is the platform
+        itself, asks more of the same thing: one question with it ("…报名活动以后还能改吗？
+        哪些不能改？"), not a part about the platform in general."""
+        out = parts[:1]
+        for p in parts[1:]:
+            if not any(not self._is_scope(t) for t in self.glossary.matches(f"{out[-1]} {p}")):
+                out[-1] = f"{out[-1]} {p}"
+            else:
+                out.append(p)
+        return out
 
     def _each(self, text: str, q: Question) -> list[str]:
         """"A和B分别是指什么" / "what are A and B respectively": one question per term."""

@@ -81,7 +81,7 @@ class Writer:
         text = writer(v, cites)
         if v.conflict and any(cue("conflict").search(u.text) for u in cites.units):
             # only when a passage shown says so (a table quoted from one page shows none of them)
-            text = T["conflict"] + "\n\n" + text
+            text = _after_lead(text, T["conflict"])
         if v.kind == "partial" and v.missing:
             text += "\n\n" + T["partial"].format(topics=T["sep"].join(f"“{m}”" for m in v.missing))
         return text
@@ -450,3 +450,12 @@ def _cell(text: str, forms: list[str]) -> str:
         text = cue("cell_opening_en", form=re.escape(f)).sub("", text)
         text = cue("cell_opening_zh", form=re.escape(f)).sub("", text)
     return text[:1].upper() + text[1:] if text[:1].isalpha() and text[:1].islower() else text
+
+
+def _after_lead(text: str, note: str) -> str:
+    """The note after the lead (and the list or table the lead introduces): the first thing read
+    answers the question."""
+    paragraphs = text.split("\n\n")
+    intro = re.sub(r"(\s*\[\d+\])+\s*$", "", paragraphs[0]).endswith((":", "："))
+    at = 2 if intro and len(paragraphs) > 1 else 1
+    return "\n\n".join([*paragraphs[:at], note, *paragraphs[at:]])
