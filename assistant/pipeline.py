@@ -229,7 +229,8 @@ class Assistant:
             q.notes.append("not covered: " + ", ".join(dict.fromkeys(missing)))
         timings["compose"] = round(timings.get("read", 0) + timings.get("judge", 0) + timings.get("write", 0), 3)
         timings["total"] = _ms(start)
-        confidence = sum(v.confidence for v in verdicts) / len(verdicts)
+        # how often a response like this one is right (the raw probability, calibrated)
+        confidence = self.relevance.calibrated(sum(v.confidence for v in verdicts) / len(verdicts))
         answer = Answer(question=question, lang=q.lang, answer=text, refused=verdict == "not_covered",
                         verdict=verdict, confidence=round(confidence, 3), citations=cites.items,
                         mode="extractive", timings_ms=timings, notes=q.notes)

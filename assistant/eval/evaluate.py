@@ -559,6 +559,36 @@ def _headline(name: str, s: dict[str, Any]) -> str:
             f"language {_fmt(o['language_match'])}, fabricated {o['fabricated_figures']}")
 
 
+def _fit_confidence(args: argparse.Namespace, sets: Sequence[EvalSet], indexes: Indexes) -> int:
+    """Fit the confidence curves on the selected sets with the engine's raw probabilities, report
+    them on dev (a split they were not fitted on), and write the relevance file with them."""
+    from ..pipeline import RELEVANCE
+    from .fit import confidence_figures, fit_calibration
+
+    if any(s.sealed for s in sets):
+        raise AssistantError("confidence is never fitted on the sealed split; choose sets with --set (e.g. train)")
+    fitted = [s for s in sets if s.name != "replies"]
+    tune = [] if any(s.name == "dev" for s in fitted) else select_sets(["dev"], None, args.evals_dir)[0]
+    for s in tune:
+        s.load()
+    used = {s.documents: indexes.get(s.documents).relevance for s in [*fitted, *tune]}
+    for each in used.values():
+        each.calibration = None  # graded with the raw probabilities
+    rows = {s.name: ask_and_grade(indexes.get(s.documents), s.items, s.name) for s in [*fitted, *tune]}
+    curves = fit_calibration([r for s in fitted for r in rows[s.name]])
+    for each in used.values():
+        each.calibration = curves
+    relevance = next(iter(used.values()))
+    stats = {"fitted_on": [s.name for s in fitted],
+             **{name: confidence_figures(relevance, got) for name, got in rows.items()}}
+    kept = json.loads(RELEVANCE.read_text(encoding="utf-8")) if RELEVANCE.exists() else {}
+    note = {k: v for k, v in kept.items() if k not in ("rank", "accept", "answer_at", "calibration", "confidence_fit")}
+    relevance.save(args.fit_confidence, {**note, "confidence_fit": stats})
+    print(json.dumps({"calibration": relevance.calibration, **stats}, indent=1))
+    print(f"relevance with its confidence curves written to {args.fit_confidence}")
+    return 0
+
+
 def _fmt(v: Any) -> str:
     return "—" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
 
@@ -573,7 +603,7 @@ def run_cli(args: argparse.Namespace, settings: Settings, draft: Callable[..., A
     # read first: a missing or stale baseline should fail before the work, not after it
     baseline = read_baseline(Path(args.baseline)) if args.baseline else None
     # the judge is fitted on the train split unless told otherwise, never on sealed
-    names = args.set or (["train"] if args.fit_judge and not args.questions else None)
+    names = args.set or (["train"] if (args.fit_judge or args.fit_confidence) and not args.questions else None)
     sets, notes = select_sets(names, args.questions, args.evals_dir, args.documents_dir)
     for s in sets:
         notes += s.load()
@@ -601,6 +631,8 @@ def run_cli(args: argparse.Namespace, settings: Settings, draft: Callable[..., A
         print(json.dumps(stats, indent=1))
         print(f"judge weights written to {args.fit_judge}")
         return 0
+    if args.fit_confidence:
+        return _fit_confidence(args, sets, indexes)
     if args.retrieval_only:
         print(json.dumps(retrieval_table(sets, indexes), indent=1))
         return 0

@@ -1,4 +1,5 @@
-"""Fit the judge's rank and accept models and its answer threshold on the eval sets.
+"""Fit the judge's rank and accept models and its answer threshold on the eval sets, and the
+curves that say what a response's confidence means.
 
 Every question runs through understand -> retrieve -> read; a unit is a hit when it states the
 question's first key fact. Questions whose first key fact is so common that most candidate units
@@ -16,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ..learn.relevance import ACCEPT, FEATURES, Relevance, accept_features, logistic
-from .score import includes
+from ..learn.relevance import ACCEPT, FEATURES, Relevance, accept_features, log_odds, logistic
+from .score import Row, auroc, calibration, includes
 
 logger = logging.getLogger(__name__)
 MAX_UNITS = 40  # per question, for the second round: the units the first model ranks highest
@@ -167,3 +168,26 @@ def fit_relevance(groups: list[tuple[str, Any, list[dict[str, Any]]]],
 
 def _public(figures: dict[str, float]) -> dict[str, float]:
     return {k: v for k, v in figures.items() if not k.startswith("_")}
+
+
+def fit_calibration(rows: list[Row]) -> tuple[float, float] | None:
+    """One increasing logistic curve from a response's raw probability to whether it was right
+    (None when every response was right, or none was)."""
+    pairs = [(r.confidence, r.correct) for r in rows if r.confidence is not None and not r.error]
+    if len({ok for _, ok in pairs}) < 2:
+        return None
+    x = np.array([[1.0, log_odds(c)] for c, _ in pairs])
+    bias, slope = logistic(x, np.array([float(ok) for _, ok in pairs]), l2=1.0)
+    return (float(bias), float(slope)) if slope > 0 else None  # never a curve that turns the order round
+
+
+def confidence_figures(relevance: Relevance, rows: list[Row]) -> dict[str, Any]:
+    """How well the confidence of these responses (raw, as graded) separates right from wrong and
+    matches how often answers are right, before and after the relevance's calibration."""
+    raw = [(r.confidence, r.correct, r.answered) for r in rows if r.confidence is not None and not r.error]
+    out: dict[str, Any] = {"questions": len(raw)}
+    for name, conf in (("raw", lambda c: c), ("calibrated", relevance.calibrated)):
+        pairs = [(conf(c), ok, answered) for c, ok, answered in raw]
+        out[name] = {"auroc": auroc([(c, ok) for c, ok, _ in pairs]),
+                     "calibration_error": calibration([(c, ok) for c, ok, answered in pairs if answered])["ece"]}
+    return out

@@ -7,6 +7,11 @@
   whether the eval set labels it answerable, from what the best units name of it and how close
   they come. Its probability is the answer's ``confidence``, and the judge leads with the best
   unit only when it clears ``answer_at``.
+- **calibration**: what a response's ``confidence`` means: the chance that a response of that raw
+  probability (an answer's accept probability, a refusal's chance that nothing answers) is right,
+  one increasing logistic curve, so it orders responses as the raw probability does. Fitted on
+  the pool's train split and checked on dev (``assistant eval --fit-confidence``); without it the
+  raw probability is the confidence.
 
 Every feature is measured by the reader or the judge on the question and the unit; none names a
 domain word, so the same models serve any knowledge base.
@@ -68,6 +73,7 @@ class Relevance:
     rank: dict[str, float] = field(default_factory=lambda: dict(RANK_DEFAULT))
     accept: dict[str, float] = field(default_factory=lambda: dict(ACCEPT_DEFAULT))
     answer_at: float = 0.5
+    calibration: tuple[float, float] | None = None  # (bias, slope) on the raw probability's log-odds
 
     @classmethod
     def load(cls, path: Path) -> "Relevance":
@@ -75,11 +81,13 @@ class Relevance:
             return cls()
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         return cls({**RANK_DEFAULT, **data.get("rank", {})}, {**ACCEPT_DEFAULT, **data.get("accept", {})},
-                   float(data.get("answer_at", 0.5)))
+                   float(data.get("answer_at", 0.5)),
+                   _curve(data.get("calibration")))
 
     def save(self, path: Path, note: dict | None = None) -> None:
         body = {"rank": {k: round(v, 4) for k, v in self.rank.items()},
-                "accept": {k: round(v, 4) for k, v in self.accept.items()}, "answer_at": self.answer_at, **(note or {})}
+                "accept": {k: round(v, 4) for k, v in self.accept.items()}, "answer_at": self.answer_at,
+                **({"calibration": [round(x, 4) for x in self.calibration]} if self.calibration else {}), **(note or {})}
         Path(path).write_text(json.dumps(body, indent=1) + "\n", encoding="utf-8")
 
     def logit(self, features: dict[str, float]) -> float:
@@ -89,6 +97,14 @@ class Relevance:
     def accept_probability(self, features: dict[str, float]) -> float:
         z = self.accept.get("bias", 0.0) + sum(self.accept.get(k, 0.0) * features.get(k, 0.0) for k in ACCEPT)
         return _sigmoid(z)
+
+
+    def calibrated(self, raw: float) -> float:
+        """The chance a response of this raw probability is right (without a fitted curve: as it is)."""
+        if self.calibration is None:
+            return raw
+        bias, slope = self.calibration
+        return _sigmoid(bias + slope * log_odds(raw))
 
 
 def accept_features(ranked: list[dict[str, float]], best_logit: float, gap_logit: float | None) -> dict[str, float]:
@@ -102,6 +118,15 @@ def accept_features(ranked: list[dict[str, float]], best_logit: float, gap_logit
     out["figure_missing"] = float(all(f.get("figure_missing", 0.0) for f in top3))
     out["gap"] = min(3.0, max(0.0, gap_logit - best_logit)) if gap_logit is not None else 0.0
     return out
+
+
+def log_odds(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def _curve(value) -> tuple[float, float] | None:
+    return (float(value[0]), float(value[1])) if isinstance(value, list) and len(value) == 2 else None
 
 
 def _sigmoid(z: float) -> float:
