@@ -215,6 +215,23 @@ def test_comparison_with_another_platform_states_each_side(assistant):
     assert "Temu" in body and "速卖通" in body
 
 
+@pytest.mark.parametrize("question", ["速卖通可以开几个店", "速卖通最多开几个店", "速卖通一个人能开几个店"])
+def test_a_count_asked_between_a_verb_and_its_object_is_a_topic_not_too_broad(assistant, question):
+    # "开几个店" asks how many stores one may open: 开店 is its topic
+    a = assistant.ask(question)
+    body = body_of(a.answer, "zh")
+    assert not a.refused and "比较宽泛" not in body, a.answer
+    assert "6家" in body
+
+
+@pytest.mark.parametrize("question", ["速卖通违规一次扣几分", "速卖通禁限售违规扣多少分", "禁限售严重违规一次扣几分"])
+def test_a_lead_never_starts_inside_a_bracket_of_its_sentence(assistant, question):
+    a = assistant.ask(question)
+    lead = leads_of(body_of(a.answer, "zh"))[0].text
+    assert not re.match(r"[^（(]*[）)]", lead), lead  # "没有找到官方积分表）：" is the end of a bracket
+    assert "48分" in body_of(a.answer, "zh")
+
+
 def test_disagreeing_sources_are_named_and_both_cited(assistant):
     a = assistant.ask("Choice包括哪些模式？")
     body = body_of(a.answer, "zh")

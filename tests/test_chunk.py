@@ -3,6 +3,8 @@ line in exactly one chunk, ids stable for unchanged text."""
 
 from __future__ import annotations
 
+import pytest
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +20,21 @@ def _doc(text: str, lang: str = "zh") -> Document:
 def test_chinese_sentences_split_on_full_stops_and_semicolons():
     assert split_sentences("半托管由商家定价；平台负责物流。JIT指有订单再发货！对吗？") == [
         "半托管由商家定价；", "平台负责物流。", "JIT指有订单再发货！", "对吗？"]
+
+
+@pytest.mark.parametrize(("text", "sentences"), [
+    ("卖家博客给出以下扣分（可信度中低；没有找到官方积分表）：扣6分。下一句。",
+     ["卖家博客给出以下扣分（可信度中低；没有找到官方积分表）：扣6分。", "下一句。"]),
+    ("年费改为保证金（约2019年；见公告）。退出时可取回。", ["年费改为保证金（约2019年；见公告）。", "退出时可取回。"]),
+    ("规则【旧版；已废止】不再适用；新规则生效。", ["规则【旧版；已废止】不再适用；", "新规则生效。"]),
+    ("Fees apply (see the fee page. It is dated 2023). The deposit is separate.",
+     ["Fees apply (see the fee page. It is dated 2023).", "The deposit is separate."]),
+    ("The rule (announced in May! In force since June) applies to POP. Next.",
+     ["The rule (announced in May! In force since June) applies to POP.", "Next."]),
+    ("未闭合的括号（不影响；后面照常分句。第二句。", ["未闭合的括号（不影响；", "后面照常分句。", "第二句。"]),
+])
+def test_a_sentence_never_ends_inside_a_bracket_that_closes_on_its_line(text, sentences):
+    assert split_sentences(text) == sentences
 
 
 def test_english_split_keeps_decimals_and_abbreviations():

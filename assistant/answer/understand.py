@@ -484,6 +484,11 @@ class Understander:
                     if len(tok) == 1 and tok not in FUNCTION_CHARS:
                         run += tok
                         continue
+                    asked = cue("splits_verb_object").match(tok) if len(run) == 1 else None
+                    if asked is not None and len(tok) - asked.end() <= 1:
+                        # "买几个包": the verb waits for its object across the question word
+                        run += tok[asked.end():]
+                        continue
                     if len(run) >= 2:
                         words.append(run)
                     run = ""

@@ -81,6 +81,9 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text)
 
 
+BRACKETS = {"（": "）", "(": ")", "【": "】", "「": "」"}
+
+
 def split_sentences(text: str) -> list[str]:
     """Split text into sentences: Chinese on 。！？；, English on . ! ? followed by space; lines too."""
     sentences: list[str] = []
@@ -92,15 +95,31 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in sentences if s]
 
 
+def _bracketed(line: str) -> set[int]:
+    """Positions inside a bracket that closes on the same line ("（可信度中低；没有官方表）"): a
+    sentence does not end there."""
+    inside: set[int] = set()
+    opened: list[tuple[str, int]] = []
+    for i, ch in enumerate(line):
+        if ch in BRACKETS:
+            opened.append((BRACKETS[ch], i))
+        elif opened and ch == opened[-1][0]:
+            inside.update(range(opened.pop()[1] + 1, i))
+    return inside
+
+
 def _split_line(line: str) -> list[str]:
     out: list[str] = []
     buf: list[str] = []
     n = len(line)
+    inside = _bracketed(line)
     i = 0
     while i < n:
         ch = line[i]
         buf.append(ch)
-        if ch in ZH_SENT_END:
+        if i in inside:
+            pass
+        elif ch in ZH_SENT_END:
             # keep closing quotes / brackets with the sentence
             while i + 1 < n and line[i + 1] in "”’\"')）】」":
                 i += 1
