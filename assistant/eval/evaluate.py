@@ -582,8 +582,8 @@ def _fit_confidence(args: argparse.Namespace, sets: Sequence[EvalSet], indexes: 
     stats = {"fitted_on": [s.name for s in fitted],
              **{name: confidence_figures(relevance, got) for name, got in rows.items()}}
     kept = json.loads(RELEVANCE.read_text(encoding="utf-8")) if RELEVANCE.exists() else {}
-    note = {k: v for k, v in kept.items() if k not in ("rank", "accept", "answer_at", "calibration", "confidence_fit")}
-    relevance.save(args.fit_confidence, {**note, "confidence_fit": stats})
+    # the models' own fitting note stays with them
+    relevance.save(args.fit_confidence, {"fitted_on": kept.get("fitted_on"), "confidence_fit": stats})
     print(json.dumps({"calibration": relevance.calibration, **stats}, indent=1))
     print(f"relevance with its confidence curves written to {args.fit_confidence}")
     return 0
