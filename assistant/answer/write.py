@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from ..kb.domain import Domain
 from ..kb.glossary import names_form
 from ..lang.cues import cue
+from ..lang.fragments import ENDS_WITH_COLON, MARKER
 from ..lang.numbers import date_label, sentence_date
 from ..lang.phrases import TEXT
 from ..lang.same import redundant
@@ -456,6 +457,6 @@ def _after_lead(text: str, note: str) -> str:
     """The note after the lead (and the list or table the lead introduces): the first thing read
     answers the question."""
     paragraphs = text.split("\n\n")
-    intro = re.sub(r"(\s*\[\d+\])+\s*$", "", paragraphs[0]).endswith((":", "："))
+    intro = bool(ENDS_WITH_COLON.search(MARKER.sub("", paragraphs[0])))
     at = 2 if intro and len(paragraphs) > 1 else 1
     return "\n\n".join([*paragraphs[:at], note, *paragraphs[at:]])
