@@ -287,7 +287,7 @@ class Understander:
         哪些不能改？"), not a part about the platform in general."""
         out = parts[:1]
         for p in parts[1:]:
-            if not any(not self._is_scope(t) for t in self.glossary.matches(f"{out[-1]} {p}")):
+            if all(self._is_scope(t) for t in self.glossary.matches(f"{out[-1]} {p}")):
                 out[-1] = f"{out[-1]} {p}"
             else:
                 out.append(p)

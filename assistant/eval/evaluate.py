@@ -560,8 +560,8 @@ def _headline(name: str, s: dict[str, Any]) -> str:
 
 
 def _fit_confidence(args: argparse.Namespace, sets: Sequence[EvalSet], indexes: Indexes) -> int:
-    """Fit the confidence curves on the selected sets with the engine's raw probabilities, report
-    them on dev (a split they were not fitted on), and write the relevance file with them."""
+    """Fit the confidence curve on the selected sets with the engine's raw probabilities, report
+    it on dev (a split it was not fitted on), and write the relevance file with it."""
     from ..pipeline import RELEVANCE
     from .fit import confidence_figures, fit_calibration
 
@@ -585,7 +585,7 @@ def _fit_confidence(args: argparse.Namespace, sets: Sequence[EvalSet], indexes: 
     # the models' own fitting note stays with them
     relevance.save(args.fit_confidence, {"fitted_on": kept.get("fitted_on"), "confidence_fit": stats})
     print(json.dumps({"calibration": relevance.calibration, **stats}, indent=1))
-    print(f"relevance with its confidence curves written to {args.fit_confidence}")
+    print(f"relevance with its confidence curve written to {args.fit_confidence}")
     return 0
 
 

@@ -32,8 +32,8 @@ def add_eval_args(p: argparse.ArgumentParser) -> None:
                    help="fit the judge's relevance weights and thresholds on the selected sets (never sealed) and "
                         "write them to FILE (the engine reads assistant/learn/relevance.json); no answers are graded")
     p.add_argument("--fit-confidence", type=Path, metavar="FILE",
-                   help="fit what a response's confidence means (how often answers and refusals of each raw "
-                        "probability are right) on the selected sets (default train, never sealed), report it on dev, "
-                        "and write the engine's relevance file with it to FILE")
+                   help="fit what a response's confidence means (how often responses of each raw probability are "
+                        "right) on the selected sets (default train, never sealed), report it on dev, and write the "
+                        "engine's relevance file with it to FILE")
     p.add_argument("--feedback", type=Path, help="feedback JSONL for import-feedback")
     p.add_argument("--out", type=Path, help="draft questions file for import-feedback")

@@ -82,6 +82,7 @@ def to_simplified(text: str) -> str:
 
 
 BRACKETS = {"（": "）", "(": ")", "【": "】", "「": "」"}
+CLOSING = "”’\"'" + "".join(BRACKETS.values())  # kept with the sentence they close
 
 
 def split_sentences(text: str) -> list[str]:
@@ -118,10 +119,11 @@ def _split_line(line: str) -> list[str]:
         ch = line[i]
         buf.append(ch)
         if i in inside:
-            pass
-        elif ch in ZH_SENT_END:
+            i += 1
+            continue
+        if ch in ZH_SENT_END:
             # keep closing quotes / brackets with the sentence
-            while i + 1 < n and line[i + 1] in "”’\"')）】」":
+            while i + 1 < n and line[i + 1] in CLOSING:
                 i += 1
                 buf.append(line[i])
             out.append("".join(buf).strip())
