@@ -214,6 +214,7 @@ class Assistant:
             q = replace(q, lang=lang)
         if len(verdicts) > 1 and _one_refusal(verdicts):
             verdicts = verdicts[:1]  # one refusal, not a repeat
+        verdicts = self.judge.said_once(verdicts)
         t = time.perf_counter()
         cites = Citations(today=self.settings.today_date().isoformat(), as_of=self.as_of(verdicts[0].question))
         bodies = [self.writer.body(v, cites) for v in verdicts]

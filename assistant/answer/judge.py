@@ -45,7 +45,7 @@ from ..schema import Evidence, Question, Topic, Verdict
 # question (questions.yaml); mixed_code, phrase_token and phrase_stop (text.yaml).
 CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 COMPARE_SPAN = 3.5  # logit: how much less likely a contrasting unit may be than the best one
-MAX_POINTS = 3
+MAX_POINTS = 4  # supporting points after the lead: every likely unit that adds something, up to this many
 NAMED_SHARE = 0.6  # of a question's content-word weight a unit names to answer it about later
 LIKELY_SPAN = 2.0  # logit: units this close to the best are likely answers too
 # a list that opens with what was asked about may lead from this far below the best unit
@@ -54,7 +54,6 @@ OWN_LANGUAGE_MARGIN = 2.0  # logit
 FAQ_MATCH = 0.75  # an FAQ question this close to the user's is the same question
 FAQ_LOOSE = 0.5  # this close, when it also names most of the user's words
 FAQ_SPAN = 1.0  # a unit this close to the best (in rank logit) may lead instead when it fits the question better
-SUPPORT_SPAN = 1.5  # a supporting point may be this much less likely (in logits) than the lead
 GAIN_SPAN = 4.0  # a point that covers what the lead leaves out may be this much less likely
 
 
@@ -568,6 +567,18 @@ class Judge:
             return "list"
         return "points"
 
+    @staticmethod
+    def said_once(verdicts: Sequence[Verdict]) -> list[Verdict]:
+        """The parts of one message in turn: a point an earlier part has made (as its lead or a
+        point) is not made again under a later one; each part keeps its own lead."""
+        said: list[Evidence] = []
+        out: list[Verdict] = []
+        for v in verdicts:
+            kept = [u for u in v.support if not any(u is s or redundant(u, s) for s in said)]
+            out.append(v if len(kept) == len(v.support) else replace(v, support=kept))
+            said += [u for u in (v.lead, *v.support) if u is not None]
+        return out
+
     def _support(self, q: Question, lead: Evidence, likely: list[Evidence], ranked: list[Evidence]) -> list[Evidence]:
         """First the units that speak of what the lead leaves out of the question ("…and who
         handles logistics?"), then the next likeliest ones; never one that repeats another."""
@@ -593,7 +604,7 @@ class Judge:
                 chosen.append(u)
                 said |= {t.label for t in gain}
         for u in likely:
-            if len(chosen) >= limit or u.logit < lead.logit - SUPPORT_SPAN:
+            if len(chosen) >= limit:
                 break
             if fits(u):
                 chosen.append(u)

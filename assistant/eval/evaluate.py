@@ -16,7 +16,7 @@ import shutil
 import sys
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -234,6 +234,8 @@ def summarise(rows: Sequence[Row]) -> dict[str, Any]:
         "must_not_violations": sum(1 for r in rows if r.must_not),
         "fabricated_figures": sum(1 for r in rows if r.fabricated),
         "errors": sum(1 for r in rows if r.error),
+        # what kind of error (the sealed split reports no more than the kind, never the question)
+        "error_kinds": dict(Counter(r.error.split(":")[0] for r in rows if r.error)),
         "hit@1": _rate([r.rank is not None and r.rank <= 1 for r in ranked]),
         "hit@3": _rate([r.rank is not None and r.rank <= 3 for r in ranked]),
         "hit@5": _rate([r.rank is not None for r in ranked]),
