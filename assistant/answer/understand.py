@@ -10,6 +10,7 @@ uncoverable however close the retrieved text looks.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -21,6 +22,7 @@ from ..errors import QuestionError
 from ..kb.domain import Domain
 from ..kb.glossary import Glossary, Term, dehyphen
 from ..lang.asking import asked_word, asking_word
+from ..lang import cues
 from ..lang.cues import cue, family
 from ..lang.numbers import figure_units
 from ..lang.text import CJK, EN_STOP, LATIN_WORD, ZH_STOP, Tokenizer, clean_text, detect_lang, split_sentences, stem, to_simplified
@@ -43,23 +45,13 @@ def asked_attribute(text: str, topics: list[Topic]) -> Topic | None:
     return None
 
 
-# Words that frame a question rather than name its topic.
-QUESTION_WORDS = frozenset(
-    """什么 怎么 怎样 怎么样 如何 多少 多少钱 多久 多长 几 几天 几个 几年 几个月 几周 这几年 近几年 哪 哪些 哪个 哪里 哪儿 谁 为什么 为何 是否 能否 能不能 可不可以
-    可以 是不是 有没有 要不要 需要 需不需要 会不会 会 吗 呢 吧 啊 是 有 没 能 该 应该 怎么办 啥 咋 咋办 一下 请问 问 问下 一般 具体
-    规则 要求 规定 政策 标准 情况 问题 方面 相关 介绍 说明 解释 意思 含义 定义 区别 不同 是什么 什么意思 现在 目前 最新 还是 或者 以及
-    和 与 及 跟 同 的话 时候 时 了 过 着 呢 麻烦 谢谢 您好 你好 很多 非常 特别 比较 合适 适合 方式 东西 这类 这种 那种
-    一些 有些 所有 全部 我们 我们家 自己 朋友 老板 听说 感觉 觉得 好像 反正 主要 最近 一直 之前 现在 去年 今年 到底 究竟 啥意思 什么样 怎么回事 才能 一定 能够 可能 大概
-    哪天 哪一天 哪年 哪个月 几月 几号 几点 一般来说 通常 还能 还要 还有 就是 只是 已经 马上 多长时间 多少天 哪几种 哪几个 哪种 几种 几项 几分 啥时候 什么时候 为啥
-    新规 新规定 新政 规定 几家 几个 几次 几天 好几次 最多 最少 至少 多少次 以后 之后 之前 以前 的时候 出来 回来 上去 下来 分别 各自
-    long much many often soon max maximum min minimum most least longest shortest when what which who whom whose why how where does do did can could would should
-    is are was were will shall may might must have has had get gets got mean means meaning explain define
-    difference differ compare versus vs kind kinds type types way ways thing things something anything
-    rule rules policy policies requirement requirements work works happen happens now today currently
-    still actually really exactly please lot lots stuff thing things kind sort bit pretty quite sure anyway
-    friend friends told say says said heard mine like products product item items sell selling""".split()
-)
 NUMBER_TOKEN = re.compile(r"^[\d.%]+$")
+
+
+@functools.lru_cache(maxsize=1)
+def question_frame() -> frozenset[str]:
+    """Words that frame a question rather than name its topic (the ``question_frame`` row)."""
+    return frozenset(cues.words("question_frame", "zh") + cues.words("question_frame", "en"))
 # everyday words (zipf at or above this, per language; the two word lists differ in scale) weigh
 # this much of a topic word
 EVERYDAY_ZIPF = {"zh": 5.0, "en": 4.7}
@@ -320,7 +312,7 @@ class Understander:
         def fix(m: re.Match[str]) -> str:
             word = m.group(0)
             low = word.lower()
-            if len(low) < 4 or low in QUESTION_WORDS or low in EN_STOP or self.doc_freq(stem(low)) \
+            if len(low) < 4 or low in question_frame() or low in EN_STOP or self.doc_freq(stem(low)) \
                     or self.tokenizer.known_word(low):
                 return word  # a word of the knowledge base, or a real word it lacks ("hope" is no "home")
             if low not in self._spelling:
@@ -473,7 +465,7 @@ class Understander:
         """Words that could name a topic: jieba's whole words for Chinese (runs of single
         characters joined, so an unknown word is kept whole), word stems for English; question
         words, stop words and the domain's generic words dropped."""
-        generic = self.domain.generic_words
+        generic, frame = self.domain.generic_words, question_frame()
         words: list[str] = []
         for piece in re.split(r"([\u3400-\u9fff]+)", text):
             if not piece.strip():
@@ -500,7 +492,7 @@ class Understander:
                              if len(w) >= 3 or re.fullmatch(r"\d+[a-z]+", w))
         keep = []
         for w in words:
-            if w in ZH_STOP or w in EN_STOP or w in QUESTION_WORDS or w in generic or stem(w) in QUESTION_WORDS \
+            if w in ZH_STOP or w in EN_STOP or w in frame or w in generic or stem(w) in frame \
                     or NUMBER_TOKEN.match(w):
                 continue
             if w not in keep:
