@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from assistant.eval.score import body_of
-from conftest import write_doc
+from conftest import CORPUS, write_doc
 
 RETURNS = {
     "en": ("Kiosk returns: the rules", [
@@ -32,8 +32,6 @@ RETURNS = {
 def kiosk(tmp_path_factory):
     """A small knowledge base of one notice per language, five rules about one thing."""
     from assistant import Assistant, Settings
-
-    from conftest import CORPUS
 
     root = tmp_path_factory.mktemp("kiosk")
     for lang, (title, sentences) in RETURNS.items():

@@ -21,8 +21,8 @@ import numpy as np
 from ..errors import QuestionError
 from ..kb.domain import Domain
 from ..kb.glossary import Glossary, Term, dehyphen
-from ..lang.asking import asked_word, asking_word
 from ..lang import cues
+from ..lang.asking import asked_word, asking_word
 from ..lang.cues import cue, family
 from ..lang.numbers import figure_units
 from ..lang.text import CJK, EN_STOP, LATIN_WORD, ZH_STOP, Tokenizer, clean_text, detect_lang, split_sentences, stem, to_simplified
@@ -52,6 +52,8 @@ NUMBER_TOKEN = re.compile(r"^[\d.%]+$")
 def question_frame() -> frozenset[str]:
     """Words that frame a question rather than name its topic (the ``question_frame`` row)."""
     return frozenset(cues.words("question_frame", "zh") + cues.words("question_frame", "en"))
+
+
 # everyday words (zipf at or above this, per language; the two word lists differ in scale) weigh
 # this much of a topic word
 EVERYDAY_ZIPF = {"zh": 5.0, "en": 4.7}
@@ -79,9 +81,11 @@ def clean_question(raw: str, max_chars: int) -> tuple[str, list[str]]:
     if len(text) > max_chars:
         text = text[:max_chars]
         notes.append(f"question truncated to {max_chars} characters")
-    if cue("injection").search(text):
-        # drop the sentences that carry instructions; keep the user's actual question
-        kept = [s for s in split_sentences(text) if not cue("injection").search(s)]
+    sentences = split_sentences(text)
+    kept = [s for s in sentences if not cue("injection").search(s)]
+    if len(kept) < len(sentences):
+        # drop the sentences that carry instructions (an instruction opens its sentence); keep
+        # the user's actual question
         notes.append("ignored instructions embedded in the question")
         text = " ".join(kept)
     text = re.sub(r"[ \u3000]+", " ", text).strip()
