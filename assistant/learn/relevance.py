@@ -98,7 +98,6 @@ class Relevance:
         z = self.accept.get("bias", 0.0) + sum(self.accept.get(k, 0.0) * features.get(k, 0.0) for k in ACCEPT)
         return _sigmoid(z)
 
-
     def calibrated(self, raw: float) -> float:
         """The chance a response of this raw probability is right (without a fitted curve: as it is)."""
         if self.calibration is None:
