@@ -22,17 +22,12 @@ from ..kb.files import parse_yaml, read_text
 from .pagetext import clean_html_title, clean_page, drop_repeated_title, guess_title, rule_dates
 from ..schema import Document, Source
 from .structure import parse_blocks, render
+from ..lang.cues import cue
 from ..lang.text import clean_text, detect_lang
 
 SUPPORTED = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx", ".yaml", ".yml")
 MAX_UNZIPPED = 200 * 1024 * 1024
 MAX_ZIP_RATIO = 120
-
-HTML_NOISE = re.compile(
-    r"(^|[\s_-])(ad|ads|advert\w*|banner|share|sharing|social|nav|navbar|menu|breadcrumbs?|footer|header|"
-    r"sidebar|comment\w*|related|recommend\w*|popup|modal|qrcode|qr|subscribe|newsletter|cookie\w*|toolbar)($|[\s_-])",
-    re.IGNORECASE,
-)
 
 
 def load_path(path: Path, max_bytes: int | None = None) -> list[Document]:
@@ -221,7 +216,7 @@ def load_html(path: Path) -> list[Document]:
         if tag.attrs is None:
             continue
         marker = " ".join([*(tag.get("class") or []), str(tag.get("id") or ""), str(tag.get("role") or "")])
-        if marker.strip() and HTML_NOISE.search(marker) and tag.name not in ("html", "body", "main", "article"):
+        if marker.strip() and cue("page_chrome_class").search(marker) and tag.name not in ("html", "body", "main", "article"):
             tag.decompose()
     root = soup.find("article") or soup.find("main") or soup.body or soup
     h1 = root.find("h1")

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from ..schema import Block
+from ..lang.cues import cue
 from ..lang.text import CJK, split_sentences
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*\S)\s*#*$")
@@ -22,8 +23,6 @@ ITEM = re.compile(r"^\s*(?:[-*+•·▪●◦]|\d{1,2}[.)、．]|[（(]\d{1,2}[)
 ORDINAL_HEADING = re.compile(r"^[一二三四五六七八九十]{1,3}[、.．]\s*(\S.{0,28})$")
 ROW = re.compile(r"^\s*\|.*\|\s*$")
 RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-QUESTION_PREFIX = re.compile(r"^\s*(?:Q\s*\d*\s*[:：.、]|Question\s*\d*\s*[:：]|问\s*\d*\s*[:：]|问题\s*\d*\s*[:：]|提问\s*[:：])\s*", re.I)
-ANSWER_PREFIX = re.compile(r"^\s*(?:A\s*\d*\s*[:：]|Answer\s*[:：]|Ans\s*[:：]|答\s*[:：]|回答\s*[:：]|解答\s*[:：]|答复\s*[:：])\s*", re.I)
 NUMBERING = re.compile(r"^\s*(?:\d{1,2}[.)、．]|[（(]\d{1,2}[)）]|Q\d{1,2}[.:：]?)\s*")
 ENDS_SENTENCE = re.compile(r"[。！？!?.…；;:：”\"'）)]$")
 ENDS_INTRO = re.compile(r"[:：]$")
@@ -40,12 +39,12 @@ class _Element:
 def is_question(text: str) -> bool:
     """A line that asks: ends with a question mark or carries a Q:/问： prefix."""
     t = text.strip()
-    return bool(t) and (t.endswith(("?", "？")) or bool(QUESTION_PREFIX.match(t)))
+    return bool(t) and (t.endswith(("?", "？")) or bool(cue("faq_question_label").match(t)))
 
 
 def question_text(text: str) -> str:
     """The question without its "Q:", "问：" or "1." prefix."""
-    t = QUESTION_PREFIX.sub("", text.strip())
+    t = cue("faq_question_label").sub("", text.strip())
     return NUMBERING.sub("", t).strip()
 
 
@@ -81,8 +80,8 @@ def _elements(text: str, plain: bool) -> list[_Element]:
             pass  # a table's header separator
         elif ROW.match(stripped):
             out.append(_Element("row", stripped))
-        elif ANSWER_PREFIX.match(stripped):
-            out.append(_Element("answer", ANSWER_PREFIX.sub("", stripped)))
+        elif cue("faq_answer_label").match(stripped):
+            out.append(_Element("answer", cue("faq_answer_label").sub("", stripped)))
         elif ORDINAL_HEADING.match(stripped) and not ENDS_SENTENCE.search(stripped):
             out.append(_Element("heading", ORDINAL_HEADING.match(stripped).group(1).strip(), 2))
         elif ITEM.match(stripped) and not re.match(r"^\d{4}[.)、．]", stripped):
