@@ -59,6 +59,21 @@ def test_boilerplate_lines_are_removed_and_reported():
     assert {"Skip to main content", "广告", "加载中…", "分享 | 收藏 | 点赞", "帮我再读一遍"} <= set(removed)
 
 
+@pytest.mark.parametrize("page, heading", [
+    ("各位卖家好：\n## 卖家好评率怎么算\n好评率按近180天的评价计算。", "卖家好评率怎么算"),
+    ("大家好！\n## 商家好评返现规则\n返现不得以好评为条件。", "商家好评返现规则"),
+    ("欢迎来到学习中心\n## 欢迎语设置方法\n在消息设置里填写欢迎语。", "欢迎语设置方法"),
+    ("Hi sellers, welcome!\n## Welcome coupons for new buyers\nA store can offer a coupon to first-time buyers.",
+     "Welcome coupons for new buyers"),
+    ("Hello, sellers\n## Hi-res images are required\nMain images must be at least 800 px wide.", "Hi-res images are required"),
+    ("Dear sellers,\n## New seller welcome kit\nThe kit lists the first steps.", "New seller welcome kit"),
+])
+def test_a_heading_that_opens_like_a_greeting_is_kept_and_the_greeting_dropped(page, heading):
+    text, removed, _ = clean_page(page)
+    assert f"## {heading}" in text.splitlines()
+    assert page.splitlines()[0] in removed
+
+
 @pytest.mark.parametrize("line,published,effective", [
     ("发布时间：2021年9月2日", "2021-09-02", ""),
     ("Update time: September 2, 2021", "2021-09-02", ""),
