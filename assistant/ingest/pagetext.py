@@ -4,6 +4,10 @@ A saved web page or a PDF carries navigation, ads, share bars, greetings and AI-
 around its content, and states its title and dates in the text ("发布时间：2021年9月2日",
 "Update time: September 2, 2021", "Effective from 1 October 2023"). Nothing here guesses a date
 from the file system: a page that states none is undated.
+
+What is not content (share-bar labels, greetings, bylines, page numbers, AI summaries) and the
+labels that date a page or the rule it states are rows of ``lang/tables/pages.yaml``, asked for by
+name, so a phrase a saved page carries is added as data with its examples.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ from ..lang.cues import cue, words
 from ..lang.text import CJK
 
 SEP = r"[|｜·•/]"
-# what is not content and which labels date a page or its rule: rows of lang/tables/pages.yaml
 BREADCRUMB_SEP = re.compile(r"\s*(>|›|»|/|\\)\s*")
 
 
@@ -87,10 +90,6 @@ def all_dates(text: str) -> list[tuple[str, tuple[int, int]]]:
         found.append((iso, (pos + a, pos + b)))
         pos += b
     return found
-
-
-# a rule's own dates in its text: "自2027年1月15日起", "from 15 January 2027", "2020年1月20日至2月18日
-# 的订单", "between 20 January and 18 February 2020", "until 31 March 2021" (rule_* rows)
 
 
 def rule_dates(text: str) -> tuple[str, str]:
