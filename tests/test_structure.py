@@ -110,3 +110,24 @@ def test_a_page_without_a_date_is_undated_not_the_file_date(tmp_path):
     page.write_text("Store rules\n\nEvery store may list up to 300 items.\n", encoding="utf-8")
     doc = load_path(page)[0]
     assert doc.published == "" and doc.title == "Store rules"
+
+
+@pytest.mark.parametrize("page, reply", [
+    ("## 常见问题\n活动期间可以改价吗？\n否\n活动开始后商品价格被锁定。", "否"),
+    ("**问：海外仓发货要单独报名吗？**\n是\n需要在后台单独申请。", "是"),
+    ("### 新店有扶持期吗？\n是的。\n开店前三个月有流量扶持。", "是的。"),
+    ("## FAQ\nCan I change the price during a promotion?\nNo\nPrices are locked once it starts.", "No"),
+    ("**Q: Do I need a separate listing for each warehouse?**\nYes\nEach warehouse has its own stock.", "Yes"),
+    ("### Is the fee refundable?\nNo.\nIt is kept when the store closes.", "No."),
+])
+def test_a_bare_yes_or_no_under_the_pages_own_question_is_kept(page, reply):
+    text, removed, _ = clean_page(page)
+    assert reply in text.splitlines()
+    assert reply not in removed
+
+
+def test_the_yes_and_no_buttons_of_a_feedback_widget_are_still_dropped():
+    text, removed, _ = clean_page("Returns are accepted within 15 days.\nWas this article helpful?\nYes\nNo\n"
+                                  "以上内容对您有帮助吗？\n是\n否")
+    assert text == "Returns are accepted within 15 days."
+    assert {"Yes", "No", "是", "否"} <= set(removed)

@@ -220,13 +220,22 @@ def clean_page(text: str) -> tuple[str, list[str], PageDates]:
                 removed.extend(ln.strip() for ln in lines[i:end + 1] if ln.strip())
                 i = end + 1
                 continue
-        if i in dates.meta_lines or is_boilerplate(line):
+        if i in dates.meta_lines or is_boilerplate(line) and not _replies_to(out, line):
             removed.append(line)
         else:
             out.append(lines[i])
         i += 1
     cleaned = re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
     return cleaned, removed, dates
+
+
+def _replies_to(kept: list[str], line: str) -> bool:
+    """A bare yes or no right under a question the page asks: an FAQ's short answer. A feedback
+    widget's "Yes" / "No" follow a question that is furniture itself, already dropped."""
+    if not cue("page_bare_reply").match(line.strip().strip("•·*#>- ").strip()):
+        return False
+    asked = next((ln.strip() for ln in reversed(kept) if ln.strip()), "")
+    return asked.rstrip("*#_ ").endswith(("?", "？"))
 
 
 def is_title_like(line: str) -> bool:
