@@ -156,8 +156,13 @@ def find_dates(lines: list[str]) -> PageDates:
     return dates
 
 
+def _bare(line: str) -> str:
+    """A line without its bullet, heading or quote marks."""
+    return line.strip().strip("•·*#>- ").strip()
+
+
 def is_boilerplate(line: str) -> bool:
-    s = line.strip().strip("•·*#>- ").strip()
+    s = _bare(line)
     if not s:
         return False
     if cue("page_chrome_line").match(s) or cue("page_chrome_phrase").search(s) or cue("page_byline_line").match(s) \
@@ -232,7 +237,7 @@ def clean_page(text: str) -> tuple[str, list[str], PageDates]:
 def _replies_to(kept: list[str], line: str) -> bool:
     """A bare yes or no right under a question the page asks: an FAQ's short answer. A feedback
     widget's "Yes" / "No" follow a question that is furniture itself, already dropped."""
-    if not cue("page_bare_reply").match(line.strip().strip("•·*#>- ").strip()):
+    if not cue("page_bare_reply").match(_bare(line)):
         return False
     asked = next((ln.strip() for ln in reversed(kept) if ln.strip()), "")
     return asked.rstrip("*#_ ").endswith(("?", "？"))
