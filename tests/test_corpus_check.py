@@ -94,6 +94,20 @@ def test_small_valid_corpus_passes(tmp_path):
     assert _errors(root) == []
 
 
+def test_a_markdown_file_without_a_language_is_reported_not_a_crash(tmp_path):
+    # a folder holding other Markdown (a package's notes with their own front matter) next to
+    # the corpus: each such file is named, hidden folders (a virtualenv, .git) are not read
+    root = _base(tmp_path)
+    (root / "notes").mkdir()
+    (root / "notes" / "SKILL.md").write_text("---\nname: skill\ndescription: x\n---\nbody\n", encoding="utf-8")
+    hidden = root / ".venv" / "pkg"
+    hidden.mkdir(parents=True)
+    (hidden / "README2.md").write_text("---\nname: other\n---\nbody\n", encoding="utf-8")
+    errors = _errors(root)
+    assert any(e.startswith("corpus/notes/SKILL.md: lang: missing") for e in errors), errors
+    assert not any(".venv" in e for e in errors), errors
+
+
 def _undated(r: Path) -> None:
     path = r / "articles/pop.en.md"
     path.write_text(path.read_text().replace("    date: 2026-11-01", "    date: 2026-11-01\n    approx_date: true"),

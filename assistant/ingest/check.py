@@ -409,8 +409,8 @@ def check_corpus(root: Path, pool_dir: Path | None = None) -> list[str]:
     docs: dict[tuple[str, str], dict[str, Any]] = {}
     cues = kb_voice_cues(root)
     for path in sorted(root.rglob("*.md")):
-        if path.name in SKIP:
-            continue
+        if path.name in SKIP or any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue  # README-like files, and hidden folders (a virtualenv, .git) are not the corpus
         meta, errs = check_document(path, root, cues)
         errors.extend(errs)
         if meta is not None:
@@ -421,8 +421,8 @@ def check_corpus(root: Path, pool_dir: Path | None = None) -> list[str]:
     ids = {doc_id for doc_id, _ in docs}
     for doc_id in sorted(ids):
         for lang in LANGS:
-            if (doc_id, lang) not in docs:
-                other = docs[(doc_id, "en" if lang == "zh" else "zh")]
+            other = docs.get((doc_id, "en" if lang == "zh" else "zh"))
+            if (doc_id, lang) not in docs and other is not None:  # neither: its lang error is reported
                 errors.append(f"{other['_rel']}: lang: id '{doc_id}' has no {lang} version ({doc_id}.{lang}.md missing)")
         zh, en = docs.get((doc_id, "zh")), docs.get((doc_id, "en"))
         for key in ("facts", "gaps"):
