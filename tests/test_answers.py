@@ -246,7 +246,7 @@ def test_disagreeing_sources_are_named_and_both_cited(assistant):
     ("Choice包括哪些模式？", "Choice"),
     ("without early payout, how long after the buyer confirms receipt do I get paid?", "15 days"),
     ("when did aliexpress semi managed start", "2023"),
-    ("How many days after the buyer confirms do I get paid on AliExpress?", "early payout"),
+    ("How many days after the buyer confirms do I get paid on AliExpress?", "15 days"),
 ])
 def test_the_note_that_sources_disagree_follows_the_sentence_answering_the_question(assistant, question, fact):
     a = assistant.ask(question)
