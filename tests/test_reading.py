@@ -83,6 +83,15 @@ def test_everyday_words_weigh_less_than_specific_ones(assistant):
     ("买家申请退款要多久处理", "申请退款", "申请退仓"),
     ("速卖通直通车要先储值吗，会影响店铺排名吗", "店铺排名", "店铺改名"),
     ("我的店铺排名掉了", "店铺排名", "店铺改名"),
+    # a word of three characters, or a whole word the term begins with and then another word:
+    # a different compound, not a typo of the term
+    ("交易服务费怎么收", "服务费", "服务分"),
+    ("供货商的货款多久结算", "供货商", "供货价"),
+    ("品牌商可以开几家店", "品牌商", "品牌名"),
+    ("被品牌方投诉了怎么办", "品牌方", "品牌名"),
+    ("这种小商品还能走POP发货吗", "发货吗", "发货期"),
+    ("店铺做满减要满足什么条件", "店铺做", "店铺券"),
+    ("已经发货填了单号还会被判虚假发货吗", "发货填了", "发货晚了"),
 ])
 def test_spelling_never_turns_a_real_word_into_a_term(assistant, typed, kept, not_into):
     q = assistant.understander.understand(typed)
@@ -99,6 +108,8 @@ def test_spelling_never_turns_a_real_english_word_into_another(assistant, typed,
 
 
 @pytest.mark.parametrize(("typed", "read_as"), [("速麦通的钱怎么取出来", "速卖通"), ("速麦通保证金多少钱", "速卖通"),
+                                                ("无优物流丢件怎么赔", "无忧物流"), ("半拖管怎么加入", "半托管"),
+                                                ("卖家拒负申诉的成功率高吗", "拒付申诉"),
                                                 ("aliexpress warehuose address", "warehouse"),
                                                 ("aliexpress store registeration failed", "registration")])
 def test_a_typo_no_dictionary_knows_is_still_corrected(assistant, typed, read_as):
