@@ -154,7 +154,7 @@ def _reads_as_words(head: str, i: int, n: int, form: str, zipf: Callable[[str], 
     is no typo of "店铺券"), is one of the language's commonest words by itself ("店铺有问题"),
     makes a real word, one jieba's dictionary or the glossary knows, with its neighbours inside
     or just outside the window ("店铺排名" is no typo of "店铺改名", "申请退款" of "申请退货", nor
-    "服务费" of "服务分"), or follows a whole word the term begins with ("品牌商" and "品牌方" are
+    a word of three characters such as "服务费" of a term one character away), or follows a whole word the term begins with ("品牌商" and "品牌方" are
     no typos of "品牌名", "发货吗" of "发货期": the question goes on differently after that word):
     only what no dictionary knows is corrected."""
     at = next(k for k in range(n) if head[i + k] != form[k])
