@@ -13,7 +13,6 @@ from ..lang.text import CJK, to_simplified
 
 # a character this common on its own (有, 的, 是, 在: zipf >= 6) is a word, not a typo in a term
 FUNCTION_ZIPF = 6.0
-CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
 
 
 @dataclass(frozen=True)
@@ -152,18 +151,18 @@ def _reads_as_words(head: str, i: int, n: int, form: str, zipf: Callable[[str], 
                     forms: frozenset[str]) -> bool:
     """Whether the one differing character of ``head[i:i+n]`` is not a Chinese character ("店铺？"
     is no typo of "店铺券"), is one of the language's commonest words by itself ("店铺有问题"),
-    makes a real word, one jieba's dictionary or the glossary knows, with its neighbours inside
-    or just outside the window ("店铺排名" is no typo of "店铺改名", "申请退款" of "申请退货", nor
-    a word of three characters such as "服务费" of a term one character away), or follows a whole word the term begins with ("品牌商" and "品牌方" are
-    no typos of "品牌名", "发货吗" of "发货期": the question goes on differently after that word):
-    only what no dictionary knows is corrected."""
+    makes a real word of up to four characters, one jieba's dictionary or the glossary knows, with
+    its neighbours inside or just outside the window ("店铺排名" is no typo of "店铺改名", "申请退款"
+    of "申请退货", "服务费" of a term one character away), or follows a whole word the term begins
+    with ("品牌商" and "品牌方" are no typos of "品牌名", "发货吗" of "发货期": the question goes on
+    differently after that word): only what no dictionary knows is corrected."""
     at = next(k for k in range(n) if head[i + k] != form[k])
     char = head[i + at]
     if not CJK.match(char) or (zipf(char) or 0.0) >= FUNCTION_ZIPF:
         return True
 
     def known(word: str) -> bool:
-        return bool(CJK_WORD.fullmatch(word)) and (zipf(word) is not None or word in forms)
+        return all(CJK.match(c) for c in word) and (zipf(word) is not None or word in forms)
 
     p = i + at
     spans = {head[s:e] for s in range(max(0, p - 3), p + 1) for e in range(p + 1, min(len(head), p + 4) + 1)
