@@ -80,8 +80,8 @@ def _elements(text: str, plain: bool) -> list[_Element]:
             pass  # a table's header separator
         elif ROW.match(stripped):
             out.append(_Element("row", stripped))
-        elif cue("faq_answer_label").match(stripped):
-            out.append(_Element("answer", cue("faq_answer_label").sub("", stripped)))
+        elif label := cue("faq_answer_label").match(stripped):
+            out.append(_Element("answer", stripped[label.end():]))
         elif ORDINAL_HEADING.match(stripped) and not ENDS_SENTENCE.search(stripped):
             out.append(_Element("heading", ORDINAL_HEADING.match(stripped).group(1).strip(), 2))
         elif ITEM.match(stripped) and not re.match(r"^\d{4}[.)、．]", stripped):
