@@ -110,6 +110,9 @@ def test_spelling_never_turns_a_real_english_word_into_another(assistant, typed,
 @pytest.mark.parametrize(("typed", "read_as"), [("速麦通的钱怎么取出来", "速卖通"), ("速麦通保证金多少钱", "速卖通"),
                                                 ("无优物流丢件怎么赔", "无忧物流"), ("半拖管怎么加入", "半托管"),
                                                 ("卖家拒负申诉的成功率高吗", "拒付申诉"),
+                                                # a homophone that only a rare dictionary entry spells (保正)
+                                                ("开店要交多少保正金", "保证金"), ("保正金什么时候能退", "保证金"),
+                                                ("关店以后保正金怎么拿回来", "保证金"),
                                                 ("aliexpress warehuose address", "warehouse"),
                                                 ("aliexpress store registeration failed", "registration")])
 def test_a_typo_no_dictionary_knows_is_still_corrected(assistant, typed, read_as):

@@ -13,6 +13,9 @@ from ..lang.text import CJK, to_simplified
 
 # a character this common on its own (有, 的, 是, 在: zipf >= 6) is a word, not a typo in a term
 FUNCTION_ZIPF = 6.0
+# jieba's dictionary lists most of its words at about the lowest count it records (zipf below 2:
+# old titles, names, set phrases such as 保正); one of those is no evidence of a real word
+RARE_ZIPF = 2.0
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,8 @@ def _reads_as_words(head: str, i: int, n: int, form: str, zipf: Callable[[str], 
                     forms: frozenset[str]) -> bool:
     """Whether the one differing character of ``head[i:i+n]`` is not a Chinese character ("店铺？"
     is no typo of "店铺券"), is one of the language's commonest words by itself ("店铺有问题"),
-    makes a real word of up to four characters, one jieba's dictionary or the glossary knows, with
+    makes a real word of up to four characters, one the glossary or jieba's dictionary knows (not
+    among the dictionary's rarest entries: 保正 does not make 保正金 a word), with
     its neighbours inside or just outside the window ("店铺排名" is no typo of "店铺改名", "申请退款"
     of "申请退货", "服务费" of a term one character away), or follows a whole word the term begins
     with ("品牌商" and "品牌方" are no typos of "品牌名", "发货吗" of "发货期": the question goes on
@@ -162,7 +166,7 @@ def _reads_as_words(head: str, i: int, n: int, form: str, zipf: Callable[[str], 
         return True
 
     def known(word: str) -> bool:
-        return all(CJK.match(c) for c in word) and (zipf(word) is not None or word in forms)
+        return all(CJK.match(c) for c in word) and ((zipf(word) or 0.0) >= RARE_ZIPF or word in forms)
 
     p = i + at
     spans = {head[s:e] for s in range(max(0, p - 3), p + 1) for e in range(p + 1, min(len(head), p + 4) + 1)
