@@ -361,6 +361,18 @@ def test_a_part_the_knowledge_base_cannot_answer_is_said_plainly_with_where_to_c
     assert "卖家后台" in draft.reply and "未涵盖" in draft.internal_note
 
 
+@pytest.mark.parametrize("message, not_covered", [
+    ("Good morning, will AliExpress pay sellers through WeChat Pay, and can I get insurance against exchange-rate "
+     "losses? Regards", "no reliable information on these points"),
+    ("早上好，速卖通能用微信收款吗？另外，有没有汇率损失保险？谢谢", "这几点我们目前的资料中都没有可靠信息"),
+])
+def test_questions_in_a_row_that_nothing_covers_are_said_not_covered_once(assistant, message, not_covered):
+    draft = draft_reply(assistant, message)
+    assert len(draft.questions) == 2 and len(draft.unanswered) == 2, draft.questions
+    assert not any(re.match(r"(?i)good morning|早上好|regards|谢谢", q) for q in draft.questions), draft.questions
+    assert draft.reply.count(not_covered) == 1 and "2. " not in draft.reply, draft.reply
+
+
 def test_the_tone_changes_the_wording_not_the_content(assistant):
     message = "Hi, who sets the retail price under semi-managed?"
     friendly = draft_reply(assistant, message, tone="friendly")

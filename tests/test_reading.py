@@ -766,6 +766,17 @@ def test_it_in_a_follow_up_is_the_previous_questions_subject_even_beside_a_new_t
     ("What is Choice, when did it launch, and how many countries did it serve?",
      ["What is Choice", "when did it launch", "how many countries did it serve?"]),
     ("If a buyer cancels before I ship, what happens?", ["If a buyer cancels before I ship, what happens?"]),
+    # ", and" before a verb that opens a yes-or-no question asks a second question
+    ("How many shops can one company open, and do all goods have to ship from Spain?",
+     ["How many shops can one company open", "do all goods have to ship from Spain?"]),
+    ("Is the deposit charged per category, and can I pay it with a bank guarantee?",
+     ["Is the deposit charged per category", "can I pay it with a bank guarantee?"]),
+    ("What is the fee for Choice items, and is it the same for semi-managed?",
+     ["What is the fee for Choice items", "is it the same for semi-managed?"]),
+    # "or" offers the other answer to the same question; "and" without a comma joins one question
+    ("Do all categories need a trademark, or can some be sold without one?",
+     ["Do all categories need a trademark, or can some be sold without one?"]),
+    ("Can I sell shoes and do I need a brand for them?", ["Can I sell shoes and do I need a brand for them?"]),
 ])
 def test_a_comma_before_a_new_question_word_starts_another_part(question, parts):
     from assistant.answer.understand import split_parts

@@ -31,6 +31,7 @@ WORDS = {
         "close_friendly": "如果还有其他问题，欢迎随时联系我们！",
         "close_formal": "如有其他疑问，请随时与我们联系。",
         "not_covered": "这一点我们目前的资料中没有可靠信息。",
+        "not_covered_several": "这几点我们目前的资料中都没有可靠信息。",
         "check_where": "{where}",
         "partly_missing": "其中{what}，我们的资料中没有说明。",
         "sources": "来源",
@@ -55,6 +56,7 @@ WORDS = {
         "close_friendly": "If anything else comes up, just message us any time!",
         "close_formal": "Should you have any further questions, please do not hesitate to contact us. Kind regards.",
         "not_covered": "Our reference material has no reliable information on this point.",
+        "not_covered_several": "Our reference material has no reliable information on these points.",
         "check_where": "{where}",
         "partly_missing": "Our material does not say {what}.",
         "sources": "Sources",
@@ -155,6 +157,7 @@ def draft_reply(assistant: "Assistant", message: str, lang: str | None = None, t
     partly: list[str] = []
     needs: list[str] = []
     where = assistant.domain.check_where.get(lang, "")
+    generic_at = -1  # the block saying plainly that a question is not covered, when it is the last one
     for q in questions:
         # the reply rests on the same verdicts as a chat answer
         ans, verdicts = assistant.answer(q, lang=lang)
@@ -172,9 +175,14 @@ def draft_reply(assistant: "Assistant", message: str, lang: str | None = None, t
             status.append(f"{q}: {W['not_answered']}")
             needs.append(W["unanswered"].format(q=q))
             stated = [v.lead for v in verdicts if v.lead is not None]
+            if not stated and generic_at == len(blocks) - 1 >= 0:
+                # questions in a row that nothing covers are said to be not covered once
+                blocks[-1] = " ".join(x for x in (W["not_covered_several"], W["check_where"].format(where=where)) if x)
+                continue
             # the knowledge base's own statement of the gap, else a plain "not covered"
             said = plain(body.split("\n\n")[0], lang) if stated else W["not_covered"]
             blocks.append(" ".join(x for x in (said, W["check_where"].format(where=where)) if x).strip())
+            generic_at = -1 if stated else len(blocks) - 1
             continue
         missing = [m for v in verdicts if v.kind != "answer" for m in v.missing]
         reply = plain(body, lang)
