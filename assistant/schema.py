@@ -333,3 +333,19 @@ def rule_status(meta: dict[str, Any], today: str, replaced_on: str | None = None
     if end and end < today:
         return "expired"
     return "in_force"
+
+
+ROW_CELL = re.compile(r"\s*([^：:]+?)\s*[：:]\s*(.*)$")
+
+
+def row_cells(text: str) -> dict[str, str]:
+    """A table row as the reader keeps it ("方面：物流；甲：商家；…", "aspect: logistics; A: seller; …")
+    as column -> cell, in order."""
+    cells: dict[str, str] = {}
+    for i, part in enumerate(re.split(r"[；;]\s*", text.strip().rstrip("。."))):
+        m = ROW_CELL.match(part)
+        if m:
+            cells[m.group(1)] = m.group(2).strip()
+        elif i == 0 and part.strip():
+            cells[""] = part.strip()  # the row's label under an empty header cell ("| | A | B |")
+    return cells

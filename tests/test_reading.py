@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from assistant.eval.score import leads_of
+from assistant.eval.score import body_of, leads_of
 from conftest import write_doc
 
 FAQ = """对物流商的处理结果不满意怎么办？
@@ -825,3 +825,22 @@ def test_a_pointer_never_leads_an_answer(tmp_path):
     answer = a.ask("who sets the price of moon rocks?")
     first = answer.answer.split("\n")[0]
     assert first.startswith("The seller sets the price of moon rocks"), answer.answer
+
+
+@pytest.mark.parametrize("lang, title, body, question, fact, pointer", [
+    ("en", "Refunds to buyers",
+     "## How a refund reaches the buyer\n\nA buyer who paid by card is refunded to the same card.\n\n"
+     "Once AliExpress has completed the refund, the card issuer can take 7–15 business days to show it.\n\n"
+     "Partial refunds follow the same route as full ones.\n\nSee the page on disputes for how a refund is agreed.",
+     "How does a refund reach a buyer who paid by card?", "7–15 business days", "See the page on disputes"),
+    ("zh", "买家退款",
+     "## 退款怎样退给买家\n\n用银行卡付款的买家，退款原路退回这张卡。\n\n速卖通完成退款后，发卡机构可能还需要7–15个工作日才显示到账。\n\n"
+     "部分退款和全额退款走同样的路径。\n\n详见《纠纷处理》。",
+     "买家用信用卡付的钱，退款退到哪里？", "7–15个工作日", "详见"),
+])
+def test_an_answer_goes_on_with_the_facts_close_by_but_never_with_a_pointer(tmp_path, lang, title, body, question,
+                                                                           fact, pointer):
+    write_doc(tmp_path / "corpus", "refunds", lang, title, body)
+    answer = indexed(tmp_path).ask(question)
+    shown = body_of(answer.answer, answer.lang)
+    assert not answer.refused and fact in shown and pointer not in shown, answer.answer

@@ -34,9 +34,9 @@ from ..kb.glossary import names_form as _names
 from ..lang.asking import asking_word, same_asking
 from ..lang.cues import cue
 from ..lang.fragments import fragment
-from ..lang.same import redundant, same_meaning
+from ..lang.same import Point, redundant, same_meaning, same_thing
 from ..learn.relevance import Relevance, accept_features
-from ..schema import Evidence, Question, Topic, Verdict
+from ..schema import Evidence, Question, Topic, Verdict, row_cells
 
 # What a passage says and how (lang/tables/statements.yaml): opens_yes_no (it answers yes or
 # no itself), denial (the words before what was asked deny it), conflict, trajectory and moved (it
@@ -55,6 +55,7 @@ FAQ_MATCH = 0.75  # an FAQ question this close to the user's is the same questio
 FAQ_LOOSE = 0.5  # this close, when it also names most of the user's words
 FAQ_SPAN = 1.0  # a unit this close to the best (in rank logit) may lead instead when it fits the question better
 GAIN_SPAN = 4.0  # a point that covers what the lead leaves out may be this much less likely
+SUPPORT_SPAN = 5.0  # logit: the further points after those, from units this close to the lead
 
 
 class Judge:
@@ -289,7 +290,7 @@ class Judge:
                 lead = v.lead = next((u for u in answering[:12] if u.kind not in ("table", "row", "list")
                                       and u.logit >= lead.logit - COMPARE_SPAN and not self._fragment(u)
                                       and self._clause_each(q, u)), lead)
-        v.support = self._support(q, lead, likely, answering)
+        v.support = self._support(q, lead, answering, shown=rows)
         conflict = cue("conflict")
         disagreeing = [u for u in likely[:10] if conflict.search(u.text) and u is not lead and u not in v.support
                        and not redundant(u, lead)]
@@ -569,9 +570,9 @@ class Judge:
 
     @staticmethod
     def said_once(verdicts: Sequence[Verdict]) -> list[Verdict]:
-        """The parts of one message in turn: a point an earlier part has made (as its lead or a
-        point) is not made again under a later one; each part keeps its own lead."""
-        said: list[Evidence] = []
+        """The parts of one message in turn: a point any part leads with, or an earlier part has
+        made, is not made again as a point; each part keeps its own lead."""
+        said: list[Evidence] = [v.lead for v in verdicts if v.lead is not None]  # each part leads with its own
         out: list[Verdict] = []
         for v in verdicts:
             kept = [u for u in v.support if not any(u is s or redundant(u, s) for s in said)]
@@ -579,11 +580,14 @@ class Judge:
             said += [u for u in (v.lead, *v.support) if u is not None]
         return out
 
-    def _support(self, q: Question, lead: Evidence, likely: list[Evidence], ranked: list[Evidence]) -> list[Evidence]:
+    def _support(self, q: Question, lead: Evidence, ranked: list[Evidence], shown: Sequence[Evidence] = ()) -> list[Evidence]:
         """First the units that speak of what the lead leaves out of the question ("…and who
-        handles logistics?"), then the next likeliest ones; never one that repeats another."""
+        handles logistics?"), then the next likeliest ones within a span of the lead, so that a
+        question's second fact is there when the knowledge base holds it close by; never one
+        that repeats another or a cell of a table ``shown`` with the answer."""
         chosen: list[Evidence] = []
         limit = MAX_POINTS + (1 if "list" in q.kinds and lead.kind not in ("list", "table") else 0)
+        cells = [Point(c) for row in shown for c in row_cells(row.text).values() if c]
 
         def fits(u: Evidence) -> bool:
             if u is lead or set(u.lines) & set(lead.lines) or any(set(u.lines) & set(c.lines) for c in chosen):
@@ -592,6 +596,8 @@ class Judge:
                 return False  # an answer in the question's language is not padded with quotes in the other
             if lead.kind in ("list", "table") and u.rec is lead.rec and u.kind in ("item", "row"):
                 return False
+            if any(same_thing(Point(u.text), c) is not None for c in cells) or self._fragment(u):
+                return False  # a cell the table shows, or a pointer or bare reply that says nothing here
             return not (redundant(u, lead) or any(redundant(u, c) for c in chosen))
 
         said = {t.label for t in q.topics if lead.covered.get(t.label, 0.0) >= 1.0}
@@ -603,8 +609,8 @@ class Judge:
             if gain and u.sim >= 0.25 and fits(u):
                 chosen.append(u)
                 said |= {t.label for t in gain}
-        for u in likely:
-            if len(chosen) >= limit:
+        for u in ranked[:20]:
+            if len(chosen) >= limit or u.logit < lead.logit - SUPPORT_SPAN:
                 break
             if fits(u):
                 chosen.append(u)

@@ -20,7 +20,7 @@ from ..lang.fragments import ENDS_WITH_COLON, MARKER
 from ..lang.numbers import date_label, sentence_date
 from ..lang.phrases import TEXT
 from ..lang.same import redundant
-from ..schema import Citation, Evidence, SourceRef, Verdict, rule_status
+from ..schema import Citation, Evidence, SourceRef, Verdict, row_cells, rule_status
 
 
 @dataclass
@@ -316,7 +316,7 @@ class Writer:
         if len(rows) < 2:
             return ""
         T = TEXT[v.question.lang]
-        parsed = [_row_cells(u.text) for u in rows]
+        parsed = [row_cells(u.text) for u in rows]
         columns = list(dict.fromkeys(k for cells in parsed for k in cells))
         picked = []
         for e in entities:
@@ -413,9 +413,6 @@ def _tracing_sentence(u: Evidence) -> list[Evidence]:
     return [Evidence(rec=rec, lines=[at], kind="sentence", context=u.context, rank=u.rank, replaced_by=u.replaced_by)]
 
 
-ROW_CELL = re.compile(r"\s*([^：:]+?)\s*[：:]\s*(.*)$")
-
-
 @dataclass(frozen=True)
 class Side:
     """One thing a comparison sets beside another, when it is not one of the domain's entities:
@@ -430,19 +427,6 @@ def _bare(column: str, lower: bool = True) -> str:
     """A table column's name without a gloss in brackets ("name (别名)"), lower-cased."""
     bare = re.sub(r"\s*[（(][^）)]*[）)]\s*$", "", column).strip()
     return bare.lower() if lower else bare
-
-
-def _row_cells(text: str) -> dict[str, str]:
-    """A table row as the reader keeps it ("方面：物流；甲：商家；…", "aspect: logistics; A: seller; …")
-    as column -> cell, in order."""
-    cells: dict[str, str] = {}
-    for i, part in enumerate(re.split(r"[；;]\s*", text.strip().rstrip("。."))):
-        m = ROW_CELL.match(part)
-        if m:
-            cells[m.group(1)] = m.group(2).strip()
-        elif i == 0 and part.strip():
-            cells[""] = part.strip()  # the row's label under an empty header cell ("| | A | B |")
-    return cells
 
 
 def _cell(text: str, forms: list[str]) -> str:
