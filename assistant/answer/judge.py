@@ -577,7 +577,7 @@ class Judge:
         for v in verdicts:
             kept = [u for u in v.support if not any(u is s or redundant(u, s) for s in said)]
             out.append(v if len(kept) == len(v.support) else replace(v, support=kept))
-            said += [u for u in (v.lead, *v.support) if u is not None]
+            said += kept
         return out
 
     def _support(self, q: Question, lead: Evidence, ranked: list[Evidence], shown: Sequence[Evidence] = ()) -> list[Evidence]:

@@ -175,7 +175,7 @@ def draft_reply(assistant: "Assistant", message: str, lang: str | None = None, t
             status.append(f"{q}: {W['not_answered']}")
             needs.append(W["unanswered"].format(q=q))
             stated = [v.lead for v in verdicts if v.lead is not None]
-            if not stated and generic_at == len(blocks) - 1 >= 0:
+            if not stated and blocks and generic_at == len(blocks) - 1:
                 # questions in a row that nothing covers are said to be not covered once
                 blocks[-1] = " ".join(x for x in (W["not_covered_several"], W["check_where"].format(where=where)) if x)
                 continue
