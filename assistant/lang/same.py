@@ -49,7 +49,8 @@ class Point:
     group: str = ""
 
 
-def content_tokens(text: str) -> set[str]:
+@functools.lru_cache(maxsize=65536)
+def content_tokens(text: str) -> frozenset[str]:
     """What a point says, as a set: English content words, whole numbers, and character
     bigrams of Chinese runs (Chinese has no spaces, and bigrams approximate its words). The
     attribution ("according to X", "据X报道") is dropped: two different facts from the same
@@ -62,7 +63,7 @@ def content_tokens(text: str) -> set[str]:
             out |= {tok[i: i + 2] for i in range(len(tok) - 1)} if len(tok) > 1 else {tok}
         elif tok not in EN_STOP and tok not in hedges:
             out.add(tok)
-    return out
+    return frozenset(out)
 
 
 def figures(tokens: set[str]) -> set[str]:
@@ -115,9 +116,12 @@ def same_meaning(a: Quoted, b: Quoted) -> bool:
 
 def overlap(a: str, b: str) -> float:
     """Share of the shorter text's character trigrams found in the longer one."""
-    def grams(s: str) -> set[str]:
-        s = re.sub(r"\s+", " ", s.lower())
-        return {s[i:i + 3] for i in range(max(1, len(s) - 2))}
-    ga, gb = grams(a), grams(b)
+    ga, gb = _trigrams(a), _trigrams(b)
     small, large = (ga, gb) if len(ga) <= len(gb) else (gb, ga)
     return len(small & large) / len(small) if small else 0.0
+
+
+@functools.lru_cache(maxsize=65536)
+def _trigrams(text: str) -> frozenset[str]:
+    s = re.sub(r"\s+", " ", text.lower())
+    return frozenset(s[i:i + 3] for i in range(max(1, len(s) - 2)))
