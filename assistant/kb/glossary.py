@@ -154,12 +154,12 @@ def _reads_as_words(head: str, i: int, n: int, form: str, zipf: Callable[[str], 
                     forms: frozenset[str]) -> bool:
     """Whether the one differing character of ``head[i:i+n]`` is not a Chinese character ("店铺？"
     is no typo of "店铺券"), is one of the language's commonest words by itself ("店铺有问题"),
-    makes a real word of up to four characters, one the glossary or jieba's dictionary knows (not
-    among the dictionary's rarest entries: 保正 does not make 保正金 a word), with
-    its neighbours inside or just outside the window ("店铺排名" is no typo of "店铺改名", "申请退款"
-    of "申请退货", "服务费" of a term one character away), or follows a whole word the term begins
-    with ("品牌商" and "品牌方" are no typos of "品牌名", "发货吗" of "发货期": the question goes on
-    differently after that word): only what no dictionary knows is corrected."""
+    makes a real word of up to four characters with its neighbours inside or just outside the
+    window, one the glossary or jieba's dictionary knows beyond its rarest entries ("店铺排名" is no
+    typo of "店铺改名", "申请退款" of "申请退货", "服务费" of a term one character away; 保正 does not
+    make 保正金 a word), or follows a whole word the term begins with ("品牌商" and "品牌方" are no
+    typos of "品牌名", "发货吗" of "发货期": the question goes on differently after that word):
+    only what no dictionary knows is corrected."""
     at = next(k for k in range(n) if head[i + k] != form[k])
     char = head[i + at]
     if not CJK.match(char) or (zipf(char) or 0.0) >= FUNCTION_ZIPF:

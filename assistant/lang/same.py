@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -66,7 +66,7 @@ def content_tokens(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def figures(tokens: set[str]) -> set[str]:
+def figures(tokens: AbstractSet[str]) -> set[str]:
     """Numbers and month names: a point that states another figure states another fact."""
     months = _months()
     return {t for t in tokens if t[0].isdigit() or t in months}
