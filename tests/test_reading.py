@@ -844,3 +844,15 @@ def test_an_answer_goes_on_with_the_facts_close_by_but_never_with_a_pointer(tmp_
     answer = indexed(tmp_path).ask(question)
     shown = body_of(answer.answer, answer.lang)
     assert not answer.refused and fact in shown and pointer not in shown, answer.answer
+
+
+@pytest.mark.parametrize("question, name", [
+    ("Does AliExpress ship to North Korea?", "North Korea"),
+    ("Can I sell to buyers in New Caledonia on AliExpress?", "New Caledonia"),
+    ("Is there an AliExpress local seller programme in Papua New Guinea?", "Papua New Guinea"),
+    ("Can a company from Sierra Leone open an AliExpress store?", "Sierra Leone"),
+])
+def test_a_refusal_names_a_place_the_way_the_question_writes_it(assistant, question, name):
+    answer = assistant.ask(question)
+    first = answer.answer.split("\n")[0]
+    assert answer.refused and f"“{name}”" in first, first

@@ -396,7 +396,7 @@ class Judge:
             phrase = _phrase(q, [t.label for t in absent if t.weight >= 0.5])
             return [phrase] if phrase else []
         named.sort(key=lambda t: (t.kind != "unknown", t.kind != "term", -t.weight))
-        return [t.label for t in named[:2]]
+        return list(dict.fromkeys(t.label if t.kind == "term" else _whole_name(t.label, q.text) for t in named[:2]))
 
     def nameable(self, q: Question, t: Topic) -> bool:
         """Whether a refusal may name this topic as what is missing: a glossary term, a named
@@ -740,6 +740,20 @@ def _not_known(q: Question, gap: Evidence, pool: list[Evidence], p: float, also:
     return Verdict(q, kind, "not_public", lead=gap, support=list(also), related=[gap, *also],
                    missing=[] if kind == "partial" else [_figure_label(q, pool[:12], gap)],
                    confidence=round(1.0 - p, 3))
+
+
+def _whole_name(label: str, text: str) -> str:
+    """A capitalised name as the question writes it, with the capitalised words next to it
+    ("North" -> "North Korea", "Kong" -> "Hong Kong"); never the word opening a sentence."""
+    if not label.isascii() or not label[:1].isupper():
+        return label
+    m = re.search(rf"((?:[A-Z][\w'-]*\s+)*){re.escape(label)}((?:\s+[A-Z][\w'-]*)*)(?![\w'-])", text)
+    if m is None:
+        return label
+    before = m.group(1).split()
+    if before and (m.start() == 0 or re.search(r"[.?!。？！]\s*$", text[:m.start()])):
+        before = before[1:]  # "Does North Korea …": the sentence's first word is no part of the name
+    return " ".join([*before, label, *m.group(2).split()])
 
 
 def _joined(words: list[str], text: str) -> list[str]:
