@@ -856,3 +856,15 @@ def test_a_refusal_names_a_place_the_way_the_question_writes_it(assistant, quest
     answer = assistant.ask(question)
     first = answer.answer.split("\n")[0]
     assert answer.refused and f"“{name}”" in first, first
+
+
+@pytest.mark.parametrize("question", [
+    "速卖通一个营业执照能开几个店",
+    "一张执照可以开多少家速卖通店铺？",
+    "How many AliExpress stores can one business licence open?",
+])
+def test_a_yes_or_no_to_another_faq_question_never_leads_whatever_rule_chose_it(assistant, question):
+    # the knowledge base's FAQ "没有营业执照，个人能开店吗？" answers "不能，…": read first, it would say
+    # the seller cannot open any store
+    lead = body_of(assistant.ask(question).answer).split("\n")[0]
+    assert not re.match(r"(?i)(不能|不可以|能|可以|no|yes)\b|(不能|不可以|能|可以)[，,]", lead), lead

@@ -267,10 +267,12 @@ class Judge:
             # how something changed is told best by the sentence that traces it ("from … to …")
             tracing = [u for u in answering[:12] if _traces(u) and u.logit >= lead.logit - 2.5 and u.lex >= 0.8 * lead.lex]
             lead = tracing[0] if tracing else lead
-        if self._fragment(lead):
-            # a bare reply, a pointer, advice or an intro without its list never leads: the next
-            # likeliest unit that stands alone does
-            lead = next((u for u in [*likely, *answering[:12]] if not self._fragment(u)), lead)
+        if self._fragment(lead) or self._answers_another(q, lead):
+            # a bare reply, a pointer, advice, an intro without its list or a yes or no to another
+            # FAQ question never leads, whichever rule chose it: the next likeliest unit that
+            # stands alone does
+            lead = next((u for u in [*likely, *answering[:12]]
+                         if not self._fragment(u) and not self._answers_another(q, u)), lead)
         if not any(u.upcoming for u in [lead, *likely]):
             # a rule announced for later on what is asked, though less likely than today's: the
             # answer says what applies now and what changes from when
