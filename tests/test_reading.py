@@ -69,6 +69,19 @@ def test_a_refusal_never_names_an_everyday_word_of_the_question_alone(assistant,
     assert not re.search(r"“(出口|退税|模式|分析|影响)”", first), first
 
 
+@pytest.mark.parametrize("question", [
+    "how to confirm dispatch and enter the tracking code when using my own logistics",
+    "where can I pause and resume my own logistics channel",
+    "怎么打包和贴标签才能用自己的物流渠道发货？",
+])
+def test_a_refusal_never_names_ordinary_words_joined_by_and_as_one_thing(assistant, question):
+    answer = assistant.ask(question)
+    first = answer.answer.split("\n")[0]
+    assert answer.refused, first
+    # "dispatch and enter" reads as two ordinary words: the refusal says nothing answers directly
+    assert not re.search(r"“[^”]*(?: and |和)[^”]*”", first), first
+
+
 def test_everyday_words_weigh_less_than_specific_ones(assistant):
     # "escrow" is specific and rare in the knowledge base ("penalty", once rare, is on a hundred pages now)
     q = assistant.understander.understand("how do I get a few more days of escrow?")
@@ -868,3 +881,59 @@ def test_a_yes_or_no_to_another_faq_question_never_leads_whatever_rule_chose_it(
     # the seller cannot open any store
     lead = body_of(assistant.ask(question).answer).split("\n")[0]
     assert not re.match(r"(?i)(不能|不可以|能|可以|no|yes)\b|(不能|不可以|能|可以)[，,]", lead), lead
+
+
+GAP_LISTS = {
+    "en": ("Joining semi-managed",
+           "## Joining semi-managed\n\nYou join semi-managed product by product from your POP store: you tick eligible "
+           "listings in the seller backend and add the semi-managed data to them.\n\n## What is not known\n\n"
+           "Our sources do not say:\n\n- which store conditions (medal, rating, store age) a store must meet to join "
+           "semi-managed;\n- which countries semi-managed ships to;\n- who pays for shipping goods to the warehouse.\n",
+           "Our sources do not say"),
+    "zh": ("加入半托管",
+           "## 加入半托管\n\n半托管按商品加入：在卖家后台勾选符合条件的POP商品，补充半托管信息即可。\n\n## 资料中没有的\n\n"
+           "现有来源没有说明：\n\n- 加入半托管时店铺要满足哪些条件（金银牌、评分、开店时长）；\n- 半托管开放了哪些国家；\n"
+           "- 商品送到仓库的运费由谁承担。\n",
+           "现有来源没有说明"),
+}
+
+
+@pytest.fixture(scope="module")
+def gap_list_assistant(tmp_path_factory):
+    from assistant import Assistant, Settings
+
+    root = tmp_path_factory.mktemp("gap-list")
+    for lang, (title, body, _) in GAP_LISTS.items():
+        write_doc(root / "corpus", "semi-join", lang, title, body)
+    a = Assistant(Settings(data_dir=root / "data"))
+    assert a.ingest([root / "corpus"]).ok
+    return a
+
+
+@pytest.mark.parametrize("lang,question,item", [
+    ("en", "Which store conditions must a store meet to join semi-managed?", "store conditions"),
+    ("en", "what are the store requirements (medal, rating) for joining semi-managed", "store conditions"),
+    ("en", "Which countries does semi-managed ship to?", "which countries"),
+    ("zh", "加入半托管店铺要满足什么条件", "金银牌"),
+    ("zh", "半托管入驻对店铺有什么要求，要金银牌吗", "金银牌"),
+    ("zh", "半托管开放了哪些国家", "哪些国家"),
+])
+def test_an_item_of_a_list_of_what_is_not_known_is_refused_with_its_lead_in(gap_list_assistant, lang, question, item):
+    answer = gap_list_assistant.ask(question)
+    lead = first_block(answer)
+    # the item says what is not known only under "Our sources do not say:": never quoted as a fact
+    assert answer.refused and lead.startswith(GAP_LISTS[lang][2]) and item in lead, answer.answer
+
+
+@pytest.mark.parametrize("lang,question,fact", [
+    ("en", "How do I join semi-managed?", "product by product"),
+    ("en", "how to join semi managed from my POP store", "product by product"),
+    ("en", "What are the steps to join semi-managed?", "product by product"),
+    ("zh", "怎么加入半托管", "按商品加入"),
+    ("zh", "POP店铺如何加入半托管", "按商品加入"),
+    ("zh", "加入半托管的步骤是什么", "按商品加入"),
+])
+def test_a_list_of_what_is_not_known_does_not_refuse_what_a_passage_answers(gap_list_assistant, lang, question, fact):
+    # the list names joining semi-managed in one of its items; the passage answers how to join
+    answer = gap_list_assistant.ask(question)
+    assert not answer.refused and fact in first_block(answer), answer.answer

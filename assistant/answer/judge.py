@@ -126,7 +126,9 @@ class Judge:
         answering = self._own_language_first(q, [u for u in pool if not u.features.get("not_public")])
         # what-is and comparison questions are answered from what is known, whatever is not
         known_only = bool({"comparison", "definition"} & q.kinds)
-        gaps = [] if known_only else [u for u in pool[:12] if u.features.get("not_public")]
+        # a list of several things not known matches a question through any of them: its items,
+        # each read with the lead-in that says so, stand for it one by one
+        gaps = [] if known_only else [u for u in pool[:12] if u.features.get("not_public") and u.kind not in ("list", "table")]
         top = answering[0] if answering else None
         # an FAQ asking what the user asks, answered "not known", when none of the best answers asks it
         asked_gap = None if known_only or any(self._asks_same(q, u) for u in answering[:3]) else \
@@ -702,7 +704,19 @@ def _phrase(q: Question, words: list[str]) -> str:
             return ""
         a, b = min(near, key=lambda s: start - s[1] if s[1] <= start else s[0] - end)
         start, end = min(start, a), max(end, b)
-    return text[start:end].strip() if size(start, end) <= PHRASE_MAX[q.lang] else ""
+    phrase = text[start:end].strip()
+    if _names_joined(phrase, [t.label for t in q.topics]):
+        return ""  # "fulfillment and fill" reads as two ordinary words, not the name of one thing
+    return phrase if size(start, end) <= PHRASE_MAX[q.lang] else ""
+
+
+def _names_joined(phrase: str, words: list[str]) -> bool:
+    """Whether a phrase is only some of the question's ``words`` joined by "and", "or", "和", "、"."""
+    marked = phrase.lower()
+    for w in sorted(words, key=len, reverse=True):
+        marked = marked.replace(w.lower(), "#")
+    joiners = re.sub(r"[#\s]", "", marked)
+    return marked.count("#") > 1 and bool(joiners) and not cue("term_joiner", mark="#").sub("", marked).strip()
 
 
 def _in_force_in(u: Evidence, year: str) -> bool:

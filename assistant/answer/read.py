@@ -116,6 +116,7 @@ class Reader:
         else:
             out = []
         intro_line = next((i for i in context_lines if rec.roles[i] == "intro"), None)
+        gap_intro: dict[int, int] = {}  # item line -> the lead-in saying its list is of what is not known
         for run in _item_runs(rec, content):
             # a list (or table) is quoted whole, under the sentence that introduces it
             before = positions.index(run[0]) - 1
@@ -124,14 +125,19 @@ class Reader:
                 and INTRO_END.search(rec.sentences[positions[before]]) else None)
             if len(run) > 1 or lead_in is not None:
                 lines = ([lead_in] if lead_in is not None else []) + run
-                out.append(Evidence(rec, lines, "table" if rec.roles[run[0]] == "row" else "list", context, rank,
-                                    intro=lead_in is not None))
+                whole = Evidence(rec, lines, "table" if rec.roles[run[0]] == "row" else "list", context, rank,
+                                 intro=lead_in is not None)
+                out.append(whole)
+                if lead_in is not None and self.states_a_gap(whole):
+                    gap_intro.update((i, lead_in) for i in run)
         for n, i in enumerate(content):
             role = rec.roles[i]
             text = rec.sentences[i]
             if role in ("item", "row"):
                 if not _label_like(text, rec.lang):  # "Limited-time discounts" alone answers nothing
-                    out.append(Evidence(rec, [i], "item" if role == "item" else "row", context, rank))
+                    # an item of a list of what is not known says so only with its lead-in
+                    lines = [gap_intro[i], i] if i in gap_intro else [i]
+                    out.append(Evidence(rec, lines, "item" if role == "item" else "row", context, rank))
                 continue
             if INTRO_END.search(text) and n + 1 < len(content) and rec.roles[content[n + 1]] in ("item", "row"):
                 continue  # quoted with its list
