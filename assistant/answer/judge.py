@@ -164,6 +164,13 @@ class Judge:
             # user's own words (their product, their situation) are not in it
             top = self._defining(q, answering) or self._advising(q, answering) or top
             p = max(p, at) if top.features.get("defines") or self._names_entity(top) and "suitability" in q.kinds else p
+        if top is not None and p < at:
+            # the knowledge base holds this very question as an FAQ, and its answer names the
+            # question's terms and gives what kind of figure is asked: that answers it
+            asked = [u for u in answering[:12] if self._same_question(q, u)
+                     and u.features.get("terms") and (q.figure is None or u.figure)]
+            if asked:
+                top, p = asked[0], max(p, at)
         if top is not None and p < at and q.future and self._names_asked(q, top):
             # a question about later, and a rule announced for later that names what it asks about
             # (only announced rules reach the judge for such a question): that answers it
@@ -213,6 +220,9 @@ class Judge:
             # fee in general, asked for one programme): say first that it is not stated for it
             return _tagged(Verdict(q, "not_covered", "not_specific", missing=general, related=[top],
                            confidence=round(1.0 - p, 3)), "general_evidence")
+        if self._answers_another(q, top):
+            # "能：…" says yes to its own FAQ question, not to this one: a plain statement leads
+            top = next((u for u in answering[:12] if not self._answers_another(q, u)), top)
         likely = [u for u in answering if u.logit >= top.logit - LIKELY_SPAN]
         lead = self._asked_lead(q, top, answering)
         if q.figure is not None and "comparison" not in q.kinds and not lead.figure:
