@@ -900,14 +900,10 @@ GAP_LISTS = {
 
 @pytest.fixture(scope="module")
 def gap_list_assistant(tmp_path_factory):
-    from assistant import Assistant, Settings
-
     root = tmp_path_factory.mktemp("gap-list")
     for lang, (title, body, _) in GAP_LISTS.items():
         write_doc(root / "corpus", "semi-join", lang, title, body)
-    a = Assistant(Settings(data_dir=root / "data"))
-    assert a.ingest([root / "corpus"]).ok
-    return a
+    return indexed(root)
 
 
 @pytest.mark.parametrize("lang,question,item", [

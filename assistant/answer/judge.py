@@ -128,7 +128,8 @@ class Judge:
         known_only = bool({"comparison", "definition"} & q.kinds)
         # a list of several things not known matches a question through any of them: its items,
         # each read with the lead-in that says so, stand for it one by one
-        gaps = [] if known_only else [u for u in pool[:12] if u.features.get("not_public") and u.kind not in ("list", "table")]
+        gaps = [] if known_only else [u for u in pool[:12]
+                                      if u.features.get("not_public") and u.kind not in ("list", "table")]
         top = answering[0] if answering else None
         # an FAQ asking what the user asks, answered "not known", when none of the best answers asks it
         asked_gap = None if known_only or any(self._asks_same(q, u) for u in answering[:3]) else \

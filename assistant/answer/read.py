@@ -128,7 +128,7 @@ class Reader:
                 whole = Evidence(rec, lines, "table" if rec.roles[run[0]] == "row" else "list", context, rank,
                                  intro=lead_in is not None)
                 out.append(whole)
-                if lead_in is not None and self.states_a_gap(whole):
+                if lead_in is not None and self._facts(whole)[1]:
                     gap_intro.update((i, lead_in) for i in run)
         for n, i in enumerate(content):
             role = rec.roles[i]
@@ -208,15 +208,7 @@ class Reader:
             # words of one language are not found in the other: meaning stands in for them
             u.lex = max(u.lex, min(CROSS_CAP, CROSS_GAIN * u.sim))
         u.ctx_lex = ctx_w / all_w if all_w else 0.0
-        key = (rec.uid, rec.version, u.kind, tuple(u.lines), u.context)
-        known = self._unit_facts.get(key)
-        if known is None:
-            # what a unit says whatever the question: worked out once per unit
-            if len(self._unit_facts) > 200_000:
-                self._unit_facts.clear()
-            undated = without_dates(u.text)
-            known = self._unit_facts[key] = (sentence_date(u.text), self.states_a_gap(u), undated, cue("tally").sub(" ", undated))
-        u.date, gap, undated, untallied = known
+        u.date, gap, undated, untallied = self._facts(u)
         u.figure = bool(q.figure and q.figure.search(untallied if q.figure is cue("gives_count") else undated))
         if u.figure and q.asks == "deadline" and cue("lateness").search(undated):
             u.figure = False  # how late a penalty grades ("overdue by up to 48 hours") is not the time allowed
@@ -246,6 +238,19 @@ class Reader:
         }
         u.logit = self.relevance.logit(u.features)
         u.score = 1.0 / (1.0 + np.exp(-u.logit))
+
+    def _facts(self, u: Evidence) -> tuple[str, bool, str, str]:
+        """What a unit says whatever the question, worked out once per unit: its date, whether it
+        states a gap, its text without dates and without tallies."""
+        key = (u.rec.uid, u.rec.version, u.kind, tuple(u.lines), u.context)
+        known = self._unit_facts.get(key)
+        if known is None:
+            if len(self._unit_facts) > 200_000:
+                self._unit_facts.clear()
+            undated = without_dates(u.text)
+            known = self._unit_facts[key] = (sentence_date(u.text), self.states_a_gap(u), undated,
+                                             cue("tally").sub(" ", undated))
+        return known
 
     def says_not_public(self, text: str) -> bool:
         """The knowledge base's own voice: the answer is not public, or check elsewhere."""
